@@ -1,0 +1,178 @@
+//! Wire types of the custos HTTP API and the stable error-code table. No I/O: shared by the
+//! server, the client crate and the tests.
+
+pub mod catalog;
+pub mod error;
+
+pub use error::{ErrorCode, Problem};
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// A customer as the caller's role may see it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Customer {
+    /// The customer's id (UUIDv7).
+    pub id: Uuid,
+    /// The customer number, unique per business, e.g. `C-000042`.
+    pub number: String,
+    /// Field values the caller may see, by catalog field name. Masked fields hold the mask.
+    #[schema(value_type = Object)]
+    pub fields: BTreeMap<String, serde_json::Value>,
+    /// Names of fields in `fields` whose values are masked for this caller.
+    pub masked: Vec<String>,
+    /// The version, incremented by every update; send it back in `If-Match`.
+    pub version: u64,
+    /// When the customer was created.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// When the customer was last changed.
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// Body of `POST /v1/customers`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCustomer {
+    /// Field values by catalog field name.
+    #[schema(value_type = Object)]
+    pub fields: BTreeMap<String, serde_json::Value>,
+}
+
+/// Body of `PATCH /v1/customers/{id}`: a value sets a field, `null` removes it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerPatch {
+    /// Field values by catalog field name; `null` removes the field.
+    #[schema(value_type = Object)]
+    pub fields: BTreeMap<String, serde_json::Value>,
+}
+
+/// A page of a cursor-paginated list.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Page<T> {
+    /// The items of this page.
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Result of `GET /v1/customers/search`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SearchResults {
+    /// Matching customers, best first, at most `limit`.
+    pub items: Vec<Customer>,
+}
+
+/// A timeline record (visit, purchase, appointment, eye exam, …).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Record {
+    /// The record's id.
+    pub id: Uuid,
+    /// The customer it belongs to.
+    pub customer_id: Uuid,
+    /// The record type, as declared in the catalog.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// When it happened.
+    #[serde(with = "time::serde::rfc3339")]
+    pub occurred_at: OffsetDateTime,
+    /// Field values by the record type's field names.
+    #[schema(value_type = Object)]
+    pub fields: BTreeMap<String, serde_json::Value>,
+    /// Names of fields whose values are masked for this caller.
+    pub masked: Vec<String>,
+    /// When it was written.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// Body of `POST /v1/customers/{id}/records`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRecord {
+    /// The record type, as declared in the catalog.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// When it happened (RFC 3339); defaults to now.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub occurred_at: Option<OffsetDateTime>,
+    /// Field values by the record type's field names.
+    #[schema(value_type = Object)]
+    #[serde(default)]
+    pub fields: BTreeMap<String, serde_json::Value>,
+}
+
+/// Body of `POST /v1/auth/token`.
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequest {
+    /// The staff username.
+    pub username: String,
+    /// The password.
+    pub password: String,
+    /// The business (tenant slug); may be left out when the server hosts one business.
+    #[serde(default)]
+    pub tenant: Option<String>,
+    /// A TOTP code, for accounts with MFA.
+    #[serde(default)]
+    pub totp_code: Option<String>,
+}
+
+impl std::fmt::Debug for TokenRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenRequest")
+            .field("tenant", &self.tenant)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Answer of `POST /v1/auth/token`.
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
+pub struct TokenResponse {
+    /// The bearer token. Shown once; the server keeps only its hash.
+    pub token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// When the token stops working.
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+}
+
+impl std::fmt::Debug for TokenResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenResponse")
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Answer of `GET /v1/auth/whoami`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct WhoAmI {
+    /// The kind of principal: `user`, `device` or `token`.
+    pub kind: String,
+    /// The user, device or token id.
+    pub id: Uuid,
+    /// The username or device/token name.
+    pub name: String,
+    /// The role.
+    pub role: String,
+    /// The tenant (business) id.
+    pub tenant_id: Uuid,
+    /// The tenant slug.
+    pub tenant: String,
+}
+
+/// Answer of `/healthz` and `/readyz`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Health {
+    /// `ok`, or what is wrong.
+    pub status: String,
+    /// The running version.
+    pub version: String,
+}

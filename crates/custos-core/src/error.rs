@@ -1,0 +1,114 @@
+//! The domain's error type and its mapping onto the stable error-code table.
+
+use crate::catalog::FieldError;
+use crate::store::StoreError;
+use custos_api::ErrorCode;
+
+/// What a use case reports. `detail` texts are safe to show a client: they name fields and
+/// rules, never values.
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    /// A field problem (unknown, invalid, card number).
+    #[error("{0}")]
+    Field(#[from] FieldError),
+    /// A record type the catalog does not declare.
+    #[error("The record type '{0}' is not declared for this business.")]
+    UnknownRecordType(String),
+    /// The role may not do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Not found or not visible.
+    #[error("{0} not found.")]
+    NotFound(&'static str),
+    /// `If-Match` is stale.
+    #[error("The customer has changed since version {expected}; the current version is {current}. Reload and retry.")]
+    VersionMismatch {
+        /// What the client sent.
+        expected: u64,
+        /// What is current.
+        current: u64,
+    },
+    /// Wrong username or password (never says which).
+    #[error("The username or password is wrong.")]
+    InvalidCredentials,
+    /// No valid credentials.
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    /// A unique value is taken.
+    #[error("{0}")]
+    Conflict(String),
+    /// The idempotency key was used for another request.
+    #[error("This Idempotency-Key was already used for a different request.")]
+    IdempotencyKeyReused,
+    /// A request that cannot be carried out as asked.
+    #[error("{0}")]
+    Invalid(String),
+    /// The store is unavailable.
+    #[error("The service is temporarily unavailable.")]
+    Unavailable(String),
+    /// Anything internal: the message goes to the log only.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl CoreError {
+    /// The stable code for the response.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            CoreError::Field(FieldError::Unknown(_)) => ErrorCode::UnknownField,
+            CoreError::Field(FieldError::Invalid { .. }) => ErrorCode::InvalidField,
+            CoreError::Field(FieldError::CardNumber(_)) => ErrorCode::CardNumberRefused,
+            CoreError::UnknownRecordType(_) => ErrorCode::UnknownRecordType,
+            CoreError::Forbidden(_) => ErrorCode::Forbidden,
+            CoreError::NotFound(_) => ErrorCode::NotFound,
+            CoreError::VersionMismatch { .. } => ErrorCode::VersionMismatch,
+            CoreError::InvalidCredentials => ErrorCode::InvalidCredentials,
+            CoreError::Unauthorized(_) => ErrorCode::Unauthorized,
+            CoreError::Conflict(_) => ErrorCode::Conflict,
+            CoreError::IdempotencyKeyReused => ErrorCode::IdempotencyKeyReused,
+            CoreError::Invalid(_) => ErrorCode::InvalidRequest,
+            CoreError::Unavailable(_) => ErrorCode::Unavailable,
+            CoreError::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    /// The field concerned, for field errors.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            CoreError::Field(f) => Some(f.field()),
+            _ => None,
+        }
+    }
+
+    /// The cause to log (internal detail), if any.
+    pub fn log_detail(&self) -> Option<&str> {
+        match self {
+            CoreError::Internal(s) | CoreError::Unavailable(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+impl From<StoreError> for CoreError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => CoreError::NotFound("Resource"),
+            StoreError::Conflict(what) => {
+                CoreError::Conflict(format!("That {what} is already taken."))
+            }
+            StoreError::VersionMismatch(current) => CoreError::VersionMismatch {
+                expected: 0,
+                current,
+            },
+            StoreError::IdempotencyReplay(_) => CoreError::IdempotencyKeyReused,
+            StoreError::Unavailable(s) => CoreError::Unavailable(s),
+            StoreError::Other(s) => CoreError::Internal(s),
+        }
+    }
+}
+
+impl From<custos_crypto::CryptoError> for CoreError {
+    fn from(e: custos_crypto::CryptoError) -> Self {
+        CoreError::Internal(format!("crypto: {e}"))
+    }
+}

@@ -1,0 +1,16 @@
+//! The custos domain and its use cases, with no I/O of its own: tenants, the catalog, customers
+//! and their timeline, the policy layer, audit events, and the `Store` trait that persistence
+//! implements. It knows no HTTP and no SQL.
+
+pub mod audit;
+pub mod catalog;
+pub mod clock;
+pub mod error;
+pub mod ids;
+pub mod policy;
+pub mod store;
+pub mod values;
+pub mod vault;
+
+pub use error::CoreError;
+pub use vault::Vault;

@@ -1,0 +1,285 @@
+//! The policy layer: who may do what, and see which field categories in full, masked or not at
+//! all. Default deny: a role holds exactly the actions and category grants listed for it.
+
+use crate::ids::{TenantId, UserId};
+use custos_api::catalog::Category;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// Something a principal may be allowed to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Action {
+    /// Create a customer.
+    CustomerCreate,
+    /// Read one customer by id.
+    CustomerRead,
+    /// List all customers page by page.
+    CustomerList,
+    /// Search customers.
+    CustomerSearch,
+    /// Update a customer.
+    CustomerUpdate,
+    /// Erase a customer (crypto-shredding).
+    CustomerErase,
+    /// Read timeline records.
+    RecordRead,
+    /// Write timeline records.
+    RecordCreate,
+    /// Read the catalog.
+    CatalogRead,
+    /// Manage staff accounts.
+    UserManage,
+    /// Create and revoke API tokens.
+    TokenManage,
+    /// Read the audit trail.
+    AuditRead,
+}
+
+impl Action {
+    /// The action's name as written in audit events.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::CustomerCreate => "customer.create",
+            Action::CustomerRead => "customer.read",
+            Action::CustomerList => "customer.list",
+            Action::CustomerSearch => "customer.search",
+            Action::CustomerUpdate => "customer.update",
+            Action::CustomerErase => "customer.erase",
+            Action::RecordRead => "record.read",
+            Action::RecordCreate => "record.create",
+            Action::CatalogRead => "catalog.read",
+            Action::UserManage => "user.manage",
+            Action::TokenManage => "token.manage",
+            Action::AuditRead => "audit.read",
+        }
+    }
+}
+
+/// How much of a category a role sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Access {
+    /// Not at all: never decrypted, never sent.
+    None,
+    /// Masked (`z•••@example.org`); writable, not readable in full.
+    Masked,
+    /// In full.
+    Full,
+}
+
+/// A role: a name, its actions and its category grants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Role {
+    /// The role name.
+    pub name: String,
+    /// Allowed actions.
+    pub actions: Vec<Action>,
+    /// Category grants; a category not listed is `Access::None`.
+    pub categories: BTreeMap<Category, Access>,
+}
+
+/// The built-in role names.
+pub const BUILTIN_ROLES: [&str; 7] = [
+    "owner",
+    "manager",
+    "staff",
+    "clinician",
+    "marketing",
+    "auditor",
+    "device",
+];
+
+impl Role {
+    /// A built-in role by name.
+    pub fn builtin(name: &str) -> Option<Role> {
+        use Access::*;
+        use Action::*;
+        use Category as C;
+        let all_customer = [
+            CustomerCreate,
+            CustomerRead,
+            CustomerList,
+            CustomerSearch,
+            CustomerUpdate,
+            CustomerErase,
+            RecordRead,
+            RecordCreate,
+        ];
+        let front_desk = [
+            CustomerCreate,
+            CustomerRead,
+            CustomerSearch,
+            CustomerUpdate,
+            RecordRead,
+            RecordCreate,
+        ];
+        let everyday = |health: Access| {
+            BTreeMap::from([
+                (C::Identity, Full),
+                (C::Contact, Full),
+                (C::Address, Full),
+                (C::Purchase, Full),
+                (C::Appointment, Full),
+                (C::Preference, Full),
+                (C::Note, Full),
+                (C::PaymentReference, Masked),
+                (C::Health, health),
+            ])
+        };
+        let (actions, categories): (Vec<Action>, BTreeMap<Category, Access>) = match name {
+            "owner" => (
+                [
+                    &all_customer[..],
+                    &[CatalogRead, UserManage, TokenManage, AuditRead],
+                ]
+                .concat(),
+                C::ALL.into_iter().map(|c| (c, Full)).collect(),
+            ),
+            "manager" => {
+                let mut cats = everyday(None);
+                cats.insert(C::PaymentReference, Full);
+                (
+                    [
+                        &all_customer[..],
+                        &[CatalogRead, UserManage, TokenManage, AuditRead],
+                    ]
+                    .concat(),
+                    cats,
+                )
+            }
+            "staff" => ([&front_desk[..], &[CatalogRead]].concat(), everyday(None)),
+            "clinician" => ([&front_desk[..], &[CatalogRead]].concat(), everyday(Full)),
+            "marketing" => (vec![CatalogRead], BTreeMap::new()),
+            "auditor" => (vec![CatalogRead, AuditRead], BTreeMap::new()),
+            "device" => (
+                vec![
+                    CustomerCreate,
+                    CustomerRead,
+                    CustomerSearch,
+                    CustomerUpdate,
+                    RecordRead,
+                    RecordCreate,
+                ],
+                BTreeMap::from([
+                    (C::Identity, Full),
+                    (C::Contact, Masked),
+                    (C::Purchase, Full),
+                    (C::Appointment, Full),
+                    (C::Preference, Full),
+                ]),
+            ),
+            _ => return Option::None,
+        };
+        Some(Role {
+            name: name.to_owned(),
+            actions,
+            categories,
+        })
+    }
+
+    /// Whether the role may do `action`.
+    pub fn may(&self, action: Action) -> bool {
+        self.actions.contains(&action)
+    }
+
+    /// How the role sees `category`.
+    pub fn access(&self, category: Category) -> Access {
+        self.categories
+            .get(&category)
+            .copied()
+            .unwrap_or(Access::None)
+    }
+}
+
+/// What kind of actor a principal is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActorKind {
+    /// A staff user (session or login token).
+    User,
+    /// A POS or booking device.
+    Device,
+    /// An integration's API token.
+    Token,
+    /// The command line on the server itself.
+    System,
+}
+
+impl ActorKind {
+    /// The name used in audit events and `whoami`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActorKind::User => "user",
+            ActorKind::Device => "device",
+            ActorKind::Token => "token",
+            ActorKind::System => "system",
+        }
+    }
+}
+
+/// An authenticated caller, with its tenant and role.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// The tenant the principal belongs to; it sees nothing of any other.
+    pub tenant_id: TenantId,
+    /// The tenant's slug.
+    pub tenant_slug: String,
+    /// What kind of actor.
+    pub kind: ActorKind,
+    /// The user, device or token id.
+    pub actor_id: Uuid,
+    /// The user id, when the actor is (or acts for) a user.
+    pub user_id: Option<UserId>,
+    /// The username or device/token name.
+    pub name: String,
+    /// The role.
+    pub role: Arc<Role>,
+    /// The token id this principal authenticated with, if any (for logout).
+    pub token_id: Option<crate::ids::TokenId>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_role_exists_and_unknown_is_none() {
+        for r in BUILTIN_ROLES {
+            assert_eq!(Role::builtin(r).unwrap().name, r);
+        }
+        assert!(Role::builtin("root").is_none());
+    }
+
+    #[test]
+    fn health_only_for_owner_and_clinician() {
+        for r in BUILTIN_ROLES {
+            let role = Role::builtin(r).unwrap();
+            let expect = matches!(r, "owner" | "clinician");
+            assert_eq!(role.access(Category::Health) == Access::Full, expect, "{r}");
+        }
+    }
+
+    #[test]
+    fn marketing_and_auditor_never_read_profiles() {
+        for r in ["marketing", "auditor"] {
+            let role = Role::builtin(r).unwrap();
+            assert!(!role.may(Action::CustomerRead));
+            assert!(Category::ALL
+                .iter()
+                .all(|c| role.access(*c) == Access::None));
+        }
+    }
+
+    #[test]
+    fn staff_and_device_cannot_list_or_erase() {
+        for r in ["staff", "device", "clinician"] {
+            let role = Role::builtin(r).unwrap();
+            assert!(!role.may(Action::CustomerList));
+            assert!(!role.may(Action::CustomerErase));
+            assert!(role.may(Action::CustomerSearch));
+        }
+        assert_eq!(
+            Role::builtin("device").unwrap().access(Category::Contact),
+            Access::Masked
+        );
+    }
+}

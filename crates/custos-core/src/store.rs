@@ -1,0 +1,402 @@
+//! The `Store` trait that persistence implements (SQLite now, PostgreSQL later), and the rows it
+//! moves. Rows hold only ciphertext, wrapped keys, blind indexes and ids: a store never sees a
+//! personal value in the clear. Every write takes its audit event, so the store can make them
+//! durable together.
+
+use crate::audit::AuditEvent;
+use crate::ids::{CustomerId, RecordId, TenantId, TokenId, UserId};
+use async_trait::async_trait;
+use custos_api::catalog::{Catalog, Category};
+use time::OffsetDateTime;
+
+/// Errors a store reports.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The row does not exist (or belongs to another tenant).
+    #[error("not found")]
+    NotFound,
+    /// A unique value is taken.
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    /// The row's version is not the one expected; carries the current version.
+    #[error("version mismatch (current {0})")]
+    VersionMismatch(u64),
+    /// The idempotency key was already used; carries the first use.
+    #[error("idempotency key already used")]
+    IdempotencyReplay(IdempotencyRow),
+    /// The database cannot be reached or is not writable right now.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else; the message is for the log, never for a client.
+    #[error("store error: {0}")]
+    Other(String),
+}
+
+/// A tenant with its wrapped keys and catalog.
+#[derive(Debug, Clone)]
+pub struct TenantRow {
+    /// Id.
+    pub id: TenantId,
+    /// Short unique name used at login and in URLs.
+    pub slug: String,
+    /// The business name.
+    pub name: String,
+    /// The catalog.
+    pub catalog: Catalog,
+    /// The tenant key (KEK) wrapped under the master key.
+    pub wrapped_kek: Vec<u8>,
+    /// The blind-index key wrapped under the master key.
+    pub wrapped_index_key: Vec<u8>,
+    /// The tenant key's version (bumped by rotation).
+    pub kek_version: u32,
+    /// Fingerprint of the master key that wrapped the two keys.
+    pub master_key_id: String,
+    /// Created.
+    pub created_at: OffsetDateTime,
+}
+
+/// A staff user.
+#[derive(Debug, Clone)]
+pub struct UserRow {
+    /// Id.
+    pub id: UserId,
+    /// Tenant.
+    pub tenant_id: TenantId,
+    /// Username, unique per tenant.
+    pub username: String,
+    /// Argon2id PHC string.
+    pub password_hash: String,
+    /// Role name.
+    pub role: String,
+    /// Disabled users cannot log in and their tokens stop working.
+    pub disabled: bool,
+    /// Created.
+    pub created_at: OffsetDateTime,
+}
+
+/// What a bearer token stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// Issued at login for a user.
+    Login,
+    /// A named API token for an integration, acting with a role.
+    Api,
+}
+
+impl TokenKind {
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Login => "login",
+            TokenKind::Api => "api",
+        }
+    }
+    /// Parses the stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "login" => Some(TokenKind::Login),
+            "api" => Some(TokenKind::Api),
+            _ => None,
+        }
+    }
+}
+
+/// A bearer token (stored only as its hash).
+#[derive(Debug, Clone)]
+pub struct TokenRow {
+    /// Id.
+    pub id: TokenId,
+    /// Tenant.
+    pub tenant_id: TenantId,
+    /// The user it belongs to.
+    pub user_id: UserId,
+    /// A name (for API tokens) or `login`.
+    pub name: String,
+    /// Login or API.
+    pub kind: TokenKind,
+    /// The role it acts with.
+    pub role: String,
+    /// SHA-256 of the token text.
+    pub hash: [u8; 32],
+    /// When it stops working.
+    pub expires_at: Option<OffsetDateTime>,
+    /// Revoked tokens never work again.
+    pub revoked: bool,
+    /// Created.
+    pub created_at: OffsetDateTime,
+}
+
+/// A token with the current state of its user, as looked up on each request.
+#[derive(Debug, Clone)]
+pub struct TokenLookup {
+    /// The token.
+    pub token: TokenRow,
+    /// The user's name.
+    pub username: String,
+    /// The user's current role (a role change takes effect at once for login tokens).
+    pub user_role: String,
+    /// Whether the user is disabled.
+    pub user_disabled: bool,
+    /// The tenant's slug.
+    pub tenant_slug: String,
+}
+
+/// A customer as stored: wrapped data key and sealed category blobs.
+#[derive(Debug, Clone)]
+pub struct CustomerRow {
+    /// Id.
+    pub id: CustomerId,
+    /// Tenant.
+    pub tenant_id: TenantId,
+    /// The customer number (0 until the store assigns it on insert).
+    pub number: i64,
+    /// Version of the tenant key that wrapped the data key.
+    pub kek_version: u32,
+    /// The customer's data key wrapped under the tenant key.
+    pub wrapped_dek: Vec<u8>,
+    /// The sealed fields, one blob per category (see `vault::SealedFields`).
+    pub sealed: Vec<u8>,
+    /// Incremented by every update.
+    pub version: u64,
+    /// Created.
+    pub created_at: OffsetDateTime,
+    /// Last changed.
+    pub updated_at: OffsetDateTime,
+}
+
+/// What a blind index is over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IndexKind {
+    /// Exact e-mail.
+    Email,
+    /// Exact phone (E.164).
+    Phone,
+    /// A name-word prefix (3..16 letters).
+    NamePrefix,
+    /// A whole name word (for ranking exact words first).
+    NameWord,
+}
+
+impl IndexKind {
+    /// The stored code and HMAC domain.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IndexKind::Email => "email",
+            IndexKind::Phone => "phone",
+            IndexKind::NamePrefix => "name_prefix",
+            IndexKind::NameWord => "name_word",
+        }
+    }
+    /// A compact integer code for storage.
+    pub fn code(self) -> i64 {
+        match self {
+            IndexKind::Email => 1,
+            IndexKind::Phone => 2,
+            IndexKind::NamePrefix => 3,
+            IndexKind::NameWord => 4,
+        }
+    }
+}
+
+/// One blind-index entry of a customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct IndexEntry {
+    /// Kind.
+    pub kind: IndexKind,
+    /// The HMAC.
+    pub hash: [u8; custos_crypto::BLIND_INDEX_LEN],
+}
+
+/// A timeline record as stored.
+#[derive(Debug, Clone)]
+pub struct RecordRow {
+    /// Id.
+    pub id: RecordId,
+    /// Tenant.
+    pub tenant_id: TenantId,
+    /// Customer.
+    pub customer_id: CustomerId,
+    /// Record type.
+    pub type_: String,
+    /// The type's category (kept in the clear so policy can filter without decrypting).
+    pub category: Category,
+    /// When it happened.
+    pub occurred_at: OffsetDateTime,
+    /// The sealed fields.
+    pub sealed: Vec<u8>,
+    /// Written.
+    pub created_at: OffsetDateTime,
+}
+
+/// The first use of an idempotency key: who, which request, and what it created.
+#[derive(Debug, Clone)]
+pub struct IdempotencyRow {
+    /// Tenant.
+    pub tenant_id: TenantId,
+    /// The principal that used it (keys are per principal).
+    pub scope: String,
+    /// The key as sent.
+    pub key: String,
+    /// SHA-256 of method, path and body: a different request under the same key is refused.
+    pub fingerprint: [u8; 32],
+    /// The resource the first request created.
+    pub resource_id: uuid::Uuid,
+    /// When.
+    pub created_at: OffsetDateTime,
+}
+
+/// Persistence of custos. Implementations keep every write and its audit events durable
+/// together: once a call returns `Ok`, both survive a crash.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Whether the database answers (readiness).
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Creates a tenant and its first user.
+    async fn insert_tenant(
+        &self,
+        tenant: TenantRow,
+        owner: UserRow,
+        audit: Vec<AuditEvent>,
+    ) -> Result<(), StoreError>;
+    /// A tenant by id.
+    async fn tenant(&self, id: TenantId) -> Result<Option<TenantRow>, StoreError>;
+    /// A tenant by slug.
+    async fn tenant_by_slug(&self, slug: &str) -> Result<Option<TenantRow>, StoreError>;
+    /// Every tenant.
+    async fn tenants(&self) -> Result<Vec<TenantRow>, StoreError>;
+
+    /// Adds a user; `Conflict` when the username is taken in the tenant.
+    async fn insert_user(&self, user: UserRow, audit: AuditEvent) -> Result<(), StoreError>;
+    /// A user by username.
+    async fn user_by_name(
+        &self,
+        tenant: TenantId,
+        username: &str,
+    ) -> Result<Option<UserRow>, StoreError>;
+
+    /// Stores a token (its hash).
+    async fn insert_token(&self, token: TokenRow, audit: AuditEvent) -> Result<(), StoreError>;
+    /// The token with that hash, with its user's current state.
+    async fn token_by_hash(&self, hash: &[u8; 32]) -> Result<Option<TokenLookup>, StoreError>;
+    /// Revokes a token.
+    async fn revoke_token(
+        &self,
+        tenant: TenantId,
+        id: TokenId,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError>;
+
+    /// Inserts a customer with its index entries, assigning the next customer number (returned).
+    /// With `idempotency`, a key already used answers `IdempotencyReplay` and writes nothing.
+    async fn insert_customer(
+        &self,
+        customer: CustomerRow,
+        index: Vec<IndexEntry>,
+        idempotency: Option<IdempotencyRow>,
+        audit: AuditEvent,
+    ) -> Result<i64, StoreError>;
+    /// One customer.
+    async fn customer(
+        &self,
+        tenant: TenantId,
+        id: CustomerId,
+    ) -> Result<Option<CustomerRow>, StoreError>;
+    /// Several customers (missing ones are left out).
+    async fn customers(
+        &self,
+        tenant: TenantId,
+        ids: &[CustomerId],
+    ) -> Result<Vec<CustomerRow>, StoreError>;
+    /// A page of customers in id order, after `after`.
+    async fn list_customers(
+        &self,
+        tenant: TenantId,
+        after: Option<CustomerId>,
+        limit: u32,
+    ) -> Result<Vec<CustomerRow>, StoreError>;
+    /// Replaces a customer's sealed fields (and, when given, all its index entries) if its version
+    /// is `expected_version`; returns the new version.
+    async fn update_customer(
+        &self,
+        tenant: TenantId,
+        id: CustomerId,
+        expected_version: u64,
+        sealed: Vec<u8>,
+        index: Option<Vec<IndexEntry>>,
+        updated_at: OffsetDateTime,
+        audit: AuditEvent,
+    ) -> Result<u64, StoreError>;
+    /// Erases a customer: its row and wrapped key, index entries, records and idempotency keys go;
+    /// a tombstone (id and time) is written.
+    async fn erase_customer(
+        &self,
+        tenant: TenantId,
+        id: CustomerId,
+        at: OffsetDateTime,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError>;
+    /// Customers with any of these index hashes of one kind: (customer, hash) pairs.
+    async fn index_lookup(
+        &self,
+        tenant: TenantId,
+        kind: IndexKind,
+        hashes: &[[u8; 16]],
+        limit: u32,
+    ) -> Result<Vec<(CustomerId, [u8; 16])>, StoreError>;
+    /// The customer with that number.
+    async fn customer_by_number(
+        &self,
+        tenant: TenantId,
+        number: i64,
+    ) -> Result<Option<CustomerId>, StoreError>;
+    /// Whether a tombstone exists for the customer.
+    async fn is_erased(&self, tenant: TenantId, id: CustomerId) -> Result<bool, StoreError>;
+
+    /// Adds a record; with `idempotency` as for customers.
+    async fn insert_record(
+        &self,
+        record: RecordRow,
+        idempotency: Option<IdempotencyRow>,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError>;
+    /// One record.
+    async fn record(&self, tenant: TenantId, id: RecordId)
+        -> Result<Option<RecordRow>, StoreError>;
+    /// A page of a customer's records of the given categories, newest first, after `after`.
+    async fn list_records(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        categories: &[Category],
+        after: Option<RecordId>,
+        limit: u32,
+    ) -> Result<Vec<RecordRow>, StoreError>;
+
+    /// The first use of an idempotency key, if any.
+    async fn idempotency(
+        &self,
+        tenant: TenantId,
+        scope: &str,
+        key: &str,
+    ) -> Result<Option<IdempotencyRow>, StoreError>;
+
+    /// Appends events that accompany no write (reads, searches, denials, logins); durable on
+    /// return.
+    async fn append_audit(&self, events: Vec<AuditEvent>) -> Result<(), StoreError>;
+    /// Audit events in chain order from position `from` (1-based), with their stored hashes.
+    async fn audit_range(&self, from: u64, limit: u32) -> Result<Vec<StoredEvent>, StoreError>;
+}
+
+/// An audit event as stored in the chain.
+#[derive(Debug, Clone)]
+pub struct StoredEvent {
+    /// Position in the chain, from 1.
+    pub seq: u64,
+    /// The canonical bytes that were hashed.
+    pub body: Vec<u8>,
+    /// The previous event's hash.
+    pub prev_hash: [u8; 32],
+    /// This event's hash.
+    pub hash: [u8; 32],
+}

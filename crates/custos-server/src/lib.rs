@@ -1,0 +1,200 @@
+//! HTTP for custos: the `/v1` API with problem responses, request ids, security headers, time
+//! and size limits, bearer authentication, the OpenAPI document and its local Swagger UI, and
+//! serving over TLS (rustls with ring) with graceful shutdown.
+
+pub mod error;
+pub mod extract;
+pub mod routes;
+
+use crate::error::{ApiError, REQUEST_ID};
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{header, HeaderName, HeaderValue};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use custos_api::ErrorCode;
+use custos_core::Vault;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The use cases.
+    pub vault: Arc<Vault>,
+    /// Set when shutdown begins (readiness turns false).
+    pub shutting_down: Arc<AtomicBool>,
+}
+
+/// Limits and switches of the HTTP layer.
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    /// A request taking longer is answered 503.
+    pub request_timeout: Duration,
+    /// Largest accepted body in bytes.
+    pub body_limit: usize,
+    /// Whether the server speaks TLS (then HSTS is sent).
+    pub tls: bool,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        HttpOptions {
+            request_timeout: Duration::from_secs(30),
+            body_limit: 1024 * 1024,
+            tls: true,
+        }
+    }
+}
+
+/// The whole application router.
+pub fn app(state: AppState, opts: HttpOptions) -> Router {
+    let opts = Arc::new(opts);
+    Router::new()
+        .merge(routes::health::router())
+        .merge(routes::auth::router())
+        .merge(routes::catalog::router())
+        .merge(routes::customers::router())
+        .merge(routes::docs::router())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(opts.body_limit))
+        .layer(middleware::from_fn_with_state(opts, request_layer))
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(ErrorCode::NotFound, "There is nothing at this path.")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        ErrorCode::MethodNotAllowed,
+        "This method is not supported on this path.",
+    )
+}
+
+/// Per request: a fresh request id (task-local, answered in `x-request-id`), the time limit,
+/// security headers, and one log line with ids only (never the query string, which may hold a
+/// searched e-mail or phone).
+async fn request_layer(State(opts): State<Arc<HttpOptions>>, req: Request, next: Next) -> Response {
+    let id = uuid::Uuid::now_v7().simple().to_string();
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let docs = path == "/docs" || path.starts_with("/docs/");
+    let started = Instant::now();
+    let timeout = opts.request_timeout;
+    let mut resp = REQUEST_ID
+        .scope(id.clone(), async move {
+            match tokio::time::timeout(timeout, next.run(req)).await {
+                Ok(r) => r,
+                Err(_) => ApiError::new(
+                    ErrorCode::Unavailable,
+                    "The request took too long and was stopped.",
+                )
+                .into_response(),
+            }
+        })
+        .await;
+    let h = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        h.insert(HeaderName::from_static("x-request-id"), v);
+    }
+    if opts.tls {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+        );
+    }
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(if docs {
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
+        } else {
+            "default-src 'none'; frame-ancestors 'none'"
+        }),
+    );
+    if !docs {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    tracing::info!(request_id = %id, method = %method, path = %path, status = resp.status().as_u16(), ms = started.elapsed().as_millis() as u64, "request");
+    resp
+}
+
+/// Errors of TLS set-up, with the file concerned.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct TlsError(String);
+
+/// A rustls server configuration (ring provider, TLS 1.2 and 1.3, h2 and http/1.1) from PEM files.
+pub fn tls_config(cert: &Path, key: &Path) -> Result<rustls::ServerConfig, TlsError> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
+        .and_then(|it| it.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| {
+            TlsError(format!(
+                "cannot read the TLS certificate {}: {e}",
+                cert.display()
+            ))
+        })?;
+    if certs.is_empty() {
+        return Err(TlsError(format!("no certificate in {}", cert.display())));
+    }
+    let key = PrivateKeyDer::from_pem_file(key)
+        .map_err(|e| TlsError(format!("cannot read the TLS key {}: {e}", key.display())))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut cfg = rustls::ServerConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
+        .map_err(|e| TlsError(e.to_string()))?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| TlsError(format!("the TLS certificate and key do not fit: {e}")))?;
+    cfg.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(cfg)
+}
+
+/// Serves `app` on a bound listener until `shutdown` resolves, then lets in-flight requests
+/// finish (up to `grace`).
+pub async fn serve(
+    listener: std::net::TcpListener,
+    app: Router,
+    tls: Option<rustls::ServerConfig>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    grace: Duration,
+) -> std::io::Result<()> {
+    listener.set_nonblocking(true)?;
+    let make = app.into_make_service_with_connect_info::<SocketAddr>();
+    match tls {
+        Some(cfg) => {
+            let handle = axum_server::Handle::new();
+            let h = handle.clone();
+            tokio::spawn(async move {
+                shutdown.await;
+                h.graceful_shutdown(Some(grace));
+            });
+            let rustls = axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(cfg));
+            axum_server::from_tcp_rustls(listener, rustls)?
+                .handle(handle)
+                .serve(make)
+                .await
+        }
+        None => {
+            let l = tokio::net::TcpListener::from_std(listener)?;
+            axum::serve(l, make).with_graceful_shutdown(shutdown).await
+        }
+    }
+}

@@ -1,0 +1,270 @@
+//! `/v1/customers`: create, list, search, read, update with `If-Match`, erase, and the
+//! customer's timeline records.
+
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{idempotency_key, if_match, ApiJson, ApiQuery, Auth, Meta};
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use custos_api::{
+    Customer, CustomerPatch, ErrorCode, NewCustomer, NewRecord, Page, Record, SearchResults,
+};
+use custos_core::ids::{CustomerId, RecordId};
+use custos_core::vault::{Created, Idempotency, SearchQuery};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+/// The routes of this resource.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/customers", get(list).post(create))
+        .route("/v1/customers/search", get(search))
+        .route("/v1/customers/{id}", get(read).patch(update).delete(erase))
+        .route(
+            "/v1/customers/{id}/records",
+            get(list_records).post(create_record),
+        )
+}
+
+fn customer_id(s: &str) -> ApiResult<CustomerId> {
+    CustomerId::parse(s).ok_or_else(|| ApiError::new(ErrorCode::NotFound, "Customer not found."))
+}
+
+fn fingerprint<T: serde::Serialize>(method: &Method, uri: &Uri, body: &T) -> [u8; 32] {
+    let mut bytes = format!("{method} {}\n", uri.path()).into_bytes();
+    bytes.extend(serde_json::to_vec(body).unwrap_or_default());
+    custos_crypto::sha256(&bytes)
+}
+
+fn with_etag(status: StatusCode, c: Customer, location: bool) -> Response {
+    let etag = HeaderValue::from_str(&format!("\"{}\"", c.version)).ok();
+    let loc = location
+        .then(|| HeaderValue::from_str(&format!("/v1/customers/{}", c.id)).ok())
+        .flatten();
+    let mut resp = (status, Json(c)).into_response();
+    if let Some(e) = etag {
+        resp.headers_mut().insert(header::ETAG, e);
+    }
+    if let Some(l) = loc {
+        resp.headers_mut().insert(header::LOCATION, l);
+    }
+    resp
+}
+
+/// Page parameters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    pub limit: Option<u32>,
+}
+
+/// Create a customer.
+#[utoipa::path(post, path = "/v1/customers", tag = "customers", request_body = NewCustomer,
+    params(("Idempotency-Key" = Option<String>, Header, description = "A replay with the same key answers the first result and creates nothing")),
+    responses((status = 201, body = Customer, description = "Created"), (status = 200, body = Customer, description = "Replay of an earlier request with the same Idempotency-Key"),
+        (status = 400, body = custos_api::Problem), (status = 401, body = custos_api::Problem), (status = 403, body = custos_api::Problem), (status = 413, body = custos_api::Problem),
+        (status = 415, body = custos_api::Problem), (status = 422, body = custos_api::Problem, description = "unknown_field, invalid_field, card_number_refused, idempotency_key_reused")),
+    security(("bearer" = [])))]
+pub async fn create(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Meta(meta): Meta,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<NewCustomer>,
+) -> ApiResult<Response> {
+    let idem = idempotency_key(&headers)?.map(|key| Idempotency {
+        key,
+        fingerprint: fingerprint(&method, &uri, &body),
+    });
+    Ok(
+        match s
+            .vault
+            .create_customer(&p, &body.fields, idem, &meta)
+            .await?
+        {
+            Created::New(c) => with_etag(StatusCode::CREATED, c, true),
+            Created::Replayed(c) => with_etag(StatusCode::OK, c, true),
+        },
+    )
+}
+
+/// List customers, page by page (roles allowed to list).
+#[utoipa::path(get, path = "/v1/customers", tag = "customers", params(PageQuery),
+    responses((status = 200, body = Page<Customer>), (status = 400, body = custos_api::Problem), (status = 401, body = custos_api::Problem), (status = 403, body = custos_api::Problem)),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Meta(meta): Meta,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Page<Customer>>> {
+    let cursor = q
+        .cursor
+        .as_deref()
+        .map(|c| {
+            CustomerId::parse(c)
+                .ok_or_else(|| ApiError::new(ErrorCode::InvalidQuery, "The cursor is not valid."))
+        })
+        .transpose()?;
+    let (items, next) = s.vault.list_customers(&p, cursor, q.limit, &meta).await?;
+    Ok(Json(Page {
+        items,
+        next_cursor: next.map(|n| n.to_string()),
+    }))
+}
+
+/// Search parameters: exactly one of `q`, `email`, `phone`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct SearchParams {
+    /// An e-mail, a phone number, a customer number (`C-000042`) or the start of a name.
+    pub q: Option<String>,
+    /// Exact e-mail address.
+    pub email: Option<String>,
+    /// Phone number in any common format.
+    pub phone: Option<String>,
+    /// At most this many results (1 to 50, default 20).
+    pub limit: Option<u32>,
+}
+
+/// Search customers by e-mail, phone, customer number or name prefix.
+#[utoipa::path(get, path = "/v1/customers/search", tag = "customers", params(SearchParams),
+    responses((status = 200, body = SearchResults), (status = 400, body = custos_api::Problem), (status = 401, body = custos_api::Problem), (status = 403, body = custos_api::Problem), (status = 422, body = custos_api::Problem)),
+    security(("bearer" = [])))]
+pub async fn search(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Meta(meta): Meta,
+    ApiQuery(q): ApiQuery<SearchParams>,
+) -> ApiResult<Json<SearchResults>> {
+    let query = match (q.q, q.email, q.phone) {
+        (Some(v), None, None) => SearchQuery::Any(v),
+        (None, Some(v), None) => SearchQuery::Email(v),
+        (None, None, Some(v)) => SearchQuery::Phone(v),
+        _ => {
+            return Err(ApiError::new(
+                ErrorCode::InvalidQuery,
+                "Give exactly one of q, email or phone.",
+            ))
+        }
+    };
+    let items = s.vault.search(&p, query, q.limit, &meta).await?;
+    Ok(Json(SearchResults { items }))
+}
+
+/// Read a customer; fields filtered and masked for the caller's role.
+#[utoipa::path(get, path = "/v1/customers/{id}", tag = "customers", params(("id" = String, Path, description = "Customer id")),
+    responses((status = 200, body = Customer, headers(("ETag" = String, description = "The version, for If-Match"))), (status = 401, body = custos_api::Problem), (status = 403, body = custos_api::Problem), (status = 404, body = custos_api::Problem)),
+    security(("bearer" = [])))]
+pub async fn read(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let c = s.vault.get_customer(&p, customer_id(&id)?, &meta).await?;
+    Ok(with_etag(StatusCode::OK, c, false))
+}
+
+/// Update a customer: a value sets a field, null removes it. Needs `If-Match`.
+#[utoipa::path(patch, path = "/v1/customers/{id}", tag = "customers", request_body = CustomerPatch,
+    params(("id" = String, Path, description = "Customer id"), ("If-Match" = String, Header, description = "The version being updated, as in the ETag")),
+    responses((status = 200, body = Customer), (status = 400, body = custos_api::Problem), (status = 401, body = custos_api::Problem), (status = 403, body = custos_api::Problem), (status = 404, body = custos_api::Problem),
+        (status = 412, body = custos_api::Problem, description = "version_mismatch"), (status = 422, body = custos_api::Problem), (status = 428, body = custos_api::Problem, description = "precondition_required")),
+    security(("bearer" = [])))]
+pub async fn update(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<CustomerPatch>,
+) -> ApiResult<Response> {
+    let id = customer_id(&id)?;
+    let version = if_match(&headers)?;
+    let c = s
+        .vault
+        .update_customer(&p, id, version, &body.fields, &meta)
+        .await?;
+    Ok(with_etag(StatusCode::OK, c, false))
+}
+
+/// Erase a customer (crypto-shredding). 204, then 404 for everyone.
+#[utoipa::path(delete, path = "/v1/customers/{id}", tag = "customers", params(("id" = String, Path, description = "Customer id")),
+    responses((status = 204, description = "Erased"), (status = 401, body = custos_api::Problem), (status = 403, body = custos_api::Problem), (status = 404, body = custos_api::Problem)),
+    security(("bearer" = [])))]
+pub async fn erase(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    s.vault.erase_customer(&p, customer_id(&id)?, &meta).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A customer's timeline, newest first, only of the categories the role may see.
+#[utoipa::path(get, path = "/v1/customers/{id}/records", tag = "records", params(("id" = String, Path, description = "Customer id"), PageQuery),
+    responses((status = 200, body = Page<Record>), (status = 400, body = custos_api::Problem), (status = 401, body = custos_api::Problem), (status = 403, body = custos_api::Problem), (status = 404, body = custos_api::Problem)),
+    security(("bearer" = [])))]
+pub async fn list_records(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Page<Record>>> {
+    let cursor = q
+        .cursor
+        .as_deref()
+        .map(|c| {
+            RecordId::parse(c)
+                .ok_or_else(|| ApiError::new(ErrorCode::InvalidQuery, "The cursor is not valid."))
+        })
+        .transpose()?;
+    let (items, next) = s
+        .vault
+        .list_records(&p, customer_id(&id)?, cursor, q.limit, &meta)
+        .await?;
+    Ok(Json(Page {
+        items,
+        next_cursor: next.map(|n| n.to_string()),
+    }))
+}
+
+/// Add a timeline record of a declared type.
+#[utoipa::path(post, path = "/v1/customers/{id}/records", tag = "records", request_body = NewRecord,
+    params(("id" = String, Path, description = "Customer id"), ("Idempotency-Key" = Option<String>, Header, description = "A replay with the same key creates nothing")),
+    responses((status = 201, body = Record), (status = 200, body = Record, description = "Replay"), (status = 400, body = custos_api::Problem), (status = 401, body = custos_api::Problem), (status = 403, body = custos_api::Problem),
+        (status = 404, body = custos_api::Problem), (status = 422, body = custos_api::Problem, description = "unknown_record_type, unknown_field, invalid_field, card_number_refused")),
+    security(("bearer" = [])))]
+pub async fn create_record(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<NewRecord>,
+) -> ApiResult<Response> {
+    let id = customer_id(&id)?;
+    let idem = idempotency_key(&headers)?.map(|key| Idempotency {
+        key,
+        fingerprint: fingerprint(&method, &uri, &body),
+    });
+    Ok(
+        match s.vault.add_record(&p, id, &body, idem, &meta).await? {
+            Created::New(r) => (StatusCode::CREATED, Json(r)).into_response(),
+            Created::Replayed(r) => (StatusCode::OK, Json(r)).into_response(),
+        },
+    )
+}

@@ -1,0 +1,44 @@
+//! The OpenAPI document (`/v1/openapi.json`) and its browsable view (`/docs`), Swagger UI served
+//! from the binary: nothing loads from a CDN.
+
+use crate::AppState;
+use axum::Router;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_swagger_ui::SwaggerUi;
+
+/// The OpenAPI document of the custos API.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "custos", description = "A privacy-first customer-data server for small businesses."),
+    paths(
+        super::health::healthz, super::health::readyz,
+        super::auth::token, super::auth::logout, super::auth::whoami,
+        super::catalog::catalog,
+        super::customers::create, super::customers::list, super::customers::search, super::customers::read,
+        super::customers::update, super::customers::erase, super::customers::list_records, super::customers::create_record,
+    ),
+    components(schemas(custos_api::Problem)),
+    modifiers(&BearerAuth),
+    tags((name = "customers"), (name = "records"), (name = "auth"), (name = "catalog"), (name = "health"))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The routes: `/v1/openapi.json` and `/docs`.
+pub fn router() -> Router<AppState> {
+    let mut doc = ApiDoc::openapi();
+    doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    Router::new().merge(SwaggerUi::new("/docs").url("/v1/openapi.json", doc))
+}

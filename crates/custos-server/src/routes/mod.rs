@@ -1,0 +1,7 @@
+//! One module per HTTP resource, each exporting `router()`.
+
+pub mod auth;
+pub mod catalog;
+pub mod customers;
+pub mod docs;
+pub mod health;

@@ -1,0 +1,94 @@
+//! Persistence for custos: implementations of `custos_core::store::Store`. The embedded SQLite
+//! store is the default; a database URL chooses the store, and an unknown scheme is an error,
+//! never a new empty file.
+
+pub mod sqlite;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use sqlite::SqliteStore;
+
+/// Why a store could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreOpenError {
+    /// A database file or connection could not be opened.
+    #[error("cannot open {0}: {1}")]
+    Open(String, String),
+    /// A migration failed or the schema is newer than this binary.
+    #[error("cannot prepare {0}: {1}")]
+    Migrate(String, String),
+    /// The database URL is not understood.
+    #[error("{0}")]
+    Url(String),
+}
+
+/// Where the data lives, parsed from `--database-url` (or the data dir when none is given).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// SQLite files in this directory.
+    Sqlite(PathBuf),
+}
+
+impl Location {
+    /// Parses a database URL. `None` means the embedded database in `data_dir`.
+    pub fn parse(url: Option<&str>, data_dir: &Path) -> Result<Location, StoreOpenError> {
+        let Some(url) = url else {
+            return Ok(Location::Sqlite(data_dir.to_owned()));
+        };
+        if let Some(rest) = url.strip_prefix("sqlite://") {
+            if rest.is_empty() {
+                return Err(StoreOpenError::Url(
+                    "sqlite:// needs a directory path, e.g. sqlite:///var/lib/custos".into(),
+                ));
+            }
+            return Ok(Location::Sqlite(PathBuf::from(rest)));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Err(StoreOpenError::Url("PostgreSQL is not supported by this version of custos yet; use the embedded database".into()));
+        }
+        let scheme = url.split_once("://").map_or("(none)", |(s, _)| s);
+        Err(StoreOpenError::Url(format!(
+            "unknown database URL scheme '{scheme}'; use sqlite:///DIR"
+        )))
+    }
+}
+
+/// Opens the store at a location.
+pub fn open(location: &Location) -> Result<Arc<SqliteStore>, StoreOpenError> {
+    match location {
+        Location::Sqlite(dir) => {
+            if !dir.is_dir() {
+                return Err(StoreOpenError::Open(
+                    dir.display().to_string(),
+                    "no such directory (run `custos init` first)".into(),
+                ));
+            }
+            Ok(Arc::new(SqliteStore::open(dir)?))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        let d = Path::new("/data");
+        assert_eq!(
+            Location::parse(None, d).unwrap(),
+            Location::Sqlite(d.into())
+        );
+        assert_eq!(
+            Location::parse(Some("sqlite:///x/y"), d).unwrap(),
+            Location::Sqlite("/x/y".into())
+        );
+        assert!(Location::parse(Some("mysql://h/db"), d)
+            .unwrap_err()
+            .to_string()
+            .contains("mysql"));
+        assert!(Location::parse(Some("sqlite://"), d).is_err());
+        assert!(Location::parse(Some("/just/a/path"), d).is_err());
+    }
+}

@@ -1,0 +1,1121 @@
+//! The embedded store: SQLite in WAL mode, called directly through rusqlite.
+//!
+//! One writer thread owns the write connections and commits whatever requests are waiting as one
+//! transaction (group commit), so concurrent requests share one fsync. Each write runs in its own
+//! savepoint, so one failing write does not undo its neighbours. A write's audit events go into an
+//! outbox table in the same transaction as the write; right after the data commit the writer
+//! appends them (and the read events of the batch) to the hash chain in `audit.db` and answers.
+//! If the process dies between the two commits, the outbox is drained into the chain at the next
+//! start, so no committed write is ever without its event. Reads run on a small pool of
+//! read-only connections on blocking threads.
+
+mod schema;
+
+use crate::StoreOpenError;
+use async_trait::async_trait;
+use custos_core::audit::AuditEvent;
+use custos_core::catalog::Category;
+use custos_core::ids::{CustomerId, RecordId, TenantId, TokenId, UserId};
+use custos_core::store::*;
+use custos_crypto::chain;
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::sync::Mutex;
+use std::thread::JoinHandle;
+use time::OffsetDateTime;
+use tokio::sync::oneshot;
+use uuid::Uuid;
+
+/// File name of the data database inside the data dir.
+pub const DATA_FILE: &str = "custos.db";
+/// File name of the audit database inside the data dir.
+pub const AUDIT_FILE: &str = "audit.db";
+
+const MAX_BATCH: usize = 512;
+const READERS: usize = 8;
+
+type WriteOp = Box<dyn FnOnce(&Transaction<'_>) -> Result<i64, StoreError> + Send>;
+type Reply = oneshot::Sender<Result<i64, StoreError>>;
+
+enum Job {
+    Write {
+        op: WriteOp,
+        audit: Vec<AuditEvent>,
+        reply: Reply,
+    },
+    Audit {
+        events: Vec<AuditEvent>,
+        reply: Reply,
+    },
+}
+
+/// The SQLite store over a data dir.
+pub struct SqliteStore {
+    dir: PathBuf,
+    tx: Mutex<Option<mpsc::Sender<Job>>>,
+    writer: Mutex<Option<JoinHandle<()>>>,
+    readers: Mutex<Vec<Connection>>,
+    audit_readers: Mutex<Vec<Connection>>,
+}
+
+fn ts(t: OffsetDateTime) -> i64 {
+    i64::try_from(t.unix_timestamp_nanos()).unwrap_or(i64::MAX)
+}
+
+fn from_ts(n: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(n)).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+fn uuid_of(b: &[u8]) -> Uuid {
+    Uuid::from_slice(b).unwrap_or_default()
+}
+
+fn arr32(b: &[u8]) -> [u8; 32] {
+    <[u8; 32]>::try_from(b).unwrap_or([0; 32])
+}
+
+fn map_err(e: rusqlite::Error) -> StoreError {
+    use rusqlite::ErrorCode as C;
+    match &e {
+        rusqlite::Error::SqliteFailure(f, _) => match f.code {
+            C::ConstraintViolation => StoreError::Conflict("value"),
+            C::DatabaseBusy
+            | C::DatabaseLocked
+            | C::ReadOnly
+            | C::DiskFull
+            | C::SystemIoFailure
+            | C::CannotOpen
+            | C::NotADatabase
+            | C::DatabaseCorrupt => StoreError::Unavailable(e.to_string()),
+            _ => StoreError::Other(e.to_string()),
+        },
+        _ => StoreError::Other(e.to_string()),
+    }
+}
+
+fn configure(conn: &Connection, write: bool) -> rusqlite::Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    // Deleted content (an erased customer's wrapped key and ciphertext) is overwritten.
+    conn.pragma_update(None, "secure_delete", "ON")?;
+    if write {
+        // Durable on acknowledgement: the WAL is fsynced at every commit.
+        conn.pragma_update(None, "synchronous", "FULL")?;
+    } else {
+        conn.pragma_update(None, "query_only", "ON")?;
+    }
+    conn.pragma_update(None, "cache_size", -32_000)?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(())
+}
+
+fn open_conn(path: &Path, write: bool) -> Result<Connection, StoreOpenError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | if write {
+            OpenFlags::SQLITE_OPEN_CREATE
+        } else {
+            OpenFlags::empty()
+        };
+    let conn = Connection::open_with_flags(path, flags)
+        .map_err(|e| StoreOpenError::Open(path.display().to_string(), e.to_string()))?;
+    configure(&conn, write)
+        .map_err(|e| StoreOpenError::Open(path.display().to_string(), e.to_string()))?;
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection, migrations: &[&str], what: &str) -> Result<(), StoreOpenError> {
+    let err = |e: rusqlite::Error| StoreOpenError::Migrate(what.to_owned(), e.to_string());
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+        .map_err(err)?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreOpenError::Migrate(
+            what.to_owned(),
+            format!("journal mode is {mode}, not WAL"),
+        ));
+    }
+    let current: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(err)?;
+    let known = migrations.len() as i64;
+    if current > known {
+        return Err(StoreOpenError::Migrate(what.to_owned(), format!("the database is at schema version {current}, newer than this binary knows ({known}); upgrade custos")));
+    }
+    for (i, sql) in migrations.iter().enumerate().skip(current as usize) {
+        let tx = conn.transaction().map_err(err)?;
+        tx.execute_batch(sql).map_err(err)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)
+            .map_err(err)?;
+        tx.commit().map_err(err)?;
+    }
+    Ok(())
+}
+
+impl SqliteStore {
+    /// Opens (creating when missing) the two database files in `dir`, applies migrations,
+    /// drains any audit outbox left by a crash, and starts the writer.
+    pub fn open(dir: &Path) -> Result<Self, StoreOpenError> {
+        let mut data = open_conn(&dir.join(DATA_FILE), true)?;
+        let mut audit = open_conn(&dir.join(AUDIT_FILE), true)?;
+        migrate(&mut data, schema::DATA, DATA_FILE)?;
+        migrate(&mut audit, schema::AUDIT, AUDIT_FILE)?;
+        let mut w = Writer {
+            data,
+            audit,
+            pending_delete: Vec::new(),
+        };
+        w.drain_outbox()
+            .map_err(|e| StoreOpenError::Migrate("audit outbox".into(), e.to_string()))?;
+        let (tx, rx) = mpsc::channel::<Job>();
+        let handle = std::thread::Builder::new()
+            .name("custos-writer".into())
+            .spawn(move || w.run(rx))
+            .map_err(|e| StoreOpenError::Open("writer thread".into(), e.to_string()))?;
+        Ok(SqliteStore {
+            dir: dir.to_owned(),
+            tx: Mutex::new(Some(tx)),
+            writer: Mutex::new(Some(handle)),
+            readers: Mutex::new(Vec::new()),
+            audit_readers: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Stops accepting writes, lets the writer finish what it has, and waits for it.
+    pub fn close(&self) {
+        drop(self.tx.lock().unwrap_or_else(|e| e.into_inner()).take());
+        if let Some(h) = self.writer.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            let _ = h.join();
+        }
+    }
+
+    async fn write(
+        &self,
+        audit: Vec<AuditEvent>,
+        op: impl FnOnce(&Transaction<'_>) -> Result<i64, StoreError> + Send + 'static,
+    ) -> Result<i64, StoreError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Job::Write {
+            op: Box::new(op),
+            audit,
+            reply,
+        })?;
+        rx.await
+            .map_err(|_| StoreError::Unavailable("the writer stopped".into()))?
+    }
+
+    fn send(&self, job: Job) -> Result<(), StoreError> {
+        let guard = self.tx.lock().unwrap_or_else(|e| e.into_inner());
+        let tx = guard
+            .as_ref()
+            .ok_or_else(|| StoreError::Unavailable("the store is shutting down".into()))?;
+        tx.send(job)
+            .map_err(|_| StoreError::Unavailable("the writer stopped".into()))
+    }
+
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.read_in(false, f).await
+    }
+
+    async fn read_in<T: Send + 'static>(
+        &self,
+        audit: bool,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let pool = if audit {
+            &self.audit_readers
+        } else {
+            &self.readers
+        };
+        let conn = pool.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let path = self.dir.join(if audit { AUDIT_FILE } else { DATA_FILE });
+        let (conn, result) = tokio::task::spawn_blocking(move || {
+            let conn = match conn {
+                Some(c) => c,
+                None => match open_conn(&path, false) {
+                    Ok(c) => c,
+                    Err(e) => return (None, Err(StoreError::Unavailable(e.to_string()))),
+                },
+            };
+            let r = f(&conn).map_err(map_err);
+            (Some(conn), r)
+        })
+        .await
+        .map_err(|e| StoreError::Other(format!("read task: {e}")))?;
+        if let Some(c) = conn {
+            let mut p = pool.lock().unwrap_or_else(|e| e.into_inner());
+            if p.len() < READERS {
+                p.push(c);
+            }
+        }
+        result
+    }
+}
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+struct Writer {
+    data: Connection,
+    audit: Connection,
+    /// Outbox rows already in the chain, deleted in the next data transaction.
+    pending_delete: Vec<Vec<u8>>,
+}
+
+impl Writer {
+    fn run(&mut self, rx: mpsc::Receiver<Job>) {
+        while let Ok(first) = rx.recv() {
+            let mut batch = vec![first];
+            while batch.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(j) => batch.push(j),
+                    Err(_) => break,
+                }
+            }
+            self.process(batch);
+        }
+        // Channel closed: a last cleanup of the outbox.
+        if !self.pending_delete.is_empty() {
+            if let Ok(tx) = self.data.transaction() {
+                let _ = Self::delete_outbox(&tx, &std::mem::take(&mut self.pending_delete));
+                let _ = tx.commit();
+            }
+        }
+    }
+
+    fn delete_outbox(tx: &Transaction<'_>, ids: &[Vec<u8>]) -> rusqlite::Result<()> {
+        let mut st = tx.prepare_cached("DELETE FROM audit_outbox WHERE id = ?1")?;
+        for id in ids {
+            st.execute([id])?;
+        }
+        Ok(())
+    }
+
+    fn process(&mut self, batch: Vec<Job>) {
+        let mut events: Vec<AuditEvent> = Vec::new();
+        let mut replies: Vec<(Reply, Result<i64, StoreError>)> = Vec::new();
+        let mut audit_replies: Vec<Reply> = Vec::new();
+        let mut writes = Vec::new();
+        for job in batch {
+            match job {
+                Job::Audit { events: e, reply } => {
+                    events.extend(e);
+                    audit_replies.push(reply);
+                }
+                Job::Write { op, audit, reply } => writes.push((op, audit, reply)),
+            }
+        }
+        let mut write_events: Vec<AuditEvent> = Vec::new();
+        if !writes.is_empty() {
+            match self.commit_writes(writes, &mut write_events) {
+                Ok(r) => replies.extend(r),
+                Err((failed, e)) => {
+                    for reply in failed {
+                        replies.push((reply, Err(e.clone_lossy())));
+                    }
+                    write_events.clear();
+                }
+            }
+        }
+        let appended_writes: Vec<Vec<u8>> = write_events
+            .iter()
+            .map(|e| e.id.as_uuid().as_bytes().to_vec())
+            .collect();
+        events.extend(write_events);
+        let audit_result = if events.is_empty() {
+            Ok(())
+        } else {
+            self.append(&events)
+        };
+        match audit_result {
+            Ok(()) => self.pending_delete.extend(appended_writes),
+            Err(e) => {
+                tracing::error!(error = %e, "audit append failed; write events stay in the outbox");
+                for r in audit_replies.drain(..) {
+                    let _ = r.send(Err(StoreError::Unavailable(format!(
+                        "audit append failed: {e}"
+                    ))));
+                }
+            }
+        }
+        for r in audit_replies {
+            let _ = r.send(Ok(0));
+        }
+        for (reply, result) in replies {
+            let _ = reply.send(result);
+        }
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn commit_writes(
+        &mut self,
+        writes: Vec<(WriteOp, Vec<AuditEvent>, Reply)>,
+        events: &mut Vec<AuditEvent>,
+    ) -> Result<Vec<(Reply, Result<i64, StoreError>)>, (Vec<Reply>, StoreError)> {
+        let pending = std::mem::take(&mut self.pending_delete);
+        let tx = match self
+            .data
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        {
+            Ok(tx) => tx,
+            Err(e) => {
+                self.pending_delete = pending;
+                return Err((writes.into_iter().map(|w| w.2).collect(), map_err(e)));
+            }
+        };
+        if let Err(e) = Self::delete_outbox(&tx, &pending) {
+            tracing::warn!(error = %e, "outbox cleanup failed; retried later");
+        }
+        let mut results = Vec::with_capacity(writes.len());
+        for (op, audit, reply) in writes {
+            let r = (|| {
+                tx.execute_batch("SAVEPOINT job").map_err(map_err)?;
+                let out = op(&tx).and_then(|v| {
+                    let mut st = tx
+                        .prepare_cached("INSERT INTO audit_outbox (id, body) VALUES (?1, ?2)")
+                        .map_err(map_err)?;
+                    for ev in &audit {
+                        st.execute(params![
+                            ev.id.as_uuid().as_bytes().as_slice(),
+                            ev.canonical_bytes()
+                        ])
+                        .map_err(map_err)?;
+                    }
+                    Ok(v)
+                });
+                match out {
+                    Ok(v) => {
+                        tx.execute_batch("RELEASE job").map_err(map_err)?;
+                        Ok(v)
+                    }
+                    Err(e) => {
+                        tx.execute_batch("ROLLBACK TO job; RELEASE job")
+                            .map_err(map_err)?;
+                        Err(e)
+                    }
+                }
+            })();
+            if r.is_ok() {
+                events.extend(audit);
+            }
+            results.push((reply, r));
+        }
+        if let Err(e) = tx.commit() {
+            let e = map_err(e);
+            events.clear();
+            return Err((results.into_iter().map(|(r, _)| r).collect(), e));
+        }
+        Ok(results)
+    }
+
+    /// Appends events to the chain in one transaction, reading the head inside it so that
+    /// another process appending (the command line) cannot fork the chain.
+    fn append(&mut self, events: &[AuditEvent]) -> rusqlite::Result<()> {
+        let tx = self
+            .audit
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let (mut seq, mut prev): (u64, [u8; 32]) = tx
+            .query_row(
+                "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| Ok((r.get::<_, i64>(0)? as u64, arr32(&r.get::<_, Vec<u8>>(1)?))),
+            )
+            .optional()?
+            .unwrap_or((0, chain::GENESIS));
+        {
+            let mut ins = tx.prepare_cached("INSERT INTO audit_events (seq, id, tenant_id, at, action, actor_id, body, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")?;
+            let mut cust = tx.prepare_cached(
+                "INSERT OR IGNORE INTO audit_customers (customer_id, seq) VALUES (?1, ?2)",
+            )?;
+            for ev in events {
+                seq += 1;
+                let body = ev.canonical_bytes();
+                let hash = chain::link(&prev, seq, &body);
+                ins.execute(params![
+                    seq as i64,
+                    ev.id.as_uuid().as_bytes().as_slice(),
+                    ev.tenant_id.map(|t| t.as_uuid().as_bytes().to_vec()),
+                    ts(ev.at),
+                    ev.action,
+                    ev.actor_id.map(|a| a.as_bytes().to_vec()),
+                    body,
+                    prev.as_slice(),
+                    hash.as_slice(),
+                ])?;
+                for c in &ev.customer_ids {
+                    cust.execute(params![c.as_bytes().as_slice(), seq as i64])?;
+                }
+                prev = hash;
+            }
+        }
+        tx.commit()
+    }
+
+    /// Moves audit events left in the outbox by a crash into the chain (those not there yet).
+    fn drain_outbox(&mut self) -> rusqlite::Result<()> {
+        let rows: Vec<(Vec<u8>, Vec<u8>)> = {
+            let mut st = self
+                .data
+                .prepare("SELECT id, body FROM audit_outbox ORDER BY n")?;
+            let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut missing = Vec::new();
+        for (id, body) in &rows {
+            let present: bool = self.audit.query_row(
+                "SELECT EXISTS(SELECT 1 FROM audit_events WHERE id = ?1)",
+                [id],
+                |r| r.get(0),
+            )?;
+            if !present {
+                if let Ok(ev) = serde_json::from_slice::<AuditEvent>(body) {
+                    missing.push(ev);
+                }
+            }
+        }
+        if !missing.is_empty() {
+            tracing::warn!(
+                count = missing.len(),
+                "appending audit events recovered from the outbox"
+            );
+            self.append(&missing)?;
+        }
+        self.data.execute("DELETE FROM audit_outbox", [])?;
+        Ok(())
+    }
+}
+
+trait CloneLossy {
+    fn clone_lossy(&self) -> StoreError;
+}
+
+impl CloneLossy for StoreError {
+    fn clone_lossy(&self) -> StoreError {
+        match self {
+            StoreError::Unavailable(s) => StoreError::Unavailable(s.clone()),
+            other => StoreError::Other(other.to_string()),
+        }
+    }
+}
+
+// --- row mapping -------------------------------------------------------------------------------
+
+const TENANT_COLS: &str = "id, slug, name, catalog, wrapped_kek, wrapped_index_key, kek_version, master_key_id, created_at";
+
+fn tenant_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TenantRow> {
+    let catalog: String = r.get(3)?;
+    Ok(TenantRow {
+        id: TenantId::from_uuid(uuid_of(&r.get::<_, Vec<u8>>(0)?)),
+        slug: r.get(1)?,
+        name: r.get(2)?,
+        catalog: serde_json::from_str(&catalog).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, Box::new(e))
+        })?,
+        wrapped_kek: r.get(4)?,
+        wrapped_index_key: r.get(5)?,
+        kek_version: r.get(6)?,
+        master_key_id: r.get(7)?,
+        created_at: from_ts(r.get(8)?),
+    })
+}
+
+const USER_COLS: &str = "id, tenant_id, username, password_hash, role, disabled, created_at";
+
+fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UserRow> {
+    Ok(UserRow {
+        id: UserId::from_uuid(uuid_of(&r.get::<_, Vec<u8>>(0)?)),
+        tenant_id: TenantId::from_uuid(uuid_of(&r.get::<_, Vec<u8>>(1)?)),
+        username: r.get(2)?,
+        password_hash: r.get(3)?,
+        role: r.get(4)?,
+        disabled: r.get(5)?,
+        created_at: from_ts(r.get(6)?),
+    })
+}
+
+const CUSTOMER_COLS: &str =
+    "id, tenant_id, number, kek_version, wrapped_dek, sealed, version, created_at, updated_at";
+
+fn customer_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CustomerRow> {
+    Ok(CustomerRow {
+        id: CustomerId::from_uuid(uuid_of(&r.get::<_, Vec<u8>>(0)?)),
+        tenant_id: TenantId::from_uuid(uuid_of(&r.get::<_, Vec<u8>>(1)?)),
+        number: r.get(2)?,
+        kek_version: r.get(3)?,
+        wrapped_dek: r.get(4)?,
+        sealed: r.get(5)?,
+        version: r.get::<_, i64>(6)? as u64,
+        created_at: from_ts(r.get(7)?),
+        updated_at: from_ts(r.get(8)?),
+    })
+}
+
+const RECORD_COLS: &str =
+    "id, tenant_id, customer_id, type, category, occurred_at, sealed, created_at";
+
+fn record_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RecordRow> {
+    let cat: String = r.get(4)?;
+    Ok(RecordRow {
+        id: RecordId::from_uuid(uuid_of(&r.get::<_, Vec<u8>>(0)?)),
+        tenant_id: TenantId::from_uuid(uuid_of(&r.get::<_, Vec<u8>>(1)?)),
+        customer_id: CustomerId::from_uuid(uuid_of(&r.get::<_, Vec<u8>>(2)?)),
+        type_: r.get(3)?,
+        category: Category::parse(&cat).unwrap_or(Category::Note),
+        occurred_at: from_ts(r.get(5)?),
+        sealed: r.get(6)?,
+        created_at: from_ts(r.get(7)?),
+    })
+}
+
+fn idem_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<IdempotencyRow> {
+    Ok(IdempotencyRow {
+        tenant_id: TenantId::from_uuid(uuid_of(&r.get::<_, Vec<u8>>(0)?)),
+        scope: r.get(1)?,
+        key: r.get(2)?,
+        fingerprint: arr32(&r.get::<_, Vec<u8>>(3)?),
+        resource_id: uuid_of(&r.get::<_, Vec<u8>>(4)?),
+        created_at: from_ts(r.get(5)?),
+    })
+}
+
+fn b(u: Uuid) -> Vec<u8> {
+    u.as_bytes().to_vec()
+}
+
+/// Claims an idempotency key inside a write; a key already used answers `IdempotencyReplay`.
+fn claim(
+    tx: &Transaction<'_>,
+    idem: Option<IdempotencyRow>,
+    customer: CustomerId,
+) -> Result<(), StoreError> {
+    let Some(i) = idem else { return Ok(()) };
+    let n = tx
+        .prepare_cached("INSERT INTO idempotency (tenant_id, scope, key, fingerprint, resource_id, customer_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING")
+        .and_then(|mut st| st.execute(params![b(i.tenant_id.as_uuid()), i.scope, i.key, i.fingerprint.as_slice(), b(i.resource_id), b(customer.as_uuid()), ts(i.created_at)]))
+        .map_err(map_err)?;
+    if n == 0 {
+        let first = tx
+            .query_row("SELECT tenant_id, scope, key, fingerprint, resource_id, created_at FROM idempotency WHERE tenant_id = ?1 AND scope = ?2 AND key = ?3", params![b(i.tenant_id.as_uuid()), i.scope, i.key], idem_row)
+            .map_err(map_err)?;
+        return Err(StoreError::IdempotencyReplay(first));
+    }
+    Ok(())
+}
+
+fn insert_index(
+    tx: &Transaction<'_>,
+    tenant: TenantId,
+    customer: CustomerId,
+    index: &[IndexEntry],
+) -> Result<(), StoreError> {
+    let mut st = tx.prepare_cached("INSERT OR IGNORE INTO blind_index (tenant_id, kind, hash, customer_id) VALUES (?1, ?2, ?3, ?4)").map_err(map_err)?;
+    let t = b(tenant.as_uuid());
+    let c = b(customer.as_uuid());
+    for e in index {
+        st.execute(params![t, e.kind.code(), e.hash.as_slice(), c])
+            .map_err(map_err)?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.read(|c| c.query_row("SELECT 1", [], |_| Ok(()))).await
+    }
+
+    async fn insert_tenant(
+        &self,
+        t: TenantRow,
+        owner: UserRow,
+        audit: Vec<AuditEvent>,
+    ) -> Result<(), StoreError> {
+        let catalog =
+            serde_json::to_string(&t.catalog).map_err(|e| StoreError::Other(e.to_string()))?;
+        self.write(audit, move |tx| {
+            tx.execute(
+                "INSERT INTO tenants (id, slug, name, catalog, wrapped_kek, wrapped_index_key, kek_version, master_key_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![b(t.id.as_uuid()), t.slug, t.name, catalog, t.wrapped_kek, t.wrapped_index_key, t.kek_version, t.master_key_id, ts(t.created_at)],
+            )
+            .map_err(|e| match map_err(e) {
+                StoreError::Conflict(_) => StoreError::Conflict("business short name"),
+                o => o,
+            })?;
+            insert_user(tx, &owner)?;
+            Ok(0)
+        })
+        .await
+        .map(|_| ())
+    }
+
+    async fn tenant(&self, id: TenantId) -> Result<Option<TenantRow>, StoreError> {
+        self.read(move |c| {
+            c.query_row(
+                &format!("SELECT {TENANT_COLS} FROM tenants WHERE id = ?1"),
+                [b(id.as_uuid())],
+                tenant_row,
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn tenant_by_slug(&self, slug: &str) -> Result<Option<TenantRow>, StoreError> {
+        let slug = slug.to_owned();
+        self.read(move |c| {
+            c.query_row(
+                &format!("SELECT {TENANT_COLS} FROM tenants WHERE slug = ?1"),
+                [slug],
+                tenant_row,
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn tenants(&self) -> Result<Vec<TenantRow>, StoreError> {
+        self.read(|c| {
+            let mut st =
+                c.prepare_cached(&format!("SELECT {TENANT_COLS} FROM tenants ORDER BY slug"))?;
+            let rows = st.query_map([], tenant_row)?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn insert_user(&self, user: UserRow, audit: AuditEvent) -> Result<(), StoreError> {
+        self.write(vec![audit], move |tx| insert_user(tx, &user).map(|_| 0))
+            .await
+            .map(|_| ())
+    }
+
+    async fn user_by_name(
+        &self,
+        tenant: TenantId,
+        username: &str,
+    ) -> Result<Option<UserRow>, StoreError> {
+        let u = username.to_owned();
+        self.read(move |c| {
+            c.query_row(
+                &format!("SELECT {USER_COLS} FROM users WHERE tenant_id = ?1 AND username = ?2"),
+                params![b(tenant.as_uuid()), u],
+                user_row,
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn insert_token(&self, t: TokenRow, audit: AuditEvent) -> Result<(), StoreError> {
+        self.write(vec![audit], move |tx| {
+            tx.prepare_cached("INSERT INTO tokens (id, tenant_id, user_id, name, kind, role, hash, expires_at, revoked, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")
+                .and_then(|mut st| {
+                    st.execute(params![
+                        b(t.id.as_uuid()),
+                        b(t.tenant_id.as_uuid()),
+                        b(t.user_id.as_uuid()),
+                        t.name,
+                        t.kind.as_str(),
+                        t.role,
+                        t.hash.as_slice(),
+                        t.expires_at.map(ts),
+                        t.revoked,
+                        ts(t.created_at)
+                    ])
+                })
+                .map_err(map_err)?;
+            Ok(0)
+        })
+        .await
+        .map(|_| ())
+    }
+
+    async fn token_by_hash(&self, hash: &[u8; 32]) -> Result<Option<TokenLookup>, StoreError> {
+        let h = hash.to_vec();
+        self.read(move |c| {
+            c.prepare_cached(
+                "SELECT t.id, t.tenant_id, t.user_id, t.name, t.kind, t.role, t.hash, t.expires_at, t.revoked, t.created_at, u.username, u.role, u.disabled, n.slug \
+                 FROM tokens t JOIN users u ON u.id = t.user_id JOIN tenants n ON n.id = t.tenant_id WHERE t.hash = ?1",
+            )?
+            .query_row([h], |r| {
+                let kind: String = r.get(4)?;
+                Ok(TokenLookup {
+                    token: TokenRow {
+                        id: TokenId::from_uuid(uuid_of(&r.get::<_, Vec<u8>>(0)?)),
+                        tenant_id: TenantId::from_uuid(uuid_of(&r.get::<_, Vec<u8>>(1)?)),
+                        user_id: UserId::from_uuid(uuid_of(&r.get::<_, Vec<u8>>(2)?)),
+                        name: r.get(3)?,
+                        kind: TokenKind::parse(&kind).unwrap_or(TokenKind::Api),
+                        role: r.get(5)?,
+                        hash: arr32(&r.get::<_, Vec<u8>>(6)?),
+                        expires_at: r.get::<_, Option<i64>>(7)?.map(from_ts),
+                        revoked: r.get(8)?,
+                        created_at: from_ts(r.get(9)?),
+                    },
+                    username: r.get(10)?,
+                    user_role: r.get(11)?,
+                    user_disabled: r.get(12)?,
+                    tenant_slug: r.get(13)?,
+                })
+            })
+            .optional()
+        })
+        .await
+    }
+
+    async fn revoke_token(
+        &self,
+        tenant: TenantId,
+        id: TokenId,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError> {
+        self.write(vec![audit], move |tx| {
+            let n = tx
+                .execute(
+                    "UPDATE tokens SET revoked = 1 WHERE tenant_id = ?1 AND id = ?2",
+                    params![b(tenant.as_uuid()), b(id.as_uuid())],
+                )
+                .map_err(map_err)?;
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            Ok(0)
+        })
+        .await
+        .map(|_| ())
+    }
+
+    async fn insert_customer(
+        &self,
+        c: CustomerRow,
+        index: Vec<IndexEntry>,
+        idem: Option<IdempotencyRow>,
+        audit: AuditEvent,
+    ) -> Result<i64, StoreError> {
+        self.write(vec![audit], move |tx| {
+            claim(tx, idem, c.id)?;
+            let tenant = b(c.tenant_id.as_uuid());
+            let number: i64 = tx
+                .prepare_cached("UPDATE tenants SET next_number = next_number + 1 WHERE id = ?1 RETURNING next_number - 1")
+                .and_then(|mut st| st.query_row([&tenant], |r| r.get(0)))
+                .map_err(map_err)?;
+            tx.prepare_cached(&format!("INSERT INTO customers ({CUSTOMER_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"))
+                .and_then(|mut st| st.execute(params![b(c.id.as_uuid()), tenant, number, c.kek_version, c.wrapped_dek, c.sealed, c.version as i64, ts(c.created_at), ts(c.updated_at)]))
+                .map_err(map_err)?;
+            insert_index(tx, c.tenant_id, c.id, &index)?;
+            Ok(number)
+        })
+        .await
+    }
+
+    async fn customer(
+        &self,
+        tenant: TenantId,
+        id: CustomerId,
+    ) -> Result<Option<CustomerRow>, StoreError> {
+        self.read(move |c| {
+            c.prepare_cached(&format!(
+                "SELECT {CUSTOMER_COLS} FROM customers WHERE id = ?1 AND tenant_id = ?2"
+            ))?
+            .query_row(params![b(id.as_uuid()), b(tenant.as_uuid())], customer_row)
+            .optional()
+        })
+        .await
+    }
+
+    async fn customers(
+        &self,
+        tenant: TenantId,
+        ids: &[CustomerId],
+    ) -> Result<Vec<CustomerRow>, StoreError> {
+        let ids = ids.to_vec();
+        self.read(move |c| {
+            let mut st = c.prepare_cached(&format!(
+                "SELECT {CUSTOMER_COLS} FROM customers WHERE id = ?1 AND tenant_id = ?2"
+            ))?;
+            let t = b(tenant.as_uuid());
+            let mut out = Vec::with_capacity(ids.len());
+            for id in ids {
+                if let Some(row) = st
+                    .query_row(params![b(id.as_uuid()), t], customer_row)
+                    .optional()?
+                {
+                    out.push(row);
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn list_customers(
+        &self,
+        tenant: TenantId,
+        after: Option<CustomerId>,
+        limit: u32,
+    ) -> Result<Vec<CustomerRow>, StoreError> {
+        self.read(move |c| {
+            let mut st = c.prepare_cached(&format!("SELECT {CUSTOMER_COLS} FROM customers WHERE tenant_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"))?;
+            let after = after.map(|a| b(a.as_uuid())).unwrap_or_default();
+            let rows = st.query_map(params![b(tenant.as_uuid()), after, limit], customer_row)?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn update_customer(
+        &self,
+        tenant: TenantId,
+        id: CustomerId,
+        expected: u64,
+        sealed: Vec<u8>,
+        index: Option<Vec<IndexEntry>>,
+        updated_at: OffsetDateTime,
+        audit: AuditEvent,
+    ) -> Result<u64, StoreError> {
+        self.write(vec![audit], move |tx| {
+            let n = tx
+                .prepare_cached("UPDATE customers SET sealed = ?1, version = version + 1, updated_at = ?2 WHERE id = ?3 AND tenant_id = ?4 AND version = ?5")
+                .and_then(|mut st| st.execute(params![sealed, ts(updated_at), b(id.as_uuid()), b(tenant.as_uuid()), expected as i64]))
+                .map_err(map_err)?;
+            if n == 0 {
+                let current: Option<i64> = tx
+                    .query_row("SELECT version FROM customers WHERE id = ?1 AND tenant_id = ?2", params![b(id.as_uuid()), b(tenant.as_uuid())], |r| r.get(0))
+                    .optional()
+                    .map_err(map_err)?;
+                return Err(match current {
+                    Some(v) => StoreError::VersionMismatch(v as u64),
+                    None => StoreError::NotFound,
+                });
+            }
+            if let Some(index) = index {
+                tx.execute("DELETE FROM blind_index WHERE customer_id = ?1", [b(id.as_uuid())]).map_err(map_err)?;
+                insert_index(tx, tenant, id, &index)?;
+            }
+            Ok(expected as i64 + 1)
+        })
+        .await
+        .map(|v| v as u64)
+    }
+
+    async fn erase_customer(
+        &self,
+        tenant: TenantId,
+        id: CustomerId,
+        at: OffsetDateTime,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError> {
+        self.write(vec![audit], move |tx| {
+            let cid = b(id.as_uuid());
+            let t = b(tenant.as_uuid());
+            let exists: bool = tx.query_row("SELECT EXISTS(SELECT 1 FROM customers WHERE id = ?1 AND tenant_id = ?2)", params![cid, t], |r| r.get(0)).map_err(map_err)?;
+            if !exists {
+                return Err(StoreError::NotFound);
+            }
+            tx.execute("DELETE FROM blind_index WHERE customer_id = ?1", [&cid]).map_err(map_err)?;
+            tx.execute("DELETE FROM records WHERE customer_id = ?1", [&cid]).map_err(map_err)?;
+            tx.execute("DELETE FROM idempotency WHERE customer_id = ?1", [&cid]).map_err(map_err)?;
+            tx.execute("DELETE FROM customers WHERE id = ?1", [&cid]).map_err(map_err)?;
+            tx.execute("INSERT OR REPLACE INTO tombstones (customer_id, tenant_id, erased_at) VALUES (?1, ?2, ?3)", params![cid, t, ts(at)]).map_err(map_err)?;
+            Ok(0)
+        })
+        .await
+        .map(|_| ())
+    }
+
+    async fn index_lookup(
+        &self,
+        tenant: TenantId,
+        kind: IndexKind,
+        hashes: &[[u8; 16]],
+        limit: u32,
+    ) -> Result<Vec<(CustomerId, [u8; 16])>, StoreError> {
+        let hashes = hashes.to_vec();
+        self.read(move |c| {
+            let mut st = c.prepare_cached("SELECT customer_id FROM blind_index WHERE tenant_id = ?1 AND kind = ?2 AND hash = ?3 LIMIT ?4")?;
+            let t = b(tenant.as_uuid());
+            let mut out = Vec::new();
+            for h in hashes {
+                let rows = st.query_map(params![t, kind.code(), h.as_slice(), limit], |r| r.get::<_, Vec<u8>>(0))?;
+                for row in rows {
+                    out.push((CustomerId::from_uuid(uuid_of(&row?)), h));
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn customer_by_number(
+        &self,
+        tenant: TenantId,
+        number: i64,
+    ) -> Result<Option<CustomerId>, StoreError> {
+        self.read(move |c| {
+            c.query_row(
+                "SELECT id FROM customers WHERE tenant_id = ?1 AND number = ?2",
+                params![b(tenant.as_uuid()), number],
+                |r| r.get::<_, Vec<u8>>(0),
+            )
+            .optional()
+            .map(|o| o.map(|v| CustomerId::from_uuid(uuid_of(&v))))
+        })
+        .await
+    }
+
+    async fn is_erased(&self, tenant: TenantId, id: CustomerId) -> Result<bool, StoreError> {
+        self.read(move |c| {
+            c.query_row(
+                "SELECT EXISTS(SELECT 1 FROM tombstones WHERE customer_id = ?1 AND tenant_id = ?2)",
+                params![b(id.as_uuid()), b(tenant.as_uuid())],
+                |r| r.get(0),
+            )
+        })
+        .await
+    }
+
+    async fn insert_record(
+        &self,
+        rec: RecordRow,
+        idem: Option<IdempotencyRow>,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError> {
+        self.write(vec![audit], move |tx| {
+            claim(tx, idem, rec.customer_id)?;
+            let exists: bool = tx
+                .query_row(
+                    "SELECT EXISTS(SELECT 1 FROM customers WHERE id = ?1 AND tenant_id = ?2)",
+                    params![b(rec.customer_id.as_uuid()), b(rec.tenant_id.as_uuid())],
+                    |r| r.get(0),
+                )
+                .map_err(map_err)?;
+            if !exists {
+                return Err(StoreError::NotFound);
+            }
+            tx.prepare_cached(&format!(
+                "INSERT INTO records ({RECORD_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+            ))
+            .and_then(|mut st| {
+                st.execute(params![
+                    b(rec.id.as_uuid()),
+                    b(rec.tenant_id.as_uuid()),
+                    b(rec.customer_id.as_uuid()),
+                    rec.type_,
+                    rec.category.as_str(),
+                    ts(rec.occurred_at),
+                    rec.sealed,
+                    ts(rec.created_at)
+                ])
+            })
+            .map_err(map_err)?;
+            Ok(0)
+        })
+        .await
+        .map(|_| ())
+    }
+
+    async fn record(
+        &self,
+        tenant: TenantId,
+        id: RecordId,
+    ) -> Result<Option<RecordRow>, StoreError> {
+        self.read(move |c| {
+            c.query_row(
+                &format!("SELECT {RECORD_COLS} FROM records WHERE id = ?1 AND tenant_id = ?2"),
+                params![b(id.as_uuid()), b(tenant.as_uuid())],
+                record_row,
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn list_records(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        categories: &[Category],
+        after: Option<RecordId>,
+        limit: u32,
+    ) -> Result<Vec<RecordRow>, StoreError> {
+        let cats: Vec<String> = categories
+            .iter()
+            .map(|c| format!("\"{}\"", c.as_str()))
+            .collect();
+        let cats_json = format!("[{}]", cats.join(","));
+        self.read(move |c| {
+            let mut st = c.prepare_cached(&format!(
+                "SELECT {RECORD_COLS} FROM records WHERE customer_id = ?1 AND tenant_id = ?2 AND category IN (SELECT value FROM json_each(?3)) AND (?4 IS NULL OR id < ?4) ORDER BY id DESC LIMIT ?5"
+            ))?;
+            let rows = st.query_map(params![b(customer.as_uuid()), b(tenant.as_uuid()), cats_json, after.map(|a| b(a.as_uuid())), limit], record_row)?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn idempotency(
+        &self,
+        tenant: TenantId,
+        scope: &str,
+        key: &str,
+    ) -> Result<Option<IdempotencyRow>, StoreError> {
+        let (scope, key) = (scope.to_owned(), key.to_owned());
+        self.read(move |c| {
+            c.prepare_cached("SELECT tenant_id, scope, key, fingerprint, resource_id, created_at FROM idempotency WHERE tenant_id = ?1 AND scope = ?2 AND key = ?3")?
+                .query_row(params![b(tenant.as_uuid()), scope, key], idem_row)
+                .optional()
+        })
+        .await
+    }
+
+    async fn append_audit(&self, events: Vec<AuditEvent>) -> Result<(), StoreError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Job::Audit { events, reply })?;
+        rx.await
+            .map_err(|_| StoreError::Unavailable("the writer stopped".into()))?
+            .map(|_| ())
+    }
+
+    async fn audit_range(&self, from: u64, limit: u32) -> Result<Vec<StoredEvent>, StoreError> {
+        self.read_in(true, move |c| {
+            let mut st = c.prepare_cached("SELECT seq, body, prev_hash, hash FROM audit_events WHERE seq >= ?1 ORDER BY seq LIMIT ?2")?;
+            let rows = st.query_map(params![from as i64, limit], |r| {
+                Ok(StoredEvent { seq: r.get::<_, i64>(0)? as u64, body: r.get(1)?, prev_hash: arr32(&r.get::<_, Vec<u8>>(2)?), hash: arr32(&r.get::<_, Vec<u8>>(3)?) })
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+}
+
+fn insert_user(tx: &Transaction<'_>, u: &UserRow) -> Result<(), StoreError> {
+    tx.prepare_cached(&format!(
+        "INSERT INTO users ({USER_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+    ))
+    .and_then(|mut st| {
+        st.execute(params![
+            b(u.id.as_uuid()),
+            b(u.tenant_id.as_uuid()),
+            u.username,
+            u.password_hash,
+            u.role,
+            u.disabled,
+            ts(u.created_at)
+        ])
+    })
+    .map_err(|e| match map_err(e) {
+        StoreError::Conflict(_) => StoreError::Conflict("username"),
+        o => o,
+    })?;
+    Ok(())
+}

@@ -1,0 +1,115 @@
+//! The embedded SQLite schema, as numbered migrations applied in order and recorded in
+//! `PRAGMA user_version`. The audit trail lives in its own file so that appending to it never
+//! holds the data file's write lock (DESIGN.md, "Measured on this machine").
+
+/// Migrations of the data file (`custos.db`).
+pub const DATA: &[&str] = &[r#"
+CREATE TABLE tenants (
+    id BLOB PRIMARY KEY,
+    slug TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    catalog TEXT NOT NULL,
+    wrapped_kek BLOB NOT NULL,
+    wrapped_index_key BLOB NOT NULL,
+    kek_version INTEGER NOT NULL,
+    master_key_id TEXT NOT NULL,
+    next_number INTEGER NOT NULL DEFAULT 1,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE users (
+    id BLOB PRIMARY KEY,
+    tenant_id BLOB NOT NULL REFERENCES tenants(id),
+    username TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    role TEXT NOT NULL,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    UNIQUE (tenant_id, username)
+);
+CREATE TABLE tokens (
+    id BLOB PRIMARY KEY,
+    tenant_id BLOB NOT NULL REFERENCES tenants(id),
+    user_id BLOB NOT NULL REFERENCES users(id),
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    role TEXT NOT NULL,
+    hash BLOB NOT NULL UNIQUE,
+    expires_at INTEGER,
+    revoked INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE customers (
+    id BLOB PRIMARY KEY,
+    tenant_id BLOB NOT NULL REFERENCES tenants(id),
+    number INTEGER NOT NULL,
+    kek_version INTEGER NOT NULL,
+    wrapped_dek BLOB NOT NULL,
+    sealed BLOB NOT NULL,
+    version INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    UNIQUE (tenant_id, number)
+);
+CREATE INDEX customers_tenant_id ON customers(tenant_id, id);
+CREATE TABLE blind_index (
+    tenant_id BLOB NOT NULL,
+    kind INTEGER NOT NULL,
+    hash BLOB NOT NULL,
+    customer_id BLOB NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+    PRIMARY KEY (tenant_id, kind, hash, customer_id)
+) WITHOUT ROWID;
+CREATE INDEX blind_index_customer ON blind_index(customer_id);
+CREATE TABLE records (
+    id BLOB PRIMARY KEY,
+    tenant_id BLOB NOT NULL REFERENCES tenants(id),
+    customer_id BLOB NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+    type TEXT NOT NULL,
+    category TEXT NOT NULL,
+    occurred_at INTEGER NOT NULL,
+    sealed BLOB NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX records_customer ON records(customer_id, id);
+CREATE TABLE idempotency (
+    tenant_id BLOB NOT NULL,
+    scope TEXT NOT NULL,
+    key TEXT NOT NULL,
+    fingerprint BLOB NOT NULL,
+    resource_id BLOB NOT NULL,
+    customer_id BLOB,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, scope, key)
+) WITHOUT ROWID;
+CREATE INDEX idempotency_customer ON idempotency(customer_id);
+CREATE TABLE tombstones (
+    customer_id BLOB PRIMARY KEY,
+    tenant_id BLOB NOT NULL,
+    erased_at INTEGER NOT NULL
+);
+CREATE TABLE audit_outbox (
+    n INTEGER PRIMARY KEY,
+    id BLOB NOT NULL UNIQUE,
+    body BLOB NOT NULL
+);
+"#];
+
+/// Migrations of the audit file (`audit.db`).
+pub const AUDIT: &[&str] = &[r#"
+CREATE TABLE audit_events (
+    seq INTEGER PRIMARY KEY,
+    id BLOB NOT NULL UNIQUE,
+    tenant_id BLOB,
+    at INTEGER NOT NULL,
+    action TEXT NOT NULL,
+    actor_id BLOB,
+    body BLOB NOT NULL,
+    prev_hash BLOB NOT NULL,
+    hash BLOB NOT NULL
+);
+CREATE INDEX audit_tenant_at ON audit_events(tenant_id, at);
+CREATE TABLE audit_customers (
+    customer_id BLOB NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (customer_id, seq)
+) WITHOUT ROWID;
+"#];

@@ -1,0 +1,300 @@
+//! The command line (API.md, "Command line"). Exit status: 0 success, 1 the operation failed
+//! (message on stderr), 2 bad usage.
+
+use crate::config::Overrides;
+use crate::{init, settings, start, InitOptions};
+use anyhow::{anyhow, Context};
+use clap::{Parser, Subcommand};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use zeroize::Zeroizing;
+
+/// custos: a privacy-first customer-data server for small businesses.
+#[derive(Debug, Parser)]
+#[command(name = "custos", version, about, long_about = None)]
+pub struct Cli {
+    /// The data dir (config, keys, databases).
+    #[arg(
+        long,
+        global = true,
+        env = "CUSTOS_DATA_DIR",
+        default_value = "./custos-data"
+    )]
+    pub data_dir: PathBuf,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new data dir: config, master key, TLS certificate, database, one business and its owner.
+    Init {
+        /// The business name.
+        #[arg(long, env = "CUSTOS_BUSINESS", default_value = "My Business")]
+        business: String,
+        /// A short name for the business (a–z, 0–9, '-'); derived from the name when left out.
+        #[arg(long, env = "CUSTOS_TENANT")]
+        slug: Option<String>,
+        /// The template: retail, salon, subscription or optician.
+        #[arg(long, env = "CUSTOS_TEMPLATE", default_value = "retail", value_parser = ["retail", "salon", "subscription", "optician"])]
+        template: String,
+        /// The owner's username.
+        #[arg(long, env = "CUSTOS_OWNER", default_value = "owner")]
+        owner: String,
+        /// Default country for phone numbers without a country code (ISO 3166-1 alpha-2).
+        #[arg(long, env = "CUSTOS_COUNTRY", default_value = "DE")]
+        country: String,
+    },
+    /// Run the server.
+    Serve {
+        /// Listen address (default 127.0.0.1:8443).
+        #[arg(long, env = "CUSTOS_LISTEN")]
+        listen: Option<String>,
+        /// Database URL (default: the embedded database in the data dir).
+        #[arg(long, env = "CUSTOS_DATABASE_URL")]
+        database_url: Option<String>,
+        /// Plain HTTP instead of TLS; accepted only on a loopback address.
+        #[arg(long, env = "CUSTOS_INSECURE_HTTP")]
+        insecure_http: bool,
+    },
+    /// Staff accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+/// `custos user …`
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a staff user. The password comes from CUSTOS_USER_PASSWORD, a prompt, or is generated.
+    Add {
+        /// Username.
+        #[arg(long)]
+        username: String,
+        /// Role: owner, manager, staff, clinician, marketing, auditor or device.
+        #[arg(long)]
+        role: String,
+        /// The business (short name); may be left out when the data dir holds one.
+        #[arg(long, env = "CUSTOS_TENANT")]
+        tenant: Option<String>,
+    },
+}
+
+/// `custos token …`
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token acting as a user; prints the token once.
+    Create {
+        /// The user the token acts as (with that user's role).
+        #[arg(long)]
+        user: String,
+        /// A name for the token (e.g. the integration it is for).
+        #[arg(long)]
+        name: String,
+        /// Days until it expires (default: never).
+        #[arg(long)]
+        expires_days: Option<u32>,
+        /// The business (short name).
+        #[arg(long, env = "CUSTOS_TENANT")]
+        tenant: Option<String>,
+    },
+}
+
+/// Parses the command line and runs it.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("custos: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("custos: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn password_from(env: &str, prompt: &str) -> anyhow::Result<Option<Zeroizing<String>>> {
+    if let Ok(p) = std::env::var(env) {
+        return Ok(Some(Zeroizing::new(p)));
+    }
+    if std::io::stdin().is_terminal() {
+        let a = Zeroizing::new(rpassword::prompt_password(prompt)?);
+        let b = Zeroizing::new(rpassword::prompt_password("Repeat it: ")?);
+        if *a != *b {
+            return Err(anyhow!("the two passwords differ"));
+        }
+        return Ok(Some(a));
+    }
+    Ok(None)
+}
+
+/// Runs a parsed command.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Init {
+            business,
+            slug,
+            template,
+            owner,
+            country,
+        } => {
+            let owner_password = password_from(
+                "CUSTOS_OWNER_PASSWORD",
+                "Owner password (at least 15 characters): ",
+            )?;
+            let report = init(InitOptions {
+                data_dir: cli.data_dir.clone(),
+                business,
+                slug,
+                template,
+                owner: owner.clone(),
+                country,
+                owner_password,
+            })
+            .await?;
+            println!(
+                "Created {} for the business '{}'.",
+                cli.data_dir.display(),
+                report.slug
+            );
+            if let Some(pw) = report.generated_password {
+                println!("The owner '{owner}' has the password:\n\n    {}\n\nIt is shown this once. Log in and keep it in a password manager.", &*pw);
+            }
+            println!(
+                "Keep a copy of {}/master.key OFF this machine: without it no backup can be read.\nStart the server with: custos serve --data-dir {}",
+                cli.data_dir.display(),
+                cli.data_dir.display()
+            );
+            Ok(())
+        }
+        Command::Serve {
+            listen,
+            database_url,
+            insecure_http,
+        } => {
+            let s = settings(
+                &cli.data_dir,
+                Overrides {
+                    listen,
+                    database_url,
+                    insecure_http,
+                    master_key_file: std::env::var_os("CUSTOS_MASTER_KEY_FILE").map(PathBuf::from),
+                    log_format: std::env::var("CUSTOS_LOG_FORMAT").ok(),
+                },
+            )?;
+            crate::telemetry::init(s.log_json);
+            let running = start(s, true).await?;
+            let scheme = if running.tls { "https" } else { "http" };
+            tracing::info!(address = %running.addr, "custos {} listening on {scheme}://{}", env!("CARGO_PKG_VERSION"), running.addr);
+            running.wait().await
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    username,
+                    role,
+                    tenant,
+                },
+        } => {
+            let s = settings(&cli.data_dir, admin_overrides())?;
+            let (vault, store) = crate::open_vault(&s).await?;
+            let result = async {
+                let t = vault
+                    .resolve_tenant(tenant.as_deref())
+                    .await
+                    .map_err(|e| anyhow!("{e}"))?;
+                let given = password_from(
+                    "CUSTOS_USER_PASSWORD",
+                    &format!("Password for {username}: "),
+                )?;
+                let pw = given
+                    .clone()
+                    .unwrap_or_else(|| custos_crypto::random_token_text(18));
+                vault
+                    .add_user(None, t.id, &username, &pw, &role, &Default::default())
+                    .await
+                    .map_err(|e| anyhow!("{e}"))?;
+                println!("Added {username} ({role}) to {}.", t.slug);
+                if given.is_none() {
+                    println!("Password (shown once): {}", &*pw);
+                }
+                Ok(())
+            }
+            .await;
+            store.close();
+            result
+        }
+        Command::Token {
+            command:
+                TokenCommand::Create {
+                    user,
+                    name,
+                    expires_days,
+                    tenant,
+                },
+        } => {
+            let s = settings(&cli.data_dir, admin_overrides())?;
+            let (vault, store) = crate::open_vault(&s).await?;
+            let result = async {
+                let t = vault
+                    .resolve_tenant(tenant.as_deref())
+                    .await
+                    .map_err(|e| anyhow!("{e}"))?;
+                let ttl = expires_days.map(|d| time::Duration::days(i64::from(d)));
+                let (token, expires) = vault
+                    .create_api_token(t.id, &user, &name, ttl)
+                    .await
+                    .map_err(|e| anyhow!("{e}"))?;
+                println!("{}", &*token);
+                match expires {
+                    Some(e) => {
+                        eprintln!("Token '{name}' for {user} expires {e}. It is shown this once.")
+                    }
+                    None => eprintln!(
+                        "Token '{name}' for {user} does not expire. It is shown this once."
+                    ),
+                }
+                Ok::<_, anyhow::Error>(())
+            }
+            .await
+            .context("token create");
+            store.close();
+            result
+        }
+    }
+}
+
+fn admin_overrides() -> Overrides {
+    Overrides {
+        database_url: std::env::var("CUSTOS_DATABASE_URL").ok(),
+        master_key_file: std::env::var_os("CUSTOS_MASTER_KEY_FILE").map(PathBuf::from),
+        ..Default::default()
+    }
+}

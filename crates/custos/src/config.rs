@@ -1,0 +1,191 @@
+//! One `Settings` struct, layered: defaults < `DIR/custos.toml` < `CUSTOS_*` environment < flags
+//! (clap reads the environment and the flags; this module adds the file and the defaults), and
+//! validated once with clear messages.
+
+use anyhow::{bail, Context};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The config file's name inside the data dir.
+pub const CONFIG_FILE: &str = "custos.toml";
+/// The master key file's default name inside the data dir.
+pub const MASTER_KEY_FILE: &str = "master.key";
+/// The audit signing key file's name inside the data dir.
+pub const AUDIT_KEY_FILE: &str = "audit-signing.key";
+/// The default listen address.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8443";
+
+/// The keys of `custos.toml` (every one optional).
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Listen address.
+    pub listen: Option<String>,
+    /// Database URL (default: the embedded database in the data dir).
+    pub database_url: Option<String>,
+    /// Plain HTTP (loopback only).
+    pub insecure_http: Option<bool>,
+    /// TLS certificate (PEM), relative to the data dir or absolute.
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM).
+    pub tls_key: Option<PathBuf>,
+    /// The master key file.
+    pub master_key_file: Option<PathBuf>,
+    /// Log format: `text` or `json` (default: text on a terminal, json otherwise).
+    pub log_format: Option<String>,
+    /// Per-request time limit in seconds.
+    pub request_timeout_secs: Option<u64>,
+    /// Largest request body in bytes.
+    pub body_limit_bytes: Option<usize>,
+    /// How long a login token lasts, in minutes.
+    pub login_token_minutes: Option<i64>,
+}
+
+/// Values given by flags or `CUSTOS_*` variables (clap fills these).
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    /// `--listen` / `CUSTOS_LISTEN`.
+    pub listen: Option<String>,
+    /// `--database-url` / `CUSTOS_DATABASE_URL`.
+    pub database_url: Option<String>,
+    /// `--insecure-http` / `CUSTOS_INSECURE_HTTP`.
+    pub insecure_http: bool,
+    /// `CUSTOS_MASTER_KEY_FILE`.
+    pub master_key_file: Option<PathBuf>,
+    /// `CUSTOS_LOG_FORMAT`.
+    pub log_format: Option<String>,
+}
+
+/// The resolved settings of a server.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The data dir.
+    pub data_dir: PathBuf,
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// Database URL, `None` for the embedded database.
+    pub database_url: Option<String>,
+    /// Plain HTTP on loopback.
+    pub insecure_http: bool,
+    /// TLS certificate.
+    pub tls_cert: PathBuf,
+    /// TLS key.
+    pub tls_key: PathBuf,
+    /// Master key file.
+    pub master_key_file: PathBuf,
+    /// JSON logs.
+    pub log_json: Option<bool>,
+    /// Per-request limit.
+    pub request_timeout: Duration,
+    /// Body limit.
+    pub body_limit: usize,
+    /// Login token lifetime.
+    pub login_token_ttl: time::Duration,
+}
+
+impl Settings {
+    /// Reads `DIR/custos.toml` (if present) and layers the overrides on top.
+    pub fn load(data_dir: &Path, o: Overrides) -> anyhow::Result<Settings> {
+        let path = data_dir.join(CONFIG_FILE);
+        let file: FileConfig = match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                toml::from_str(&text).with_context(|| format!("{} is not valid", path.display()))?
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => FileConfig::default(),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        };
+        let rel = |p: PathBuf| if p.is_absolute() { p } else { data_dir.join(p) };
+        let listen_text = o
+            .listen
+            .or(file.listen)
+            .unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
+        let listen: SocketAddr = listen_text
+            .parse()
+            .with_context(|| format!("the listen address '{listen_text}' is not IP:PORT"))?;
+        let insecure_http = o.insecure_http || file.insecure_http.unwrap_or(false);
+        if insecure_http && !listen.ip().is_loopback() {
+            bail!("--insecure-http is allowed only on a loopback address (127.0.0.1 or ::1), not {listen}; use TLS elsewhere");
+        }
+        let log_json = match o.log_format.or(file.log_format).as_deref() {
+            None => None,
+            Some("json") => Some(true),
+            Some("text") => Some(false),
+            Some(other) => bail!("log_format must be 'text' or 'json', not '{other}'"),
+        };
+        let timeout = file.request_timeout_secs.unwrap_or(30);
+        if !(1..=600).contains(&timeout) {
+            bail!("request_timeout_secs must be between 1 and 600");
+        }
+        let body_limit = file.body_limit_bytes.unwrap_or(1024 * 1024);
+        if !(1024..=64 * 1024 * 1024).contains(&body_limit) {
+            bail!("body_limit_bytes must be between 1 KiB and 64 MiB");
+        }
+        let minutes = file.login_token_minutes.unwrap_or(12 * 60);
+        if !(5..=60 * 24 * 30).contains(&minutes) {
+            bail!("login_token_minutes must be between 5 and 43200");
+        }
+        Ok(Settings {
+            data_dir: data_dir.to_owned(),
+            listen,
+            database_url: o.database_url.or(file.database_url),
+            insecure_http,
+            tls_cert: rel(file
+                .tls_cert
+                .unwrap_or_else(|| PathBuf::from("tls/cert.pem"))),
+            tls_key: rel(file.tls_key.unwrap_or_else(|| PathBuf::from("tls/key.pem"))),
+            master_key_file: o
+                .master_key_file
+                .or(file.master_key_file.map(rel))
+                .unwrap_or_else(|| data_dir.join(MASTER_KEY_FILE)),
+            log_json,
+            request_timeout: Duration::from_secs(timeout),
+            body_limit,
+            login_token_ttl: time::Duration::minutes(minutes),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layering_and_validation() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(CONFIG_FILE),
+            "listen = \"127.0.0.1:9000\"\nrequest_timeout_secs = 5\n",
+        )
+        .unwrap();
+        let s = Settings::load(dir.path(), Overrides::default()).unwrap();
+        assert_eq!(s.listen.port(), 9000);
+        assert_eq!(s.request_timeout, Duration::from_secs(5));
+        assert_eq!(s.tls_cert, dir.path().join("tls/cert.pem"));
+        let s = Settings::load(
+            dir.path(),
+            Overrides {
+                listen: Some("127.0.0.1:9100".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(s.listen.port(), 9100, "flags beat the file");
+        let e = Settings::load(
+            dir.path(),
+            Overrides {
+                listen: Some("0.0.0.0:80".into()),
+                insecure_http: true,
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("loopback"));
+        std::fs::write(dir.path().join(CONFIG_FILE), "lisen = \"x\"\n").unwrap();
+        assert!(
+            Settings::load(dir.path(), Overrides::default()).is_err(),
+            "unknown keys are refused"
+        );
+    }
+}

@@ -1,0 +1,357 @@
+//! The `custos` binary's library: the command line, `init` (a new data dir), `start` (a running
+//! server, also used by the tests' `spawn_app`), and the administrative commands.
+
+pub mod cli;
+pub mod config;
+pub mod telemetry;
+
+use anyhow::{bail, Context};
+use config::{Overrides, Settings, AUDIT_KEY_FILE, CONFIG_FILE, MASTER_KEY_FILE};
+use custos_core::clock::SystemClock;
+use custos_core::vault::VaultSettings;
+use custos_core::Vault;
+use custos_crypto::Key32;
+use custos_server::{AppState, HttpOptions};
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use zeroize::Zeroizing;
+
+/// What `init` needs.
+#[derive(Debug, Clone)]
+pub struct InitOptions {
+    /// The data dir to create.
+    pub data_dir: PathBuf,
+    /// The business name.
+    pub business: String,
+    /// The tenant's short name (derived from the business name when `None`).
+    pub slug: Option<String>,
+    /// The template.
+    pub template: String,
+    /// The owner's username.
+    pub owner: String,
+    /// Default country for phone numbers.
+    pub country: String,
+    /// The owner's password (`None`: generated).
+    pub owner_password: Option<Zeroizing<String>>,
+}
+
+/// What `init` made.
+pub struct InitReport {
+    /// The tenant's short name.
+    pub slug: String,
+    /// The owner's password, when generated (print once).
+    pub generated_password: Option<Zeroizing<String>>,
+}
+
+fn write_secret(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    f.write_all(contents)?;
+    f.sync_all()?;
+    Ok(())
+}
+
+/// Makes a short name from a business name: `Anna's Optik` → `annas-optik`.
+pub fn slugify(name: &str) -> String {
+    let folded = custos_core::values::name_words(name).join("-");
+    let mut s: String = folded.chars().take(40).collect();
+    while s.ends_with('-') {
+        s.pop();
+    }
+    if s.len() < 2 {
+        "shop".to_owned()
+    } else {
+        s
+    }
+}
+
+/// Creates a data dir: config, master key (0600), audit signing key (0600), TLS certificate and
+/// key, the databases, one tenant from the template and its owner. Refuses a data dir that
+/// exists and is not empty.
+pub async fn init(o: InitOptions) -> anyhow::Result<InitReport> {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = &o.data_dir;
+    if dir.exists() {
+        let mut entries =
+            std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?;
+        if entries.next().is_some() {
+            bail!(
+                "{} exists and is not empty; custos init never touches an existing data dir",
+                dir.display()
+            );
+        }
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    let result = init_inner(&o).await;
+    if result.is_err() {
+        // Leave nothing half-made behind: a later init must find the dir empty.
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            for e in entries.flatten() {
+                let p = e.path();
+                let _ = if p.is_dir() {
+                    std::fs::remove_dir_all(&p)
+                } else {
+                    std::fs::remove_file(&p)
+                };
+            }
+        }
+    }
+    result
+}
+
+async fn init_inner(o: &InitOptions) -> anyhow::Result<InitReport> {
+    let dir = &o.data_dir;
+    let slug = match &o.slug {
+        Some(s) => s.clone(),
+        None => slugify(&o.business),
+    };
+    let generated = o.owner_password.is_none();
+    let password = match &o.owner_password {
+        Some(p) => p.clone(),
+        None => custos_crypto::random_token_text(18),
+    };
+    custos_core::vault::check_password(&password, &o.owner).map_err(|e| anyhow::anyhow!("{e}"))?;
+
+    let master = Key32::generate();
+    write_secret(
+        &dir.join(MASTER_KEY_FILE),
+        format!("{}\n", &*master.to_hex()).as_bytes(),
+    )?;
+    let audit_key = custos_crypto::signing::AuditSigningKey::generate();
+    write_secret(
+        &dir.join(AUDIT_KEY_FILE),
+        format!("{}\n", &*audit_key.to_hex()).as_bytes(),
+    )?;
+    std::fs::write(
+        dir.join("audit-signing.pub"),
+        format!("{}\n", audit_key.public_hex()),
+    )?;
+
+    let tls_dir = dir.join("tls");
+    std::fs::create_dir_all(&tls_dir)?;
+    let mut names = vec![
+        "localhost".to_owned(),
+        "127.0.0.1".to_owned(),
+        "::1".to_owned(),
+    ];
+    if let Ok(h) = std::fs::read_to_string("/etc/hostname") {
+        let h = h.trim();
+        if !h.is_empty() && !names.iter().any(|n| n == h) {
+            names.push(h.to_owned());
+        }
+    }
+    let cert =
+        rcgen::generate_simple_self_signed(names).context("cannot make the TLS certificate")?;
+    std::fs::write(tls_dir.join("cert.pem"), cert.cert.pem())?;
+    write_secret(
+        &tls_dir.join("key.pem"),
+        cert.key_pair.serialize_pem().as_bytes(),
+    )?;
+
+    let file = config::FileConfig {
+        listen: Some(config::DEFAULT_LISTEN.to_owned()),
+        tls_cert: Some(PathBuf::from("tls/cert.pem")),
+        tls_key: Some(PathBuf::from("tls/key.pem")),
+        ..Default::default()
+    };
+    let toml_text = format!(
+        "# custos configuration. Every key can also be set as CUSTOS_<KEY> or a flag.\n# The master key is in {MASTER_KEY_FILE}: keep a copy OFF this machine.\n{}",
+        toml::to_string(&file)?
+    );
+    std::fs::write(dir.join(CONFIG_FILE), toml_text)?;
+
+    let store = custos_store::open(&custos_store::Location::Sqlite(dir.clone()))?;
+    let vault = Vault::new(
+        store.clone(),
+        master,
+        Arc::new(SystemClock),
+        VaultSettings::default(),
+    );
+    let business = o.business.trim();
+    if business.is_empty() || business.chars().count() > 200 {
+        bail!("the business name must have 1 to 200 characters");
+    }
+    let r = vault
+        .create_tenant(
+            &slug,
+            business,
+            &o.template,
+            &o.country,
+            &o.owner,
+            &password,
+        )
+        .await;
+    store.close();
+    r.map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(InitReport {
+        slug,
+        generated_password: generated.then_some(password),
+    })
+}
+
+/// Reads the master key from its file, refusing a file others may read.
+pub fn read_master_key(path: &Path) -> anyhow::Result<Key32> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(path)
+        .with_context(|| format!("cannot read the master key {}", path.display()))?;
+    if meta.permissions().mode() & 0o077 != 0 {
+        bail!(
+            "the master key {} may be read by others; run: chmod 600 {}",
+            path.display(),
+            path.display()
+        );
+    }
+    let text = Zeroizing::new(
+        std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the master key {}", path.display()))?,
+    );
+    Key32::from_hex(&text)
+        .map_err(|e| anyhow::anyhow!("the master key {} is not valid: {e}", path.display()))
+}
+
+/// Opens the store and the vault for a data dir (command line and server).
+pub async fn open_vault(
+    s: &Settings,
+) -> anyhow::Result<(Arc<Vault>, Arc<custos_store::SqliteStore>)> {
+    let master = read_master_key(&s.master_key_file)?;
+    let location = custos_store::Location::parse(s.database_url.as_deref(), &s.data_dir)?;
+    let store = custos_store::open(&location)?;
+    let vault = Arc::new(Vault::new(
+        store.clone(),
+        master,
+        Arc::new(SystemClock),
+        VaultSettings {
+            login_token_ttl: s.login_token_ttl,
+        },
+    ));
+    vault
+        .check_master_key()
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}: is this the master key of this data dir?"))?;
+    Ok((vault, store))
+}
+
+/// A running server.
+pub struct Running {
+    /// The bound address.
+    pub addr: SocketAddr,
+    /// Whether it speaks TLS.
+    pub tls: bool,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<anyhow::Result<()>>,
+}
+
+impl Running {
+    /// Asks the server to stop (in-flight requests finish) and waits until the store is closed.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        self.task.await.context("server task")?
+    }
+
+    /// Waits for the server to end by itself (after a signal).
+    pub async fn wait(self) -> anyhow::Result<()> {
+        self.task.await.context("server task")?
+    }
+}
+
+/// Starts a server: binds, opens the store, serves until stopped or signalled (when
+/// `signals`), then finishes in-flight requests and closes the store.
+pub async fn start(s: Settings, signals: bool) -> anyhow::Result<Running> {
+    let (vault, store) = open_vault(&s).await?;
+    let tls = if s.insecure_http {
+        None
+    } else {
+        Some(custos_server::tls_config(&s.tls_cert, &s.tls_key)?)
+    };
+    let listener = std::net::TcpListener::bind(s.listen)
+        .with_context(|| format!("cannot listen on {}", s.listen))?;
+    let addr = listener.local_addr()?;
+    let shutting_down = Arc::new(AtomicBool::new(false));
+    let state = AppState {
+        vault,
+        shutting_down: shutting_down.clone(),
+    };
+    let app = custos_server::app(
+        state,
+        HttpOptions {
+            request_timeout: s.request_timeout,
+            body_limit: s.body_limit,
+            tls: tls.is_some(),
+        },
+    );
+    let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    let flag = shutting_down.clone();
+    let shutdown = async move {
+        if signals {
+            tokio::select! {
+                _ = stop_rx => {}
+                _ = shutdown_signal() => {}
+            }
+        } else {
+            let _ = stop_rx.await;
+        }
+        flag.store(true, Ordering::Relaxed);
+        tracing::info!("shutting down: finishing in-flight requests");
+    };
+    let is_tls = tls.is_some();
+    let task = tokio::spawn(async move {
+        let r = custos_server::serve(
+            listener,
+            app,
+            tls,
+            shutdown,
+            std::time::Duration::from_secs(20),
+        )
+        .await;
+        // Every acknowledged write is already durable; closing drains what the writer holds.
+        let st = store.clone();
+        let _ = tokio::task::spawn_blocking(move || st.close()).await;
+        tracing::info!("stopped");
+        r.context("server")
+    });
+    Ok(Running {
+        addr,
+        tls: is_tls,
+        stop: Some(stop_tx),
+        task,
+    })
+}
+
+async fn shutdown_signal() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term => {}
+    }
+}
+
+/// Loads settings for a data dir with overrides (used by every command that opens a dir).
+pub fn settings(data_dir: &Path, o: Overrides) -> anyhow::Result<Settings> {
+    if !data_dir.join(CONFIG_FILE).exists() {
+        bail!(
+            "{} is not a custos data dir (no {CONFIG_FILE}); run `custos init` first",
+            data_dir.display()
+        );
+    }
+    Settings::load(data_dir, o)
+}
