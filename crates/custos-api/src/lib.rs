@@ -176,3 +176,34 @@ pub struct Health {
     /// The running version.
     pub version: String,
 }
+
+/// A staff user on the wire (never the password hash).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct User {
+    /// The user's id.
+    pub id: Uuid,
+    /// The username, unique per business.
+    pub username: String,
+    /// The role.
+    pub role: String,
+}
+
+/// Body of `POST /v1/users`.
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    /// The username (1 to 64 characters, no spaces).
+    pub username: String,
+    /// The password (at least 15 characters).
+    pub password: String,
+    /// The role: owner, manager, staff, clinician, marketing, auditor or device.
+    pub role: String,
+}
+
+impl std::fmt::Debug for NewUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewUser")
+            .field("role", &self.role)
+            .finish_non_exhaustive()
+    }
+}

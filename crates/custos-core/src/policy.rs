@@ -182,6 +182,14 @@ impl Role {
         self.actions.contains(&action)
     }
 
+    /// Whether every action and category grant of this role is also held by `other`.
+    pub fn within(&self, other: &Role) -> bool {
+        self.actions.iter().all(|a| other.may(*a))
+            && Category::ALL
+                .iter()
+                .all(|c| self.access(*c) <= other.access(*c))
+    }
+
     /// How the role sees `category`.
     pub fn access(&self, category: Category) -> Access {
         self.categories
@@ -267,6 +275,21 @@ mod tests {
                 .iter()
                 .all(|c| role.access(*c) == Access::None));
         }
+    }
+
+    #[test]
+    fn within_orders_roles() {
+        let owner = Role::builtin("owner").unwrap();
+        for r in BUILTIN_ROLES {
+            assert!(Role::builtin(r).unwrap().within(&owner), "{r} within owner");
+        }
+        let manager = Role::builtin("manager").unwrap();
+        assert!(!owner.within(&manager));
+        assert!(
+            !Role::builtin("clinician").unwrap().within(&manager),
+            "health is not the manager's to give"
+        );
+        assert!(Role::builtin("staff").unwrap().within(&manager));
     }
 
     #[test]

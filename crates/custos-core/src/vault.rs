@@ -362,11 +362,19 @@ impl Vault {
         }
         check_username(username)?;
         check_password(password, username)?;
-        if Role::builtin(role).is_none() {
+        let Some(granted) = Role::builtin(role) else {
             return Err(CoreError::Invalid(format!(
                 "Unknown role '{role}'; choose one of: {}.",
                 crate::policy::BUILTIN_ROLES.join(", ")
             )));
+        };
+        if let Some(p) = by {
+            // Nobody hands out more than they hold themselves.
+            if !granted.within(&p.role) {
+                return Err(CoreError::Forbidden(format!(
+                    "Your role may not create a user with the role '{role}'."
+                )));
+            }
         }
         let now = self.clock.now();
         let user = UserRow {

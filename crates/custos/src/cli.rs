@@ -64,6 +64,11 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Businesses hosted in this data dir.
+    Tenant {
+        #[command(subcommand)]
+        command: TenantCommand,
+    },
     /// API tokens.
     Token {
         #[command(subcommand)]
@@ -86,6 +91,31 @@ pub enum UserCommand {
         #[arg(long, env = "CUSTOS_TENANT")]
         tenant: Option<String>,
     },
+}
+
+/// `custos tenant …`
+#[derive(Debug, Subcommand)]
+pub enum TenantCommand {
+    /// Add a business with its owner. The password comes from CUSTOS_OWNER_PASSWORD, a prompt, or is generated.
+    Add {
+        /// A short name (a–z, 0–9, '-').
+        #[arg(long)]
+        slug: String,
+        /// The business name.
+        #[arg(long)]
+        business: String,
+        /// The template: retail, salon, subscription or optician.
+        #[arg(long, default_value = "retail", value_parser = ["retail", "salon", "subscription", "optician"])]
+        template: String,
+        /// The owner's username.
+        #[arg(long, default_value = "owner")]
+        owner: String,
+        /// Default country for phone numbers.
+        #[arg(long, default_value = "DE")]
+        country: String,
+    },
+    /// List the businesses.
+    List,
 }
 
 /// `custos token …`
@@ -250,6 +280,49 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             .await;
             store.close();
             result
+        }
+        Command::Tenant {
+            command:
+                TenantCommand::Add {
+                    slug,
+                    business,
+                    template,
+                    owner,
+                    country,
+                },
+        } => {
+            let s = settings(&cli.data_dir, admin_overrides())?;
+            let given = password_from(
+                "CUSTOS_OWNER_PASSWORD",
+                "Owner password (at least 15 characters): ",
+            )?;
+            let pw = given
+                .clone()
+                .unwrap_or_else(|| custos_crypto::random_token_text(18));
+            crate::add_tenant(&s, &slug, &business, &template, &country, &owner, &pw).await?;
+            println!("Added the business '{slug}' with its owner '{owner}'.");
+            if given.is_none() {
+                println!("Owner password (shown once): {}", &*pw);
+            }
+            Ok(())
+        }
+        Command::Tenant {
+            command: TenantCommand::List,
+        } => {
+            let s = settings(&cli.data_dir, admin_overrides())?;
+            let (vault, store) = crate::open_vault(&s).await?;
+            let r = vault.store().tenants().await;
+            store.close();
+            for t in r.map_err(|e| anyhow!("{e}"))? {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    t.slug,
+                    t.catalog.template,
+                    t.created_at.date(),
+                    t.name
+                );
+            }
+            Ok(())
         }
         Command::Token {
             command:

@@ -355,3 +355,22 @@ pub fn settings(data_dir: &Path, o: Overrides) -> anyhow::Result<Settings> {
     }
     Settings::load(data_dir, o)
 }
+
+/// Adds a business (tenant) with its owner to a data dir (`custos tenant add`).
+#[allow(clippy::too_many_arguments)]
+pub async fn add_tenant(
+    s: &Settings,
+    slug: &str,
+    business: &str,
+    template: &str,
+    country: &str,
+    owner: &str,
+    password: &str,
+) -> anyhow::Result<()> {
+    let (vault, store) = open_vault(s).await?;
+    let r = vault
+        .create_tenant(slug, business, template, country, owner, password)
+        .await;
+    store.close();
+    r.map(|_| ()).map_err(|e| anyhow::anyhow!("{e}"))
+}

@@ -17,10 +17,11 @@ use utoipa_swagger_ui::SwaggerUi;
         super::catalog::catalog,
         super::customers::create, super::customers::list, super::customers::search, super::customers::read,
         super::customers::update, super::customers::erase, super::customers::list_records, super::customers::create_record,
+        super::users::create,
     ),
     components(schemas(custos_api::Problem)),
     modifiers(&BearerAuth),
-    tags((name = "customers"), (name = "records"), (name = "auth"), (name = "catalog"), (name = "health"))
+    tags((name = "customers"), (name = "records"), (name = "auth"), (name = "catalog"), (name = "users"), (name = "health"))
 )]
 pub struct ApiDoc;
 

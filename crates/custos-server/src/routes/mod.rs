@@ -5,3 +5,4 @@ pub mod catalog;
 pub mod customers;
 pub mod docs;
 pub mod health;
+pub mod users;

@@ -1,0 +1,170 @@
+//! Login tokens, whoami, logout, the catalog and the documentation endpoints.
+
+use crate::helpers::*;
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+#[tokio::test]
+async fn login_whoami_logout() {
+    let app = spawn_app().await;
+    let who: Value = app
+        .get(&app.owner, "/v1/auth/whoami")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(who["kind"], "user");
+    assert_eq!(who["name"], "owner");
+    assert_eq!(who["role"], "owner");
+    assert_eq!(who["tenant"], "test-shop");
+    assert!(app.owner.starts_with("cst_"));
+    let r = app
+        .req(Method::POST, "/v1/auth/logout", &app.owner)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_problem(
+        app.get(&app.owner, "/v1/auth/whoami").await,
+        401,
+        "unauthorized",
+    )
+    .await;
+    let actions: Vec<Value> = app
+        .audit_bodies()
+        .into_iter()
+        .map(|e| e["action"].clone())
+        .collect();
+    assert!(actions.contains(&"auth.login".into()) && actions.contains(&"auth.logout".into()));
+}
+
+#[tokio::test]
+async fn tokens_are_stored_hashed_and_passwords_with_argon2id() {
+    let app = spawn_app().await;
+    let c = rusqlite::Connection::open(app.data.join("custos.db")).unwrap();
+    let phc: String = c
+        .query_row(
+            "SELECT password_hash FROM users WHERE username = 'owner'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+    let hashes: Vec<Vec<u8>> = c
+        .prepare("SELECT hash FROM tokens")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(!hashes.is_empty());
+    for h in hashes {
+        assert_eq!(h.len(), 32);
+        assert!(!h
+            .windows(8)
+            .any(|w| app.owner.as_bytes().windows(8).any(|t| t == w)));
+    }
+    assert_eq!(
+        hashes_contains(&app.data.join("custos.db"), app.owner.as_bytes()),
+        false
+    );
+}
+
+fn hashes_contains(path: &std::path::Path, needle: &[u8]) -> bool {
+    let bytes = std::fs::read(path).unwrap();
+    bytes.windows(needle.len()).any(|w| w == needle)
+}
+
+#[tokio::test]
+async fn catalog_health_and_docs() {
+    let app = spawn_with("optician").await;
+    let cat: Value = app
+        .get(&app.owner, "/v1/catalog")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(cat["template"], "optician");
+    assert_eq!(cat["default_country"], "PL");
+    let exam = cat["record_types"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "eye_exam")
+        .unwrap();
+    assert_eq!(exam["category"], "health");
+    assert_eq!(exam["special"], true);
+    assert!(cat["purposes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["name"] == "newsletter" && p["lawful_basis"] == "consent"));
+
+    let h: Value = app
+        .client
+        .get(format!("{}/healthz", app.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(h["status"], "ok");
+    let r = app
+        .client
+        .get(format!("{}/readyz", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+
+    let doc: Value = app
+        .client
+        .get(format!("{}/v1/openapi.json", app.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for p in [
+        "/v1/customers",
+        "/v1/customers/{id}",
+        "/v1/customers/search",
+        "/v1/customers/{id}/records",
+        "/v1/auth/token",
+        "/v1/catalog",
+        "/v1/users",
+        "/healthz",
+    ] {
+        assert!(
+            doc["paths"].get(p).is_some(),
+            "{p} missing from the OpenAPI document"
+        );
+    }
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    let r = app
+        .client
+        .get(format!("{}/docs/", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("swagger"), "Swagger UI is served");
+    for cdn in ["unpkg", "jsdelivr", "cdnjs", "https://"] {
+        assert!(!html.contains(cdn), "the docs page loads {cdn}");
+    }
+    let js = app
+        .client
+        .get(format!("{}/docs/swagger-ui-bundle.js", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        js.status(),
+        StatusCode::OK,
+        "the bundle comes from the binary"
+    );
+}

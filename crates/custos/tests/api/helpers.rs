@@ -1,0 +1,206 @@
+//! `spawn_app()`: the real server on 127.0.0.1:0 over TLS with a fresh data dir, and a typed
+//! test client.
+
+use custos::config::{Overrides, Settings};
+use custos::{InitOptions, Running};
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use zeroize::Zeroizing;
+
+pub const OWNER_PW: &str = "correct horse battery staple";
+pub const USER_PW: &str = "a long enough passphrase for tests";
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    _dir: tempfile::TempDir,
+    pub data: PathBuf,
+    pub settings: Settings,
+    pub owner: String,
+    running: Option<Running>,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_with("retail").await
+}
+
+pub async fn spawn_with(template: &str) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    custos::init(InitOptions {
+        data_dir: data.clone(),
+        business: "Test Shop".into(),
+        slug: Some("test-shop".into()),
+        template: template.into(),
+        owner: "owner".into(),
+        country: "PL".into(),
+        owner_password: Some(Zeroizing::new(OWNER_PW.into())),
+    })
+    .await
+    .unwrap();
+    let settings = Settings::load(
+        &data,
+        Overrides {
+            listen: Some("127.0.0.1:0".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let running = custos::start(settings.clone(), false).await.unwrap();
+    let cert =
+        reqwest::Certificate::from_pem(&std::fs::read(data.join("tls/cert.pem")).unwrap()).unwrap();
+    let client = reqwest::Client::builder()
+        .add_root_certificate(cert)
+        .resolve("localhost", running.addr)
+        .https_only(true)
+        .build()
+        .unwrap();
+    let base = format!("https://localhost:{}", running.addr.port());
+    let mut app = TestApp {
+        base,
+        client,
+        _dir: dir,
+        data,
+        settings,
+        owner: String::new(),
+        running: Some(running),
+    };
+    app.owner = app.login("owner", OWNER_PW, None).await;
+    app
+}
+
+impl TestApp {
+    pub fn req(&self, method: Method, path: &str, token: &str) -> RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(token)
+    }
+
+    pub async fn login(&self, username: &str, password: &str, tenant: Option<&str>) -> String {
+        let r = self
+            .client
+            .post(format!("{}/v1/auth/token", self.base))
+            .json(&json!({"username": username, "password": password, "tenant": tenant}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "login of {username}");
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["token_type"], "Bearer");
+        v["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates a user with `role` as the owner and logs it in.
+    pub async fn user(&self, username: &str, role: &str) -> String {
+        let r = self
+            .req(Method::POST, "/v1/users", &self.owner)
+            .json(&json!({"username": username, "password": USER_PW, "role": role}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED, "create {username}");
+        self.login(username, USER_PW, None).await
+    }
+
+    pub async fn create(&self, token: &str, fields: Value) -> Response {
+        self.req(Method::POST, "/v1/customers", token)
+            .json(&json!({ "fields": fields }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Creates a customer as the owner and returns its JSON.
+    pub async fn customer(&self, fields: Value) -> Value {
+        let r = self.create(&self.owner, fields).await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+        r.json().await.unwrap()
+    }
+
+    pub async fn get(&self, token: &str, path: &str) -> Response {
+        self.req(Method::GET, path, token).send().await.unwrap()
+    }
+
+    pub async fn search(&self, token: &str, query: &[(&str, &str)]) -> Vec<Value> {
+        let r = self
+            .req(Method::GET, "/v1/customers/search", token)
+            .query(query)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "search {query:?}");
+        let v: Value = r.json().await.unwrap();
+        v["items"].as_array().unwrap().clone()
+    }
+
+    pub async fn patch(
+        &self,
+        token: &str,
+        id: &str,
+        if_match: Option<&str>,
+        fields: Value,
+    ) -> Response {
+        let mut r = self
+            .req(Method::PATCH, &format!("/v1/customers/{id}"), token)
+            .json(&json!({ "fields": fields }));
+        if let Some(v) = if_match {
+            r = r.header("if-match", v);
+        }
+        r.send().await.unwrap()
+    }
+
+    /// Stops the server (in-flight requests finish, the store is closed).
+    pub async fn stop(&mut self) {
+        if let Some(r) = self.running.take() {
+            r.stop().await.unwrap();
+        }
+    }
+
+    /// Starts the server again on the same data dir.
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        let running = custos::start(self.settings.clone(), false).await.unwrap();
+        let cert =
+            reqwest::Certificate::from_pem(&std::fs::read(self.data.join("tls/cert.pem")).unwrap())
+                .unwrap();
+        self.client = reqwest::Client::builder()
+            .add_root_certificate(cert)
+            .resolve("localhost", running.addr)
+            .https_only(true)
+            .build()
+            .unwrap();
+        self.base = format!("https://localhost:{}", running.addr.port());
+        self.running = Some(running);
+    }
+
+    /// The audit events' canonical JSON bodies, in chain order.
+    pub fn audit_bodies(&self) -> Vec<Value> {
+        let c = rusqlite::Connection::open(self.data.join("audit.db")).unwrap();
+        let mut st = c
+            .prepare("SELECT body FROM audit_events ORDER BY seq")
+            .unwrap();
+        let rows = st.query_map([], |r| r.get::<_, Vec<u8>>(0)).unwrap();
+        rows.map(|b| serde_json::from_slice(&b.unwrap()).unwrap())
+            .collect()
+    }
+}
+
+/// Asserts a problem response: status, content type, code, and request id matching the header.
+pub async fn assert_problem(r: Response, status: u16, code: &str) -> Value {
+    assert_eq!(r.status().as_u16(), status, "status for {code}");
+    assert_eq!(
+        r.headers()["content-type"],
+        "application/problem+json",
+        "content type for {code}"
+    );
+    let rid = r.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["code"], code, "{v}");
+    assert_eq!(v["status"], status);
+    assert_eq!(v["type"], format!("/docs/errors#{code}"));
+    assert_eq!(v["request_id"], rid);
+    assert!(v["title"].as_str().is_some_and(|t| !t.is_empty()));
+    assert!(v["detail"].as_str().is_some_and(|t| !t.is_empty()));
+    v
+}
