@@ -23,7 +23,7 @@ pub enum StoreError {
     VersionMismatch(u64),
     /// The idempotency key was already used; carries the first use.
     #[error("idempotency key already used")]
-    IdempotencyReplay(IdempotencyRow),
+    IdempotencyReplay(Box<IdempotencyRow>),
     /// The database cannot be reached or is not writable right now.
     #[error("store unavailable: {0}")]
     Unavailable(String),
@@ -321,10 +321,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         tenant: TenantId,
         id: CustomerId,
-        expected_version: u64,
-        sealed: Vec<u8>,
-        index: Option<Vec<IndexEntry>>,
-        updated_at: OffsetDateTime,
+        change: CustomerChange,
         audit: AuditEvent,
     ) -> Result<u64, StoreError>;
     /// Erases a customer: its row and wrapped key, index entries, records and idempotency keys go;
@@ -386,6 +383,19 @@ pub trait Store: Send + Sync + 'static {
     async fn append_audit(&self, events: Vec<AuditEvent>) -> Result<(), StoreError>;
     /// Audit events in chain order from position `from` (1-based), with their stored hashes.
     async fn audit_range(&self, from: u64, limit: u32) -> Result<Vec<StoredEvent>, StoreError>;
+}
+
+/// A change to a customer's sealed fields, applied only if the version is still the expected one.
+#[derive(Debug, Clone)]
+pub struct CustomerChange {
+    /// The version the change was made against.
+    pub expected_version: u64,
+    /// The new sealed fields.
+    pub sealed: Vec<u8>,
+    /// When given, all of the customer's index entries are replaced by these.
+    pub index: Option<Vec<IndexEntry>>,
+    /// When.
+    pub updated_at: OffsetDateTime,
 }
 
 /// An audit event as stored in the chain.

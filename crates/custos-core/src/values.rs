@@ -219,7 +219,7 @@ fn luhn(digits: &[u8]) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// Masks an e-mail address: first character of the local part, then the domain.

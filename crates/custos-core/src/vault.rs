@@ -11,8 +11,8 @@ use crate::error::CoreError;
 use crate::ids::{CustomerId, RecordId, TenantId, TokenId, UserId};
 use crate::policy::{Access, Action, ActorKind, Principal, Role};
 use crate::store::{
-    CustomerRow, IdempotencyRow, IndexEntry, IndexKind, RecordRow, Store, StoreError, TenantRow,
-    TokenKind, TokenRow, UserRow,
+    CustomerChange, CustomerRow, IdempotencyRow, IndexEntry, IndexKind, RecordRow, Store,
+    StoreError, TenantRow, TokenKind, TokenRow, UserRow,
 };
 use crate::values::{self, CustomerNumber, Email, Phone};
 use custos_api::{Customer, Record};
@@ -863,7 +863,7 @@ impl Vault {
                 let i = idem
                     .as_ref()
                     .ok_or(CoreError::Internal("replay without key".into()))?;
-                return self.replay(p, first, i, meta).await;
+                return self.replay(p, *first, i, meta).await;
             }
             Err(e) => return Err(e.into()),
         }
@@ -1171,10 +1171,12 @@ impl Vault {
             .update_customer(
                 p.tenant_id,
                 id,
-                expected_version,
-                encoded.clone(),
-                index,
-                now,
+                CustomerChange {
+                    expected_version,
+                    sealed: encoded.clone(),
+                    index,
+                    updated_at: now,
+                },
                 ev,
             )
             .await
@@ -1297,7 +1299,7 @@ impl Vault {
                 let i = idem
                     .as_ref()
                     .ok_or(CoreError::Internal("replay without key".into()))?;
-                return self.replay_record(p, &t, first, i).await;
+                return self.replay_record(p, &t, *first, i).await;
             }
             Err(StoreError::NotFound) => return Err(CoreError::NotFound("Customer")),
             Err(e) => return Err(e.into()),

@@ -246,6 +246,8 @@ pub async fn list_records(
     responses((status = 201, body = Record), (status = 200, body = Record, description = "Replay"), (status = 400, body = custos_api::Problem), (status = 401, body = custos_api::Problem), (status = 403, body = custos_api::Problem),
         (status = 404, body = custos_api::Problem), (status = 422, body = custos_api::Problem, description = "unknown_record_type, unknown_field, invalid_field, card_number_refused")),
     security(("bearer" = [])))]
+// Axum handlers take one argument per extractor.
+#[allow(clippy::too_many_arguments)]
 pub async fn create_record(
     State(s): State<AppState>,
     Auth(p): Auth,

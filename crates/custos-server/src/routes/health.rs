@@ -40,6 +40,6 @@ pub async fn readyz(State(s): State<AppState>) -> ApiResult<Json<Health>> {
         .store()
         .ping()
         .await
-        .map_err(|e| custos_core::CoreError::from(e))?;
+        .map_err(custos_core::CoreError::from)?;
     Ok(ok())
 }

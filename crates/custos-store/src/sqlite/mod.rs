@@ -607,7 +607,7 @@ fn claim(
         let first = tx
             .query_row("SELECT tenant_id, scope, key, fingerprint, resource_id, created_at FROM idempotency WHERE tenant_id = ?1 AND scope = ?2 AND key = ?3", params![b(i.tenant_id.as_uuid()), i.scope, i.key], idem_row)
             .map_err(map_err)?;
-        return Err(StoreError::IdempotencyReplay(first));
+        return Err(StoreError::IdempotencyReplay(Box::new(first)));
     }
     Ok(())
 }
@@ -877,12 +877,15 @@ impl Store for SqliteStore {
         &self,
         tenant: TenantId,
         id: CustomerId,
-        expected: u64,
-        sealed: Vec<u8>,
-        index: Option<Vec<IndexEntry>>,
-        updated_at: OffsetDateTime,
+        change: CustomerChange,
         audit: AuditEvent,
     ) -> Result<u64, StoreError> {
+        let CustomerChange {
+            expected_version: expected,
+            sealed,
+            index,
+            updated_at,
+        } = change;
         self.write(vec![audit], move |tx| {
             let n = tx
                 .prepare_cached("UPDATE customers SET sealed = ?1, version = version + 1, updated_at = ?2 WHERE id = ?3 AND tenant_id = ?4 AND version = ?5")

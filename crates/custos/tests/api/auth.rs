@@ -64,10 +64,10 @@ async fn tokens_are_stored_hashed_and_passwords_with_argon2id() {
             .windows(8)
             .any(|w| app.owner.as_bytes().windows(8).any(|t| t == w)));
     }
-    assert_eq!(
-        hashes_contains(&app.data.join("custos.db"), app.owner.as_bytes()),
-        false
-    );
+    assert!(!hashes_contains(
+        &app.data.join("custos.db"),
+        app.owner.as_bytes()
+    ));
 }
 
 fn hashes_contains(path: &std::path::Path, needle: &[u8]) -> bool {

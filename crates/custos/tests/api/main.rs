@@ -1,4 +1,5 @@
 //! API tests through the real server (one test binary, a module per resource).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod access;
 mod auth;
