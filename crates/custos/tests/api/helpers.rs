@@ -204,3 +204,34 @@ pub async fn assert_problem(r: Response, status: u16, code: &str) -> Value {
     assert!(v["detail"].as_str().is_some_and(|t| !t.is_empty()));
     v
 }
+
+/// Recomputes the audit hash chain from `audit.db`; returns the number of events, panics at the
+/// first bad link.
+pub fn verify_chain(app: &TestApp) -> usize {
+    let c = rusqlite::Connection::open(app.data.join("audit.db")).unwrap();
+    let mut st = c
+        .prepare("SELECT seq, body, prev_hash, hash FROM audit_events ORDER BY seq")
+        .unwrap();
+    let rows = st
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, Vec<u8>>(1)?,
+                r.get::<_, Vec<u8>>(2)?,
+                r.get::<_, Vec<u8>>(3)?,
+            ))
+        })
+        .unwrap();
+    let mut prev = custos_crypto::chain::GENESIS;
+    let mut n = 0;
+    for row in rows {
+        let (seq, body, prev_hash, hash) = row.unwrap();
+        n += 1;
+        assert_eq!(seq, n as i64, "gap before {seq}");
+        assert_eq!(prev_hash, prev.to_vec(), "broken link at {seq}");
+        let h = custos_crypto::chain::link(&prev, seq as u64, &body);
+        assert_eq!(hash, h.to_vec(), "bad hash at {seq}");
+        prev = h;
+    }
+    n
+}

@@ -3,6 +3,7 @@
 
 mod access;
 mod auth;
+mod cli;
 mod customers;
 mod errors;
 mod helpers;

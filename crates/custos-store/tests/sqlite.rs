@@ -1,0 +1,224 @@
+//! Store-level tests of the SQLite store: the audit chain links, the outbox survives a crash
+//! between the data commit and the chain append, concurrent writers group-commit correctly.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use custos_core::audit::{AuditEvent, RequestMeta};
+use custos_core::ids::{CustomerId, TenantId};
+use custos_core::store::{CustomerRow, IndexEntry, IndexKind, Store, StoreError};
+use custos_crypto::chain;
+use custos_store::SqliteStore;
+use std::sync::Arc;
+use time::OffsetDateTime;
+
+fn event(action: &str, tenant: Option<TenantId>) -> AuditEvent {
+    AuditEvent::anonymous(
+        action,
+        "system",
+        tenant,
+        OffsetDateTime::now_utc(),
+        &RequestMeta::default(),
+    )
+}
+
+async fn verify(store: &SqliteStore) -> u64 {
+    let mut prev = chain::GENESIS;
+    let mut n = 0;
+    loop {
+        let batch = store.audit_range(n + 1, 500).await.unwrap();
+        if batch.is_empty() {
+            return n;
+        }
+        for e in batch {
+            assert_eq!(e.seq, n + 1, "no gap");
+            assert_eq!(
+                e.prev_hash, prev,
+                "links to the previous event at {}",
+                e.seq
+            );
+            assert_eq!(
+                chain::link(&prev, e.seq, &e.body),
+                e.hash,
+                "hash of event {}",
+                e.seq
+            );
+            prev = e.hash;
+            n = e.seq;
+        }
+    }
+}
+
+fn tenant_row(id: TenantId) -> custos_core::store::TenantRow {
+    custos_core::store::TenantRow {
+        id,
+        slug: "t".into(),
+        name: "T".into(),
+        catalog: custos_core::catalog::template("retail", "PL").unwrap(),
+        wrapped_kek: vec![1],
+        wrapped_index_key: vec![2],
+        kek_version: 1,
+        master_key_id: "x".into(),
+        created_at: OffsetDateTime::now_utc(),
+    }
+}
+
+fn owner(tenant: TenantId) -> custos_core::store::UserRow {
+    custos_core::store::UserRow {
+        id: custos_core::ids::UserId::new_at(OffsetDateTime::now_utc()),
+        tenant_id: tenant,
+        username: "owner".into(),
+        password_hash: "x".into(),
+        role: "owner".into(),
+        disabled: false,
+        created_at: OffsetDateTime::now_utc(),
+    }
+}
+
+fn customer(tenant: TenantId) -> CustomerRow {
+    let now = OffsetDateTime::now_utc();
+    CustomerRow {
+        id: CustomerId::new_at(now),
+        tenant_id: tenant,
+        number: 0,
+        kek_version: 1,
+        wrapped_dek: vec![9; 57],
+        sealed: vec![0],
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+#[tokio::test]
+async fn concurrent_writes_and_reads_keep_one_valid_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
+    let t = TenantId::new_at(OffsetDateTime::now_utc());
+    store
+        .insert_tenant(
+            tenant_row(t),
+            owner(t),
+            vec![event("tenant.create", Some(t))],
+        )
+        .await
+        .unwrap();
+    let mut handles = Vec::new();
+    for i in 0..64 {
+        let s = store.clone();
+        handles.push(tokio::spawn(async move {
+            let c = customer(t);
+            let idx = vec![IndexEntry {
+                kind: IndexKind::Email,
+                hash: [i as u8; 16],
+            }];
+            let n = s
+                .insert_customer(
+                    c.clone(),
+                    idx,
+                    None,
+                    event("customer.create", Some(t)).customers([c.id.as_uuid()]),
+                )
+                .await
+                .unwrap();
+            s.append_audit(vec![
+                event("customer.read", Some(t)).customers([c.id.as_uuid()])
+            ])
+            .await
+            .unwrap();
+            n
+        }));
+    }
+    let mut numbers = Vec::new();
+    for h in handles {
+        numbers.push(h.await.unwrap());
+    }
+    numbers.sort();
+    assert_eq!(
+        numbers,
+        (1..=64).collect::<Vec<i64>>(),
+        "customer numbers are unique and dense"
+    );
+    assert_eq!(verify(&store).await, 1 + 64 * 2);
+}
+
+#[tokio::test]
+async fn a_failing_write_in_a_batch_does_not_undo_its_neighbours_nor_leave_an_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
+    let t = TenantId::new_at(OffsetDateTime::now_utc());
+    store
+        .insert_tenant(tenant_row(t), owner(t), vec![])
+        .await
+        .unwrap();
+    // A duplicate username fails; the good user next to it is kept.
+    let good = owner(t);
+    let mut good2 = owner(t);
+    good2.username = "second".into();
+    let a = store.insert_user(good, event("user.create", Some(t)));
+    let b = store.insert_user(good2, event("user.create", Some(t)));
+    let (a, b) = tokio::join!(a, b);
+    assert!(matches!(a, Err(StoreError::Conflict(_))));
+    assert!(b.is_ok());
+    assert!(store.user_by_name(t, "second").await.unwrap().is_some());
+    assert_eq!(
+        verify(&store).await,
+        1,
+        "only the successful write's event is in the chain"
+    );
+}
+
+#[tokio::test]
+async fn events_left_in_the_outbox_by_a_crash_are_appended_at_the_next_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = TenantId::new_at(OffsetDateTime::now_utc());
+    {
+        let store = SqliteStore::open(dir.path()).unwrap();
+        store
+            .insert_tenant(
+                tenant_row(t),
+                owner(t),
+                vec![event("tenant.create", Some(t))],
+            )
+            .await
+            .unwrap();
+        store.close();
+    }
+    // Simulate a crash after a write committed with its event in the outbox, before the chain
+    // append: the row is in custos.db's outbox, not in audit.db.
+    let lost = event("customer.update", Some(t));
+    {
+        let db = rusqlite::Connection::open(dir.path().join("custos.db")).unwrap();
+        db.execute(
+            "INSERT INTO audit_outbox (id, body) VALUES (?1, ?2)",
+            rusqlite::params![
+                lost.id.as_uuid().as_bytes().to_vec(),
+                lost.canonical_bytes()
+            ],
+        )
+        .unwrap();
+    }
+    let store = SqliteStore::open(dir.path()).unwrap();
+    assert_eq!(verify(&store).await, 2);
+    let last = store.audit_range(2, 1).await.unwrap();
+    let ev: AuditEvent = serde_json::from_slice(&last[0].body).unwrap();
+    assert_eq!(ev, lost);
+    let db = rusqlite::Connection::open(dir.path().join("custos.db")).unwrap();
+    let left: i64 = db
+        .query_row("SELECT count(*) FROM audit_outbox", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(left, 0);
+    // Opening again appends nothing twice.
+    store.close();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    assert_eq!(verify(&store).await, 2);
+}
+
+#[tokio::test]
+async fn a_newer_schema_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    SqliteStore::open(dir.path()).unwrap().close();
+    let db = rusqlite::Connection::open(dir.path().join("custos.db")).unwrap();
+    db.pragma_update(None, "user_version", 99).unwrap();
+    drop(db);
+    let err = SqliteStore::open(dir.path()).err().unwrap().to_string();
+    assert!(err.contains("newer than this binary"), "{err}");
+}
