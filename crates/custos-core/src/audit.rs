@@ -66,22 +66,16 @@ pub struct RequestMeta {
 impl AuditEvent {
     /// An event by `principal`, with no customers or categories yet.
     pub fn by(principal: &Principal, action: &str, at: OffsetDateTime, meta: &RequestMeta) -> Self {
-        AuditEvent {
-            id: EventId::new_at(at),
+        let mut ev = Self::anonymous(
+            action,
+            principal.kind.as_str(),
+            Some(principal.tenant_id),
             at,
-            tenant_id: Some(principal.tenant_id),
-            actor_kind: principal.kind.as_str().to_owned(),
-            actor_id: Some(principal.actor_id),
-            actor_role: Some(principal.role.name.clone()),
-            action: action.to_owned(),
-            customer_ids: Vec::new(),
-            categories: Vec::new(),
-            target: None,
-            reason: None,
-            outcome: Outcome::Ok,
-            request_id: meta.request_id.clone(),
-            client_addr: meta.client_addr.clone(),
-        }
+            meta,
+        );
+        ev.actor_id = Some(principal.actor_id);
+        ev.actor_role = Some(principal.role.name.clone());
+        ev
     }
 
     /// An event with no authenticated actor (failed logins, the command line).

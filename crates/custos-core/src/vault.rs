@@ -74,6 +74,26 @@ pub struct Idempotency {
     pub fingerprint: [u8; 32],
 }
 
+impl Idempotency {
+    /// The row that records this key's first use, creating `resource`.
+    fn first_use(
+        &self,
+        tenant: TenantId,
+        scope: &str,
+        resource: uuid::Uuid,
+        now: OffsetDateTime,
+    ) -> IdempotencyRow {
+        IdempotencyRow {
+            tenant_id: tenant,
+            scope: scope.to_owned(),
+            key: self.key.clone(),
+            fingerprint: self.fingerprint,
+            resource_id: resource,
+            created_at: now,
+        }
+    }
+}
+
 /// The outcome of a create that honours idempotency.
 #[derive(Debug)]
 pub enum Created<T> {
@@ -842,14 +862,9 @@ impl Vault {
             created_at: now,
             updated_at: now,
         };
-        let idem_row = idem.as_ref().map(|i| IdempotencyRow {
-            tenant_id: t.id,
-            scope: scope.clone(),
-            key: i.key.clone(),
-            fingerprint: i.fingerprint,
-            resource_id: id.as_uuid(),
-            created_at: now,
-        });
+        let idem_row = idem
+            .as_ref()
+            .map(|i| i.first_use(t.id, &scope, id.as_uuid(), now));
         let ev = AuditEvent::by(p, Action::CustomerCreate.as_str(), now, meta)
             .customers([id.as_uuid()])
             .categories(by_cat.keys().copied());
@@ -1281,14 +1296,9 @@ impl Vault {
             sealed: crypto::seal(&dek, &json, &field_aad(t.id, customer, &record_place(id))),
             created_at: now,
         };
-        let idem_row = idem.as_ref().map(|i| IdempotencyRow {
-            tenant_id: t.id,
-            scope: scope.clone(),
-            key: i.key.clone(),
-            fingerprint: i.fingerprint,
-            resource_id: id.as_uuid(),
-            created_at: now,
-        });
+        let idem_row = idem
+            .as_ref()
+            .map(|i| i.first_use(t.id, &scope, id.as_uuid(), now));
         let ev = AuditEvent::by(p, Action::RecordCreate.as_str(), now, meta)
             .customers([customer.as_uuid()])
             .categories([rt.category])

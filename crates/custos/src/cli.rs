@@ -3,7 +3,7 @@
 
 use crate::config::Overrides;
 use crate::{init, settings, start, InitOptions};
-use anyhow::{anyhow, Context};
+use anyhow::anyhow;
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -253,33 +253,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     tenant,
                 },
         } => {
-            let s = settings(&cli.data_dir, admin_overrides())?;
-            let (vault, store) = crate::open_vault(&s).await?;
-            let result = async {
-                let t = vault
-                    .resolve_tenant(tenant.as_deref())
-                    .await
-                    .map_err(|e| anyhow!("{e}"))?;
-                let given = password_from(
-                    "CUSTOS_USER_PASSWORD",
-                    &format!("Password for {username}: "),
-                )?;
-                let pw = given
-                    .clone()
-                    .unwrap_or_else(|| custos_crypto::random_token_text(18));
-                vault
-                    .add_user(None, t.id, &username, &pw, &role, &Default::default())
-                    .await
-                    .map_err(|e| anyhow!("{e}"))?;
-                println!("Added {username} ({role}) to {}.", t.slug);
-                if given.is_none() {
-                    println!("Password (shown once): {}", &*pw);
-                }
-                Ok(())
+            let (vault, t) = admin(&cli.data_dir, tenant.as_deref()).await?;
+            let given = password_from(
+                "CUSTOS_USER_PASSWORD",
+                &format!("Password for {username}: "),
+            )?;
+            let pw = given
+                .clone()
+                .unwrap_or_else(|| custos_crypto::random_token_text(18));
+            vault
+                .add_user(None, t.id, &username, &pw, &role, &Default::default())
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            println!("Added {username} ({role}) to {}.", t.slug);
+            if given.is_none() {
+                println!("Password (shown once): {}", &*pw);
             }
-            .await;
-            store.close();
-            result
+            Ok(())
         }
         Command::Tenant {
             command:
@@ -333,35 +323,42 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     tenant,
                 },
         } => {
-            let s = settings(&cli.data_dir, admin_overrides())?;
-            let (vault, store) = crate::open_vault(&s).await?;
-            let result = async {
-                let t = vault
-                    .resolve_tenant(tenant.as_deref())
-                    .await
-                    .map_err(|e| anyhow!("{e}"))?;
-                let ttl = expires_days.map(|d| time::Duration::days(i64::from(d)));
-                let (token, expires) = vault
-                    .create_api_token(t.id, &user, &name, ttl)
-                    .await
-                    .map_err(|e| anyhow!("{e}"))?;
-                println!("{}", &*token);
-                match expires {
-                    Some(e) => {
-                        eprintln!("Token '{name}' for {user} expires {e}. It is shown this once.")
-                    }
-                    None => eprintln!(
-                        "Token '{name}' for {user} does not expire. It is shown this once."
-                    ),
+            let (vault, t) = admin(&cli.data_dir, tenant.as_deref()).await?;
+            let ttl = expires_days.map(|d| time::Duration::days(i64::from(d)));
+            let (token, expires) = vault
+                .create_api_token(t.id, &user, &name, ttl)
+                .await
+                .map_err(|e| anyhow!("token create: {e}"))?;
+            println!("{}", &*token);
+            match expires {
+                Some(e) => {
+                    eprintln!("Token '{name}' for {user} expires {e}. It is shown this once.")
                 }
-                Ok::<_, anyhow::Error>(())
+                None => {
+                    eprintln!("Token '{name}' for {user} does not expire. It is shown this once.")
+                }
             }
-            .await
-            .context("token create");
-            store.close();
-            result
+            Ok(())
         }
     }
+}
+
+/// Opens the data dir's vault for an administrative command and resolves the business named
+/// (or the only one). The store closes when the vault is dropped.
+async fn admin(
+    data_dir: &std::path::Path,
+    tenant: Option<&str>,
+) -> anyhow::Result<(
+    std::sync::Arc<custos_core::Vault>,
+    custos_core::store::TenantRow,
+)> {
+    let s = settings(data_dir, admin_overrides())?;
+    let (vault, _store) = crate::open_vault(&s).await?;
+    let t = vault
+        .resolve_tenant(tenant)
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    Ok((vault, t))
 }
 
 fn admin_overrides() -> Overrides {
