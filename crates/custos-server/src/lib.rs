@@ -199,3 +199,67 @@ pub async fn serve(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    fn limited(timeout: Duration) -> Router {
+        let opts = Arc::new(HttpOptions {
+            request_timeout: timeout,
+            body_limit: 1024,
+            tls: false,
+        });
+        Router::new()
+            .route(
+                "/slow",
+                get(|| async {
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                    "late"
+                }),
+            )
+            .route("/fast", get(|| async { "ok" }))
+            .layer(middleware::from_fn_with_state(opts, request_layer))
+    }
+
+    #[tokio::test]
+    async fn a_request_over_the_time_limit_is_answered_503() {
+        let resp = limited(Duration::from_millis(50))
+            .oneshot(
+                axum::http::Request::get("/slow")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 503);
+        assert_eq!(
+            resp.headers()[header::CONTENT_TYPE],
+            "application/problem+json"
+        );
+        let rid = resp.headers()["x-request-id"].to_str().unwrap().to_owned();
+        let body = axum::body::to_bytes(resp.into_body(), 4096).await.unwrap();
+        let p: custos_api::Problem = serde_json::from_slice(&body).unwrap();
+        assert_eq!(p.code, "unavailable");
+        assert_eq!(p.request_id, rid);
+        assert!(!p.detail.contains("late"));
+        let resp = limited(Duration::from_millis(50))
+            .oneshot(
+                axum::http::Request::get("/fast")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        assert!(
+            resp.headers()
+                .get(header::STRICT_TRANSPORT_SECURITY)
+                .is_none(),
+            "no HSTS without TLS"
+        );
+    }
+}
