@@ -47,6 +47,8 @@ error_codes! {
     InvalidCredentials => (401, "invalid_credentials", "Invalid credentials"),
     /// The caller is authenticated but its role may not do this.
     Forbidden => (403, "forbidden", "Not allowed"),
+    /// The account must choose a new password before doing anything else.
+    PasswordChangeRequired => (403, "password_change_required", "Password change required"),
     /// No such resource (or not visible to this caller's tenant).
     NotFound => (404, "not_found", "Not found"),
     /// The HTTP method is not supported on this path.
@@ -69,6 +71,8 @@ error_codes! {
     UnknownRecordType => (422, "unknown_record_type", "Record type not in catalog"),
     /// A syntactically valid request that cannot be carried out as asked.
     InvalidRequest => (422, "invalid_request", "Invalid request"),
+    /// A password that the rules refuse (too short, common, contains the username…).
+    PasswordRefused => (422, "password_refused", "Password refused"),
     /// The same `Idempotency-Key` was used with a different request.
     IdempotencyKeyReused => (422, "idempotency_key_reused", "Idempotency key reused"),
     /// `If-Match` is required for this update.

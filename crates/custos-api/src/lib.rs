@@ -186,6 +186,119 @@ pub struct User {
     pub username: String,
     /// The role.
     pub role: String,
+    /// A disabled user cannot log in; its tokens stop working.
+    pub disabled: bool,
+    /// The user must choose a new password before anything else.
+    pub must_change_password: bool,
+    /// When the account was made.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// Body of `PATCH /v1/users/{id}`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatch {
+    /// A new role.
+    #[serde(default)]
+    pub role: Option<String>,
+    /// Disable (true) or enable (false).
+    #[serde(default)]
+    pub disabled: Option<bool>,
+}
+
+/// Body of `POST /v1/users/{id}/reset-password`.
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordReset {
+    /// The new password; the user must change it at the next login.
+    pub password: String,
+}
+
+/// Body of `POST /v1/auth/password`.
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    /// The current password.
+    pub current_password: String,
+    /// The new password.
+    pub new_password: String,
+}
+
+macro_rules! secret_debug {
+    ($($t:ty),*) => {$(
+        impl std::fmt::Debug for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(concat!(stringify!($t), " { … }"))
+            }
+        }
+    )*};
+}
+secret_debug!(PasswordReset, PasswordChange, CreatedToken);
+
+/// Body of `POST /v1/tokens`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewToken {
+    /// What the token is for, e.g. the integration's name.
+    pub name: String,
+    /// The role it acts with (at most the creator's own; default: the creator's).
+    #[serde(default)]
+    pub role: Option<String>,
+    /// Days until it expires (1 to 3650; default: never).
+    #[serde(default)]
+    pub expires_in_days: Option<u32>,
+}
+
+/// An API token as listed (never its text).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ApiToken {
+    /// Its id.
+    pub id: Uuid,
+    /// Its name.
+    pub name: String,
+    /// The role it acts with.
+    pub role: String,
+    /// The user who made it.
+    pub user_id: Uuid,
+    /// When it stops working.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub expires_at: Option<OffsetDateTime>,
+    /// Revoked tokens never work again.
+    pub revoked: bool,
+    /// When it was made.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// Answer of `POST /v1/tokens`: the token's text, shown this once.
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
+pub struct CreatedToken {
+    /// The bearer token. Only its hash is kept.
+    pub token: String,
+    /// The token as it will be listed.
+    #[serde(flatten)]
+    pub info: ApiToken,
+}
+
+/// Body of `POST /v1/customers/{id}/reveal`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RevealRequest {
+    /// The masked fields to show in full.
+    pub fields: Vec<String>,
+    /// Why (recorded in the audit trail).
+    pub reason: String,
+}
+
+/// Answer of `POST /v1/customers/{id}/reveal`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Revealed {
+    /// The customer.
+    pub id: Uuid,
+    /// The revealed values (fields the customer does not have are left out).
+    #[schema(value_type = Object)]
+    pub fields: BTreeMap<String, serde_json::Value>,
 }
 
 /// Body of `POST /v1/users`.

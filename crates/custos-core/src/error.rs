@@ -37,6 +37,15 @@ pub enum CoreError {
     /// A unique value is taken.
     #[error("{0}")]
     Conflict(String),
+    /// The password rules refuse a new password.
+    #[error("{0}")]
+    PasswordRefused(#[from] crate::password::PasswordRefusal),
+    /// The account must change its password first.
+    #[error("Choose a new password first (POST /v1/auth/password).")]
+    PasswordChangeRequired,
+    /// Too many failed attempts; retry after this many seconds.
+    #[error("Too many failed attempts; try again in {0} seconds.")]
+    RateLimited(u64),
     /// The idempotency key was used for another request.
     #[error("This Idempotency-Key was already used for a different request.")]
     IdempotencyKeyReused,
@@ -66,6 +75,9 @@ impl CoreError {
             CoreError::Unauthorized(_) => ErrorCode::Unauthorized,
             CoreError::Conflict(_) => ErrorCode::Conflict,
             CoreError::IdempotencyKeyReused => ErrorCode::IdempotencyKeyReused,
+            CoreError::PasswordRefused(_) => ErrorCode::PasswordRefused,
+            CoreError::PasswordChangeRequired => ErrorCode::PasswordChangeRequired,
+            CoreError::RateLimited(_) => ErrorCode::RateLimited,
             CoreError::Invalid(_) => ErrorCode::InvalidRequest,
             CoreError::Unavailable(_) => ErrorCode::Unavailable,
             CoreError::Internal(_) => ErrorCode::Internal,
@@ -76,6 +88,14 @@ impl CoreError {
     pub fn field(&self) -> Option<&str> {
         match self {
             CoreError::Field(f) => Some(f.field()),
+            _ => None,
+        }
+    }
+
+    /// Seconds to wait before retrying, for rate limits.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            CoreError::RateLimited(s) => Some(*s),
             _ => None,
         }
     }

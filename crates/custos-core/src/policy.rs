@@ -22,6 +22,8 @@ pub enum Action {
     CustomerUpdate,
     /// Erase a customer (crypto-shredding).
     CustomerErase,
+    /// Reveal a masked field with a stated reason.
+    CustomerReveal,
     /// Read timeline records.
     RecordRead,
     /// Write timeline records.
@@ -46,6 +48,7 @@ impl Action {
             Action::CustomerSearch => "customer.search",
             Action::CustomerUpdate => "customer.update",
             Action::CustomerErase => "customer.erase",
+            Action::CustomerReveal => "customer.reveal",
             Action::RecordRead => "record.read",
             Action::RecordCreate => "record.create",
             Action::CatalogRead => "catalog.read",
@@ -104,6 +107,7 @@ impl Role {
             CustomerErase,
             RecordRead,
             RecordCreate,
+            CustomerReveal,
         ];
         let front_desk = [
             CustomerCreate,
@@ -112,6 +116,7 @@ impl Role {
             CustomerUpdate,
             RecordRead,
             RecordCreate,
+            CustomerReveal,
         ];
         let everyday = |health: Access| {
             BTreeMap::from([
@@ -243,6 +248,18 @@ pub struct Principal {
     pub role: Arc<Role>,
     /// The token id this principal authenticated with, if any (for logout).
     pub token_id: Option<crate::ids::TokenId>,
+    /// The user must choose a new password before anything else.
+    pub must_change_password: bool,
+}
+
+impl Principal {
+    /// Refuses a principal that must change its password first.
+    pub fn active(&self) -> Result<(), crate::CoreError> {
+        if self.must_change_password {
+            return Err(crate::CoreError::PasswordChangeRequired);
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

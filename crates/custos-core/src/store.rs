@@ -70,8 +70,38 @@ pub struct UserRow {
     pub role: String,
     /// Disabled users cannot log in and their tokens stop working.
     pub disabled: bool,
+    /// Set by a password reset or a "compromised" mark: the user must choose a new password
+    /// before doing anything else.
+    pub must_change_password: bool,
     /// Created.
     pub created_at: OffsetDateTime,
+}
+
+/// A change to a user; `None` leaves a column as it is.
+#[derive(Debug, Clone, Default)]
+pub struct UserChange {
+    /// New role.
+    pub role: Option<String>,
+    /// Disable or enable.
+    pub disabled: Option<bool>,
+    /// New password hash.
+    pub password_hash: Option<String>,
+    /// Set or clear the must-change flag.
+    pub must_change_password: Option<bool>,
+}
+
+/// Which of a user's tokens a change revokes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevokeTokens {
+    /// None.
+    None,
+    /// Login tokens, except possibly the one in use.
+    Login {
+        /// The token to keep.
+        except: Option<TokenId>,
+    },
+    /// Every token, login and API.
+    All,
 }
 
 /// What a bearer token stands for.
@@ -137,6 +167,8 @@ pub struct TokenLookup {
     pub user_role: String,
     /// Whether the user is disabled.
     pub user_disabled: bool,
+    /// Whether the user must change the password first.
+    pub user_must_change: bool,
     /// The tenant's slug.
     pub tenant_slug: String,
 }
@@ -274,6 +306,20 @@ pub trait Store: Send + Sync + 'static {
         tenant: TenantId,
         username: &str,
     ) -> Result<Option<UserRow>, StoreError>;
+    /// A user by id.
+    async fn user(&self, tenant: TenantId, id: UserId) -> Result<Option<UserRow>, StoreError>;
+    /// Every user of a tenant, by username.
+    async fn users(&self, tenant: TenantId) -> Result<Vec<UserRow>, StoreError>;
+    /// Changes a user and revokes tokens as asked, atomically; refuses to leave the tenant
+    /// without an enabled owner (`Conflict("last owner")`).
+    async fn update_user(
+        &self,
+        tenant: TenantId,
+        id: UserId,
+        change: UserChange,
+        revoke: RevokeTokens,
+        audit: Vec<AuditEvent>,
+    ) -> Result<(), StoreError>;
 
     /// Stores a token (its hash).
     async fn insert_token(&self, token: TokenRow, audit: AuditEvent) -> Result<(), StoreError>;
@@ -286,6 +332,21 @@ pub trait Store: Send + Sync + 'static {
         id: TokenId,
         audit: AuditEvent,
     ) -> Result<(), StoreError>;
+    /// The tenant's API tokens (not login tokens), newest first.
+    async fn api_tokens(&self, tenant: TenantId) -> Result<Vec<TokenRow>, StoreError>;
+
+    /// Failures counted under a throttle key, and when the last one was.
+    async fn throttle(&self, key: &str) -> Result<Option<(u32, OffsetDateTime)>, StoreError>;
+    /// Counts one more failure under `key` (starting again from 1 when the last failure was
+    /// before `forget_before`); returns the count.
+    async fn throttle_fail(
+        &self,
+        key: &str,
+        now: OffsetDateTime,
+        forget_before: OffsetDateTime,
+    ) -> Result<u32, StoreError>;
+    /// Forgets the failures under `key`.
+    async fn throttle_clear(&self, key: &str) -> Result<(), StoreError>;
 
     /// Inserts a customer with its index entries, assigning the next customer number (returned).
     /// With `idempotency`, a key already used answers `IdempotencyReplay` and writes nothing.

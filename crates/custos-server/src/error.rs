@@ -71,7 +71,9 @@ impl From<CoreError> for ApiError {
                 code,
                 detail: e.to_string(),
                 field: e.field().map(str::to_owned),
-                retry_after: None,
+                retry_after: e
+                    .retry_after()
+                    .map(|s| u32::try_from(s).unwrap_or(u32::MAX)),
             },
         }
     }

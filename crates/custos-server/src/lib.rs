@@ -60,6 +60,7 @@ pub fn app(state: AppState, opts: HttpOptions) -> Router {
         .merge(routes::catalog::router())
         .merge(routes::customers::router())
         .merge(routes::users::router())
+        .merge(routes::tokens::router())
         .merge(routes::docs::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

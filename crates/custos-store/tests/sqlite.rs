@@ -69,6 +69,7 @@ fn owner(tenant: TenantId) -> custos_core::store::UserRow {
         password_hash: "x".into(),
         role: "owner".into(),
         disabled: false,
+        must_change_password: false,
         created_at: OffsetDateTime::now_utc(),
     }
 }

@@ -91,6 +91,16 @@ pub enum UserCommand {
         #[arg(long, env = "CUSTOS_TENANT")]
         tenant: Option<String>,
     },
+    /// Clear the login throttle of an account at once (the recovery path when someone keeps
+    /// guessing a password, e.g. the owner's).
+    Unlock {
+        /// Username.
+        #[arg(long)]
+        username: String,
+        /// The business (short name).
+        #[arg(long, env = "CUSTOS_TENANT")]
+        tenant: Option<String>,
+    },
 }
 
 /// `custos tenant …`
@@ -269,6 +279,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if given.is_none() {
                 println!("Password (shown once): {}", &*pw);
             }
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::Unlock { username, tenant },
+        } => {
+            let (vault, t) = admin(&cli.data_dir, tenant.as_deref()).await?;
+            vault
+                .unlock(t.id, &username)
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            println!(
+                "Cleared the failed logins of {username} in {}; they can log in again now.",
+                t.slug
+            );
             Ok(())
         }
         Command::Tenant {

@@ -121,7 +121,15 @@ async fn init_inner(o: &InitOptions) -> anyhow::Result<InitReport> {
         Some(p) => p.clone(),
         None => custos_crypto::random_token_text(18),
     };
-    custos_core::vault::check_password(&password, &o.owner).map_err(|e| anyhow::anyhow!("{e}"))?;
+    custos_core::password::check(
+        &password,
+        custos_core::password::Context {
+            username: &o.owner,
+            business: &o.business,
+            mfa: false,
+        },
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
 
     let master = Key32::generate();
     write_secret(

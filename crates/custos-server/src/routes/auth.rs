@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use custos_api::{TokenRequest, TokenResponse, WhoAmI};
+use custos_api::{PasswordChange, TokenRequest, TokenResponse, WhoAmI};
 
 /// The routes of this resource.
 pub fn router() -> Router<AppState> {
@@ -15,6 +15,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/auth/token", post(token))
         .route("/v1/auth/logout", post(logout))
         .route("/v1/auth/whoami", get(whoami))
+        .route("/v1/auth/password", post(change_password))
 }
 
 /// Log in with username and password; answers a bearer token.
@@ -61,4 +62,21 @@ pub async fn whoami(Auth(p): Auth) -> Json<WhoAmI> {
         tenant_id: p.tenant_id.as_uuid(),
         tenant: p.tenant_slug.clone(),
     })
+}
+
+/// Change one's own password (needs the current one); other login sessions end.
+#[utoipa::path(post, path = "/v1/auth/password", tag = "auth", request_body = PasswordChange,
+    responses((status = 204, description = "Changed"), (status = 400, body = custos_api::Problem), (status = 401, body = custos_api::Problem, description = "the current password is wrong"),
+        (status = 403, body = custos_api::Problem), (status = 422, body = custos_api::Problem, description = "password_refused"), (status = 429, body = custos_api::Problem)),
+    security(("bearer" = [])))]
+pub async fn change_password(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Meta(meta): Meta,
+    ApiJson(body): ApiJson<PasswordChange>,
+) -> ApiResult<StatusCode> {
+    s.vault
+        .change_password(&p, &body.current_password, &body.new_password, &meta)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -10,7 +10,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use custos_api::{
-    Customer, CustomerPatch, ErrorCode, NewCustomer, NewRecord, Page, Record, SearchResults,
+    Customer, CustomerPatch, ErrorCode, NewCustomer, NewRecord, Page, Record, RevealRequest,
+    Revealed, SearchResults,
 };
 use custos_core::ids::{CustomerId, RecordId};
 use custos_core::vault::{Created, Idempotency, SearchQuery};
@@ -27,6 +28,7 @@ pub fn router() -> Router<AppState> {
             "/v1/customers/{id}/records",
             get(list_records).post(create_record),
         )
+        .route("/v1/customers/{id}/reveal", axum::routing::post(reveal))
 }
 
 fn customer_id(s: &str) -> ApiResult<CustomerId> {
@@ -269,4 +271,27 @@ pub async fn create_record(
             Created::Replayed(r) => (StatusCode::OK, Json(r)).into_response(),
         },
     )
+}
+
+/// Reveal fields the caller's role sees masked, stating why; the reveal is audited with the reason.
+#[utoipa::path(post, path = "/v1/customers/{id}/reveal", tag = "customers", request_body = RevealRequest, params(("id" = String, Path, description = "Customer id")),
+    responses((status = 200, body = Revealed), (status = 400, body = custos_api::Problem), (status = 401, body = custos_api::Problem), (status = 403, body = custos_api::Problem),
+        (status = 404, body = custos_api::Problem), (status = 422, body = custos_api::Problem)),
+    security(("bearer" = [])))]
+pub async fn reveal(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<RevealRequest>,
+) -> ApiResult<Json<Revealed>> {
+    let id = customer_id(&id)?;
+    let fields = s
+        .vault
+        .reveal(&p, id, &body.fields, &body.reason, &meta)
+        .await?;
+    Ok(Json(Revealed {
+        id: id.as_uuid(),
+        fields,
+    }))
 }

@@ -17,11 +17,12 @@ use utoipa_swagger_ui::SwaggerUi;
         super::catalog::catalog,
         super::customers::create, super::customers::list, super::customers::search, super::customers::read,
         super::customers::update, super::customers::erase, super::customers::list_records, super::customers::create_record,
-        super::users::create,
+        super::users::create, super::users::list, super::users::read, super::users::update, super::users::reset_password, super::users::compromised,
+        super::tokens::create, super::tokens::list, super::tokens::revoke, super::auth::change_password, super::customers::reveal,
     ),
     components(schemas(custos_api::Problem)),
     modifiers(&BearerAuth),
-    tags((name = "customers"), (name = "records"), (name = "auth"), (name = "catalog"), (name = "users"), (name = "health"))
+    tags((name = "customers"), (name = "records"), (name = "auth"), (name = "catalog"), (name = "users"), (name = "tokens"), (name = "health"))
 )]
 pub struct ApiDoc;
 

@@ -5,4 +5,5 @@ pub mod catalog;
 pub mod customers;
 pub mod docs;
 pub mod health;
+pub mod tokens;
 pub mod users;

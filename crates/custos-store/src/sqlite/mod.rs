@@ -529,7 +529,8 @@ fn tenant_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TenantRow> {
     })
 }
 
-const USER_COLS: &str = "id, tenant_id, username, password_hash, role, disabled, created_at";
+const USER_COLS: &str =
+    "id, tenant_id, username, password_hash, role, disabled, created_at, must_change_password";
 
 fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UserRow> {
     Ok(UserRow {
@@ -540,6 +541,26 @@ fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UserRow> {
         role: r.get(4)?,
         disabled: r.get(5)?,
         created_at: from_ts(r.get(6)?),
+        must_change_password: r.get(7)?,
+    })
+}
+
+const TOKEN_COLS: &str =
+    "id, tenant_id, user_id, name, kind, role, hash, expires_at, revoked, created_at";
+
+fn token_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TokenRow> {
+    let kind: String = r.get(4)?;
+    Ok(TokenRow {
+        id: TokenId::from_uuid(uuid_of(&r.get::<_, Vec<u8>>(0)?)),
+        tenant_id: TenantId::from_uuid(uuid_of(&r.get::<_, Vec<u8>>(1)?)),
+        user_id: UserId::from_uuid(uuid_of(&r.get::<_, Vec<u8>>(2)?)),
+        name: r.get(3)?,
+        kind: TokenKind::parse(&kind).unwrap_or(TokenKind::Api),
+        role: r.get(5)?,
+        hash: arr32(&r.get::<_, Vec<u8>>(6)?),
+        expires_at: r.get::<_, Option<i64>>(7)?.map(from_ts),
+        revoked: r.get(8)?,
+        created_at: from_ts(r.get(9)?),
     })
 }
 
@@ -744,33 +765,144 @@ impl Store for SqliteStore {
         let h = hash.to_vec();
         self.read(move |c| {
             c.prepare_cached(
-                "SELECT t.id, t.tenant_id, t.user_id, t.name, t.kind, t.role, t.hash, t.expires_at, t.revoked, t.created_at, u.username, u.role, u.disabled, n.slug \
+                "SELECT t.id, t.tenant_id, t.user_id, t.name, t.kind, t.role, t.hash, t.expires_at, t.revoked, t.created_at, u.username, u.role, u.disabled, n.slug, u.must_change_password \
                  FROM tokens t JOIN users u ON u.id = t.user_id JOIN tenants n ON n.id = t.tenant_id WHERE t.hash = ?1",
             )?
             .query_row([h], |r| {
-                let kind: String = r.get(4)?;
                 Ok(TokenLookup {
-                    token: TokenRow {
-                        id: TokenId::from_uuid(uuid_of(&r.get::<_, Vec<u8>>(0)?)),
-                        tenant_id: TenantId::from_uuid(uuid_of(&r.get::<_, Vec<u8>>(1)?)),
-                        user_id: UserId::from_uuid(uuid_of(&r.get::<_, Vec<u8>>(2)?)),
-                        name: r.get(3)?,
-                        kind: TokenKind::parse(&kind).unwrap_or(TokenKind::Api),
-                        role: r.get(5)?,
-                        hash: arr32(&r.get::<_, Vec<u8>>(6)?),
-                        expires_at: r.get::<_, Option<i64>>(7)?.map(from_ts),
-                        revoked: r.get(8)?,
-                        created_at: from_ts(r.get(9)?),
-                    },
+                    token: token_row(r)?,
                     username: r.get(10)?,
                     user_role: r.get(11)?,
                     user_disabled: r.get(12)?,
                     tenant_slug: r.get(13)?,
+                    user_must_change: r.get(14)?,
                 })
             })
             .optional()
         })
         .await
+    }
+
+    async fn user(&self, tenant: TenantId, id: UserId) -> Result<Option<UserRow>, StoreError> {
+        self.read(move |c| {
+            c.query_row(
+                &format!("SELECT {USER_COLS} FROM users WHERE tenant_id = ?1 AND id = ?2"),
+                params![b(tenant.as_uuid()), b(id.as_uuid())],
+                user_row,
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn users(&self, tenant: TenantId) -> Result<Vec<UserRow>, StoreError> {
+        self.read(move |c| {
+            let mut st = c.prepare_cached(&format!(
+                "SELECT {USER_COLS} FROM users WHERE tenant_id = ?1 ORDER BY username"
+            ))?;
+            let rows = st.query_map([b(tenant.as_uuid())], user_row)?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn update_user(
+        &self,
+        tenant: TenantId,
+        id: UserId,
+        change: UserChange,
+        revoke: RevokeTokens,
+        audit: Vec<AuditEvent>,
+    ) -> Result<(), StoreError> {
+        self.write(audit, move |tx| {
+            let (t, u) = (b(tenant.as_uuid()), b(id.as_uuid()));
+            let n = tx
+                .execute(
+                    "UPDATE users SET role = coalesce(?3, role), disabled = coalesce(?4, disabled), password_hash = coalesce(?5, password_hash), \
+                     must_change_password = coalesce(?6, must_change_password) WHERE tenant_id = ?1 AND id = ?2",
+                    params![t, u, change.role, change.disabled, change.password_hash, change.must_change_password],
+                )
+                .map_err(map_err)?;
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            match revoke {
+                RevokeTokens::None => {}
+                RevokeTokens::Login { except } => {
+                    tx.execute(
+                        "UPDATE tokens SET revoked = 1 WHERE tenant_id = ?1 AND user_id = ?2 AND kind = 'login' AND (?3 IS NULL OR id <> ?3)",
+                        params![t, u, except.map(|e| b(e.as_uuid()))],
+                    )
+                    .map_err(map_err)?;
+                }
+                RevokeTokens::All => {
+                    tx.execute("UPDATE tokens SET revoked = 1 WHERE tenant_id = ?1 AND user_id = ?2", params![t, u]).map_err(map_err)?;
+                }
+            }
+            // A business must keep an owner who can log in.
+            let owners: i64 = tx
+                .query_row("SELECT count(*) FROM users WHERE tenant_id = ?1 AND role = 'owner' AND disabled = 0", [&t], |r| r.get(0))
+                .map_err(map_err)?;
+            if owners == 0 {
+                return Err(StoreError::Conflict("last owner"));
+            }
+            Ok(0)
+        })
+        .await
+        .map(|_| ())
+    }
+
+    async fn api_tokens(&self, tenant: TenantId) -> Result<Vec<TokenRow>, StoreError> {
+        self.read(move |c| {
+            let mut st = c.prepare_cached(&format!("SELECT {TOKEN_COLS} FROM tokens WHERE tenant_id = ?1 AND kind = 'api' ORDER BY id DESC"))?;
+            let rows = st.query_map([b(tenant.as_uuid())], token_row)?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn throttle(&self, key: &str) -> Result<Option<(u32, OffsetDateTime)>, StoreError> {
+        let key = key.to_owned();
+        self.read(move |c| {
+            c.query_row(
+                "SELECT failures, last_failure FROM throttle WHERE key = ?1",
+                [key],
+                |r| Ok((r.get(0)?, from_ts(r.get(1)?))),
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn throttle_fail(
+        &self,
+        key: &str,
+        now: OffsetDateTime,
+        forget_before: OffsetDateTime,
+    ) -> Result<u32, StoreError> {
+        let key = key.to_owned();
+        self.write(vec![], move |tx| {
+            tx.query_row(
+                "INSERT INTO throttle (key, failures, last_failure) VALUES (?1, 1, ?2) ON CONFLICT (key) DO UPDATE SET \
+                 failures = CASE WHEN last_failure < ?3 THEN 1 ELSE failures + 1 END, last_failure = ?2 RETURNING failures",
+                params![key, ts(now), ts(forget_before)],
+                |r| r.get(0),
+            )
+            .map_err(map_err)
+        })
+        .await
+        .map(|n| n as u32)
+    }
+
+    async fn throttle_clear(&self, key: &str) -> Result<(), StoreError> {
+        let key = key.to_owned();
+        self.write(vec![], move |tx| {
+            tx.execute("DELETE FROM throttle WHERE key = ?1", [key])
+                .map(|_| 0)
+                .map_err(map_err)
+        })
+        .await
+        .map(|_| ())
     }
 
     async fn revoke_token(
@@ -1103,7 +1235,7 @@ impl Store for SqliteStore {
 
 fn insert_user(tx: &Transaction<'_>, u: &UserRow) -> Result<(), StoreError> {
     tx.prepare_cached(&format!(
-        "INSERT INTO users ({USER_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+        "INSERT INTO users ({USER_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
     ))
     .and_then(|mut st| {
         st.execute(params![
@@ -1113,7 +1245,8 @@ fn insert_user(tx: &Transaction<'_>, u: &UserRow) -> Result<(), StoreError> {
             u.password_hash,
             u.role,
             u.disabled,
-            ts(u.created_at)
+            ts(u.created_at),
+            u.must_change_password
         ])
     })
     .map_err(|e| match map_err(e) {

@@ -3,7 +3,8 @@
 //! holds the data file's write lock (DESIGN.md, "Measured on this machine").
 
 /// Migrations of the data file (`custos.db`).
-pub const DATA: &[&str] = &[r#"
+pub const DATA: &[&str] = &[
+    r#"
 CREATE TABLE tenants (
     id BLOB PRIMARY KEY,
     slug TEXT NOT NULL UNIQUE,
@@ -91,7 +92,16 @@ CREATE TABLE audit_outbox (
     id BLOB NOT NULL UNIQUE,
     body BLOB NOT NULL
 );
-"#];
+"#,
+    r#"
+ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE throttle (
+    key TEXT PRIMARY KEY,
+    failures INTEGER NOT NULL,
+    last_failure INTEGER NOT NULL
+) WITHOUT ROWID;
+"#,
+];
 
 /// Migrations of the audit file (`audit.db`).
 pub const AUDIT: &[&str] = &[r#"

@@ -325,7 +325,7 @@ async fn auth_path_and_method_errors() {
         .send()
         .await
         .unwrap();
-    let p = assert_problem(r, 422, "invalid_request").await;
+    let p = assert_problem(r, 422, "password_refused").await;
     assert!(p["detail"].as_str().unwrap().contains("15 characters"));
     let r = app
         .req(Method::POST, "/v1/users", &app.owner)

@@ -7,5 +7,6 @@ mod cli;
 mod customers;
 mod errors;
 mod helpers;
+mod identity;
 mod privacy;
 mod search;
