@@ -45,6 +45,12 @@ error_codes! {
     Unauthorized => (401, "unauthorized", "Authentication required"),
     /// Username or password wrong. Never says which.
     InvalidCredentials => (401, "invalid_credentials", "Invalid credentials"),
+    /// The account uses MFA: the login needs a TOTP or recovery code.
+    MfaRequired => (401, "mfa_required", "MFA code required"),
+    /// The MFA code is wrong, expired or was used already.
+    InvalidMfaCode => (401, "invalid_mfa_code", "Invalid MFA code"),
+    /// The business requires MFA and this account has not set it up yet.
+    MfaEnrolmentRequired => (403, "mfa_enrolment_required", "MFA set-up required"),
     /// The caller is authenticated but its role may not do this.
     Forbidden => (403, "forbidden", "Not allowed"),
     /// The account must choose a new password before doing anything else.

@@ -121,6 +121,9 @@ pub struct TokenRequest {
     /// A TOTP code, for accounts with MFA.
     #[serde(default)]
     pub totp_code: Option<String>,
+    /// A single-use recovery code, instead of a TOTP code.
+    #[serde(default)]
+    pub recovery_code: Option<String>,
 }
 
 impl std::fmt::Debug for TokenRequest {
@@ -166,6 +169,59 @@ pub struct WhoAmI {
     pub tenant_id: Uuid,
     /// The tenant slug.
     pub tenant: String,
+    /// The user must choose a new password before anything else.
+    pub must_change_password: bool,
+    /// The business requires MFA and the user must set it up before anything else.
+    pub mfa_enrolment_required: bool,
+}
+
+/// Answer of `POST /v1/auth/mfa/enrol`: shown once.
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
+pub struct MfaEnrolment {
+    /// The secret in base32, to type into an authenticator app by hand.
+    pub secret: String,
+    /// The `otpauth://` URI the app scans.
+    pub otpauth_uri: String,
+    /// The URI as a QR code, an SVG document.
+    pub qr_svg: String,
+}
+
+/// Body of `POST /v1/auth/mfa/confirm` and `/disable`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MfaCode {
+    /// The 6-digit code the app shows now.
+    pub code: String,
+}
+
+/// Answer of `POST /v1/auth/mfa/confirm`: the recovery codes, shown once.
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
+pub struct RecoveryCodes {
+    /// Ten single-use codes; keep them somewhere safe.
+    pub recovery_codes: Vec<String>,
+}
+
+/// The business's security settings.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TenantSettings {
+    /// Its id.
+    pub id: Uuid,
+    /// Its short name.
+    pub slug: String,
+    /// Its name.
+    pub name: String,
+    /// The template it started from.
+    pub template: String,
+    /// Every staff account must use MFA.
+    pub require_mfa: bool,
+}
+
+/// Body of `PATCH /v1/tenant`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TenantPatch {
+    /// Require MFA of every staff account.
+    pub require_mfa: bool,
 }
 
 /// Answer of `/healthz` and `/readyz`.
@@ -234,7 +290,13 @@ macro_rules! secret_debug {
         }
     )*};
 }
-secret_debug!(PasswordReset, PasswordChange, CreatedToken);
+secret_debug!(
+    PasswordReset,
+    PasswordChange,
+    CreatedToken,
+    MfaEnrolment,
+    RecoveryCodes
+);
 
 /// Body of `POST /v1/tokens`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

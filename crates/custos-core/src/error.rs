@@ -43,6 +43,17 @@ pub enum CoreError {
     /// The account must change its password first.
     #[error("Choose a new password first (POST /v1/auth/password).")]
     PasswordChangeRequired,
+    /// The business requires MFA and the account has not set it up.
+    #[error(
+        "This business requires MFA: set it up first (POST /v1/auth/mfa/enrol, then /confirm)."
+    )]
+    MfaEnrolmentRequired,
+    /// The account uses MFA and no code was given.
+    #[error("This account uses MFA: send totp_code (or a recovery_code).")]
+    MfaRequired,
+    /// The MFA code is wrong, expired or already used.
+    #[error("The code is wrong, expired or was used already.")]
+    InvalidMfaCode,
     /// Too many failed attempts; retry after this many seconds.
     #[error("Too many failed attempts; try again in {0} seconds.")]
     RateLimited(u64),
@@ -78,6 +89,9 @@ impl CoreError {
             CoreError::PasswordRefused(_) => ErrorCode::PasswordRefused,
             CoreError::PasswordChangeRequired => ErrorCode::PasswordChangeRequired,
             CoreError::RateLimited(_) => ErrorCode::RateLimited,
+            CoreError::MfaEnrolmentRequired => ErrorCode::MfaEnrolmentRequired,
+            CoreError::MfaRequired => ErrorCode::MfaRequired,
+            CoreError::InvalidMfaCode => ErrorCode::InvalidMfaCode,
             CoreError::Invalid(_) => ErrorCode::InvalidRequest,
             CoreError::Unavailable(_) => ErrorCode::Unavailable,
             CoreError::Internal(_) => ErrorCode::Internal,

@@ -284,7 +284,7 @@ impl Vault {
             crate::password::Context {
                 username: &user.username,
                 business: &business,
-                mfa: false,
+                mfa: user.mfa_enabled,
             },
         )?;
         let hash = hash_password(password).await?;
@@ -369,7 +369,7 @@ impl Vault {
             crate::password::Context {
                 username: &user.username,
                 business: &business,
-                mfa: false,
+                mfa: user.mfa_enabled,
             },
         )?;
         if verify_password(new, &user.password_hash).await? {

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod error;
 pub mod identity;
 pub mod ids;
+pub mod mfa;
 pub mod password;
 pub mod policy;
 pub mod store;

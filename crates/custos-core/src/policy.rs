@@ -36,6 +36,8 @@ pub enum Action {
     TokenManage,
     /// Read the audit trail.
     AuditRead,
+    /// Change the business's security settings (e.g. require MFA).
+    TenantManage,
 }
 
 impl Action {
@@ -55,6 +57,7 @@ impl Action {
             Action::UserManage => "user.manage",
             Action::TokenManage => "token.manage",
             Action::AuditRead => "audit.read",
+            Action::TenantManage => "tenant.manage",
         }
     }
 }
@@ -135,7 +138,13 @@ impl Role {
             "owner" => (
                 [
                     &all_customer[..],
-                    &[CatalogRead, UserManage, TokenManage, AuditRead],
+                    &[
+                        CatalogRead,
+                        UserManage,
+                        TokenManage,
+                        AuditRead,
+                        TenantManage,
+                    ],
                 ]
                 .concat(),
                 C::ALL.into_iter().map(|c| (c, Full)).collect(),
@@ -250,11 +259,23 @@ pub struct Principal {
     pub token_id: Option<crate::ids::TokenId>,
     /// The user must choose a new password before anything else.
     pub must_change_password: bool,
+    /// The business requires MFA and the user has not set it up yet.
+    pub mfa_enrolment_required: bool,
 }
 
 impl Principal {
-    /// Refuses a principal that must change its password first.
+    /// Refuses a principal that must change its password or set up MFA first.
     pub fn active(&self) -> Result<(), crate::CoreError> {
+        self.may_set_up_mfa()?;
+        if self.mfa_enrolment_required {
+            return Err(crate::CoreError::MfaEnrolmentRequired);
+        }
+        Ok(())
+    }
+
+    /// Refuses a principal that must change its password first (MFA set-up is allowed
+    /// before MFA is on).
+    pub fn may_set_up_mfa(&self) -> Result<(), crate::CoreError> {
         if self.must_change_password {
             return Err(crate::CoreError::PasswordChangeRequired);
         }

@@ -51,6 +51,8 @@ pub struct TenantRow {
     pub kek_version: u32,
     /// Fingerprint of the master key that wrapped the two keys.
     pub master_key_id: String,
+    /// Every staff account must use MFA.
+    pub require_mfa: bool,
     /// Created.
     pub created_at: OffsetDateTime,
 }
@@ -73,6 +75,10 @@ pub struct UserRow {
     /// Set by a password reset or a "compromised" mark: the user must choose a new password
     /// before doing anything else.
     pub must_change_password: bool,
+    /// The TOTP secret sealed under the tenant key (pending until confirmed).
+    pub mfa_secret: Option<Vec<u8>>,
+    /// MFA confirmed and on.
+    pub mfa_enabled: bool,
     /// Created.
     pub created_at: OffsetDateTime,
 }
@@ -169,6 +175,10 @@ pub struct TokenLookup {
     pub user_disabled: bool,
     /// Whether the user must change the password first.
     pub user_must_change: bool,
+    /// Whether the user has MFA on.
+    pub user_mfa_enabled: bool,
+    /// Whether the tenant requires MFA of every account.
+    pub tenant_require_mfa: bool,
     /// The tenant's slug.
     pub tenant_slug: String,
 }
@@ -332,6 +342,37 @@ pub trait Store: Send + Sync + 'static {
         id: TokenId,
         audit: AuditEvent,
     ) -> Result<(), StoreError>;
+    /// Sets (or clears) a user's TOTP secret and MFA state; with `recovery`, replaces the user's
+    /// recovery codes (their keyed hashes); clearing MFA deletes them.
+    async fn set_mfa(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        secret: Option<Vec<u8>>,
+        enabled: bool,
+        recovery: Option<Vec<[u8; 16]>>,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError>;
+    /// Accepts TOTP step `step` for the user if it is later than every step accepted before
+    /// (each code works once); false otherwise.
+    async fn use_totp_step(&self, user: UserId, step: u64) -> Result<bool, StoreError>;
+    /// Spends an unused recovery code; false when there is none with that hash.
+    async fn use_recovery_code(
+        &self,
+        user: UserId,
+        hash: [u8; 16],
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
+    /// Unused recovery codes left.
+    async fn recovery_codes_left(&self, user: UserId) -> Result<u32, StoreError>;
+    /// Requires (or not) MFA of every account of the tenant.
+    async fn set_require_mfa(
+        &self,
+        tenant: TenantId,
+        on: bool,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError>;
+
     /// The tenant's API tokens (not login tokens), newest first.
     async fn api_tokens(&self, tenant: TenantId) -> Result<Vec<TokenRow>, StoreError>;
 

@@ -49,13 +49,13 @@ impl Default for VaultSettings {
 
 /// A tenant with its keys unwrapped, cached in memory (zeroized when dropped).
 pub(crate) struct TenantKeys {
-    id: TenantId,
+    pub(crate) id: TenantId,
     /// The business name (passwords may not contain it).
     pub(crate) name: String,
     catalog: Catalog,
-    kek: Key32,
+    pub(crate) kek: Key32,
     kek_version: u32,
-    index_key: Key32,
+    pub(crate) index_key: Key32,
 }
 
 /// The use cases of custos over a store, a master key and a clock.
@@ -94,6 +94,15 @@ impl Idempotency {
             created_at: now,
         }
     }
+}
+
+/// The second factor given at login, if any.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SecondFactor<'a> {
+    /// A TOTP code.
+    pub totp_code: Option<&'a str>,
+    /// A recovery code.
+    pub recovery_code: Option<&'a str>,
 }
 
 /// The outcome of a create that honours idempotency.
@@ -353,6 +362,8 @@ impl Vault {
             wrapped_index_key: crypto::wrap_key(&self.master, &index_key, &tenant_index_aad(id)),
             kek_version: 1,
             master_key_id: self.master.fingerprint(),
+            // Health data: the optician template asks for MFA from the start.
+            require_mfa: template_name == "optician",
             created_at: now,
         };
         let owner = UserRow {
@@ -363,6 +374,8 @@ impl Vault {
             role: "owner".into(),
             disabled: false,
             must_change_password: false,
+            mfa_secret: None,
+            mfa_enabled: false,
             created_at: now,
         };
         let meta = RequestMeta::default();
@@ -425,6 +438,8 @@ impl Vault {
             role: role.to_owned(),
             disabled: false,
             must_change_password: false,
+            mfa_secret: None,
+            mfa_enabled: false,
             created_at: now,
         };
         let id = user.id;
@@ -474,6 +489,7 @@ impl Vault {
         tenant: Option<&str>,
         username: &str,
         password: &str,
+        second: SecondFactor<'_>,
         meta: &RequestMeta,
     ) -> Result<(Zeroizing<String>, OffsetDateTime), CoreError> {
         let now = self.clock.now();
@@ -502,6 +518,8 @@ impl Vault {
             return Err(CoreError::InvalidCredentials);
         };
         self.store.throttle_clear(&keys.account).await?;
+        self.second_factor(&tenant, &user, second.totp_code, second.recovery_code, meta)
+            .await?;
         let (text, hash) = crypto::token::generate();
         let expires_at = now + self.settings.login_token_ttl;
         let token = TokenRow {
@@ -625,6 +643,10 @@ impl Vault {
             role: Arc::new(role),
             token_id: Some(t.id),
             must_change_password: found.user_must_change,
+            // Integrations' API tokens are not asked to enrol; people logging in are.
+            mfa_enrolment_required: t.kind == TokenKind::Login
+                && found.tenant_require_mfa
+                && !found.user_mfa_enabled,
         })
     }
 
@@ -1276,9 +1298,11 @@ impl Vault {
                 .ok_or_else(|| crate::catalog::FieldError::Unknown(name.clone()))?;
             match p.role.access(def.category) {
                 Access::Masked => cats.push(def.category),
-                Access::Full => return Err(CoreError::Invalid(format!(
+                Access::Full => {
+                    return Err(CoreError::Invalid(format!(
                     "The field '{name}' is not masked for your role; read the customer instead."
-                ))),
+                )))
+                }
                 Access::None => {
                     return Err(self.deny(p, Action::CustomerReveal, &[id], meta).await)
                 }

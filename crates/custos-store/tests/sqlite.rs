@@ -57,6 +57,7 @@ fn tenant_row(id: TenantId) -> custos_core::store::TenantRow {
         wrapped_index_key: vec![2],
         kek_version: 1,
         master_key_id: "x".into(),
+        require_mfa: false,
         created_at: OffsetDateTime::now_utc(),
     }
 }
@@ -70,6 +71,8 @@ fn owner(tenant: TenantId) -> custos_core::store::UserRow {
         role: "owner".into(),
         disabled: false,
         must_change_password: false,
+        mfa_secret: None,
+        mfa_enabled: false,
         created_at: OffsetDateTime::now_utc(),
     }
 }

@@ -7,7 +7,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use custos_api::{PasswordChange, TokenRequest, TokenResponse, WhoAmI};
+use custos_api::{
+    MfaCode, MfaEnrolment, PasswordChange, RecoveryCodes, TokenRequest, TokenResponse, WhoAmI,
+};
+use custos_core::vault::SecondFactor;
 
 /// The routes of this resource.
 pub fn router() -> Router<AppState> {
@@ -16,6 +19,9 @@ pub fn router() -> Router<AppState> {
         .route("/v1/auth/logout", post(logout))
         .route("/v1/auth/whoami", get(whoami))
         .route("/v1/auth/password", post(change_password))
+        .route("/v1/auth/mfa/enrol", post(mfa_enrol))
+        .route("/v1/auth/mfa/confirm", post(mfa_confirm))
+        .route("/v1/auth/mfa/disable", post(mfa_disable))
 }
 
 /// Log in with username and password; answers a bearer token.
@@ -29,7 +35,16 @@ pub async fn token(
 ) -> ApiResult<Json<TokenResponse>> {
     let (token, expires_at) = s
         .vault
-        .login(req.tenant.as_deref(), &req.username, &req.password, &meta)
+        .login(
+            req.tenant.as_deref(),
+            &req.username,
+            &req.password,
+            SecondFactor {
+                totp_code: req.totp_code.as_deref(),
+                recovery_code: req.recovery_code.as_deref(),
+            },
+            &meta,
+        )
         .await?;
     Ok(Json(TokenResponse {
         token: token.to_string(),
@@ -61,6 +76,8 @@ pub async fn whoami(Auth(p): Auth) -> Json<WhoAmI> {
         role: p.role.name.clone(),
         tenant_id: p.tenant_id.as_uuid(),
         tenant: p.tenant_slug.clone(),
+        must_change_password: p.must_change_password,
+        mfa_enrolment_required: p.mfa_enrolment_required,
     })
 }
 
@@ -78,5 +95,53 @@ pub async fn change_password(
     s.vault
         .change_password(&p, &body.current_password, &body.new_password, &meta)
         .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Start MFA enrolment: a new TOTP secret, as a QR code and an `otpauth://` URI (shown once).
+#[utoipa::path(post, path = "/v1/auth/mfa/enrol", tag = "auth",
+    responses((status = 200, body = MfaEnrolment), (status = 401, body = custos_api::Problem), (status = 403, body = custos_api::Problem), (status = 409, body = custos_api::Problem, description = "MFA is on already")),
+    security(("bearer" = [])))]
+pub async fn mfa_enrol(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Meta(meta): Meta,
+) -> ApiResult<Json<MfaEnrolment>> {
+    let e = s.vault.mfa_enrol(&p, &meta).await?;
+    Ok(Json(MfaEnrolment {
+        secret: e.secret.to_string(),
+        otpauth_uri: e.otpauth_uri.to_string(),
+        qr_svg: e.qr_svg,
+    }))
+}
+
+/// Confirm enrolment with the app's current code; answers ten single-use recovery codes (shown once).
+#[utoipa::path(post, path = "/v1/auth/mfa/confirm", tag = "auth", request_body = MfaCode,
+    responses((status = 200, body = RecoveryCodes), (status = 401, body = custos_api::Problem, description = "invalid_mfa_code"), (status = 403, body = custos_api::Problem),
+        (status = 409, body = custos_api::Problem), (status = 422, body = custos_api::Problem), (status = 429, body = custos_api::Problem)),
+    security(("bearer" = [])))]
+pub async fn mfa_confirm(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Meta(meta): Meta,
+    ApiJson(body): ApiJson<MfaCode>,
+) -> ApiResult<Json<RecoveryCodes>> {
+    let codes = s.vault.mfa_confirm(&p, &body.code, &meta).await?;
+    Ok(Json(RecoveryCodes {
+        recovery_codes: codes.iter().map(|c| c.to_string()).collect(),
+    }))
+}
+
+/// Turn MFA off with a current code (refused while the business requires MFA).
+#[utoipa::path(post, path = "/v1/auth/mfa/disable", tag = "auth", request_body = MfaCode,
+    responses((status = 204, description = "MFA off"), (status = 401, body = custos_api::Problem), (status = 403, body = custos_api::Problem), (status = 422, body = custos_api::Problem), (status = 429, body = custos_api::Problem)),
+    security(("bearer" = [])))]
+pub async fn mfa_disable(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Meta(meta): Meta,
+    ApiJson(body): ApiJson<MfaCode>,
+) -> ApiResult<StatusCode> {
+    s.vault.mfa_disable(&p, &body.code, &meta).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -18,11 +18,11 @@ use utoipa_swagger_ui::SwaggerUi;
         super::customers::create, super::customers::list, super::customers::search, super::customers::read,
         super::customers::update, super::customers::erase, super::customers::list_records, super::customers::create_record,
         super::users::create, super::users::list, super::users::read, super::users::update, super::users::reset_password, super::users::compromised,
-        super::tokens::create, super::tokens::list, super::tokens::revoke, super::auth::change_password, super::customers::reveal,
+        super::tokens::create, super::tokens::list, super::tokens::revoke, super::auth::change_password, super::customers::reveal, super::auth::mfa_enrol, super::auth::mfa_confirm, super::auth::mfa_disable, super::tenant::read, super::tenant::update,
     ),
     components(schemas(custos_api::Problem)),
     modifiers(&BearerAuth),
-    tags((name = "customers"), (name = "records"), (name = "auth"), (name = "catalog"), (name = "users"), (name = "tokens"), (name = "health"))
+    tags((name = "customers"), (name = "records"), (name = "auth"), (name = "catalog"), (name = "users"), (name = "tokens"), (name = "tenant"), (name = "health"))
 )]
 pub struct ApiDoc;
 

@@ -5,5 +5,6 @@ pub mod catalog;
 pub mod customers;
 pub mod docs;
 pub mod health;
+pub mod tenant;
 pub mod tokens;
 pub mod users;

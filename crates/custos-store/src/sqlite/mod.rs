@@ -510,7 +510,7 @@ impl CloneLossy for StoreError {
 
 // --- row mapping -------------------------------------------------------------------------------
 
-const TENANT_COLS: &str = "id, slug, name, catalog, wrapped_kek, wrapped_index_key, kek_version, master_key_id, created_at";
+const TENANT_COLS: &str = "id, slug, name, catalog, wrapped_kek, wrapped_index_key, kek_version, master_key_id, created_at, require_mfa";
 
 fn tenant_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TenantRow> {
     let catalog: String = r.get(3)?;
@@ -526,11 +526,11 @@ fn tenant_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TenantRow> {
         kek_version: r.get(6)?,
         master_key_id: r.get(7)?,
         created_at: from_ts(r.get(8)?),
+        require_mfa: r.get(9)?,
     })
 }
 
-const USER_COLS: &str =
-    "id, tenant_id, username, password_hash, role, disabled, created_at, must_change_password";
+const USER_COLS: &str = "id, tenant_id, username, password_hash, role, disabled, created_at, must_change_password, mfa_secret, mfa_enabled";
 
 fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UserRow> {
     Ok(UserRow {
@@ -542,6 +542,8 @@ fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UserRow> {
         disabled: r.get(5)?,
         created_at: from_ts(r.get(6)?),
         must_change_password: r.get(7)?,
+        mfa_secret: r.get(8)?,
+        mfa_enabled: r.get(9)?,
     })
 }
 
@@ -665,8 +667,8 @@ impl Store for SqliteStore {
             serde_json::to_string(&t.catalog).map_err(|e| StoreError::Other(e.to_string()))?;
         self.write(audit, move |tx| {
             tx.execute(
-                "INSERT INTO tenants (id, slug, name, catalog, wrapped_kek, wrapped_index_key, kek_version, master_key_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![b(t.id.as_uuid()), t.slug, t.name, catalog, t.wrapped_kek, t.wrapped_index_key, t.kek_version, t.master_key_id, ts(t.created_at)],
+                "INSERT INTO tenants (id, slug, name, catalog, wrapped_kek, wrapped_index_key, kek_version, master_key_id, created_at, require_mfa) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                params![b(t.id.as_uuid()), t.slug, t.name, catalog, t.wrapped_kek, t.wrapped_index_key, t.kek_version, t.master_key_id, ts(t.created_at), t.require_mfa],
             )
             .map_err(|e| match map_err(e) {
                 StoreError::Conflict(_) => StoreError::Conflict("business short name"),
@@ -765,7 +767,7 @@ impl Store for SqliteStore {
         let h = hash.to_vec();
         self.read(move |c| {
             c.prepare_cached(
-                "SELECT t.id, t.tenant_id, t.user_id, t.name, t.kind, t.role, t.hash, t.expires_at, t.revoked, t.created_at, u.username, u.role, u.disabled, n.slug, u.must_change_password \
+                "SELECT t.id, t.tenant_id, t.user_id, t.name, t.kind, t.role, t.hash, t.expires_at, t.revoked, t.created_at, u.username, u.role, u.disabled, n.slug, u.must_change_password, u.mfa_enabled, n.require_mfa \
                  FROM tokens t JOIN users u ON u.id = t.user_id JOIN tenants n ON n.id = t.tenant_id WHERE t.hash = ?1",
             )?
             .query_row([h], |r| {
@@ -776,6 +778,8 @@ impl Store for SqliteStore {
                     user_disabled: r.get(12)?,
                     tenant_slug: r.get(13)?,
                     user_must_change: r.get(14)?,
+                    user_mfa_enabled: r.get(15)?,
+                    tenant_require_mfa: r.get(16)?,
                 })
             })
             .optional()
@@ -847,6 +851,92 @@ impl Store for SqliteStore {
                 return Err(StoreError::Conflict("last owner"));
             }
             Ok(0)
+        })
+        .await
+        .map(|_| ())
+    }
+
+    async fn set_mfa(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        secret: Option<Vec<u8>>,
+        enabled: bool,
+        recovery: Option<Vec<[u8; 16]>>,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError> {
+        self.write(vec![audit], move |tx| {
+            let u = b(user.as_uuid());
+            let n = tx
+                .execute("UPDATE users SET mfa_secret = ?3, mfa_enabled = ?4 WHERE tenant_id = ?1 AND id = ?2", params![b(tenant.as_uuid()), u, secret, enabled])
+                .map_err(map_err)?;
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            if recovery.is_some() || !enabled {
+                tx.execute("DELETE FROM recovery_codes WHERE user_id = ?1", [&u]).map_err(map_err)?;
+            }
+            for h in recovery.unwrap_or_default() {
+                tx.execute("INSERT INTO recovery_codes (user_id, hash) VALUES (?1, ?2)", params![u, h.as_slice()]).map_err(map_err)?;
+            }
+            Ok(0)
+        })
+        .await
+        .map(|_| ())
+    }
+
+    async fn use_totp_step(&self, user: UserId, step: u64) -> Result<bool, StoreError> {
+        self.write(vec![], move |tx| {
+            tx.execute(
+                "UPDATE users SET mfa_last_step = ?2 WHERE id = ?1 AND mfa_last_step < ?2",
+                params![b(user.as_uuid()), step as i64],
+            )
+            .map(|n| n as i64)
+            .map_err(map_err)
+        })
+        .await
+        .map(|n| n == 1)
+    }
+
+    async fn use_recovery_code(
+        &self,
+        user: UserId,
+        hash: [u8; 16],
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        self.write(vec![], move |tx| {
+            tx.execute("UPDATE recovery_codes SET used_at = ?3 WHERE user_id = ?1 AND hash = ?2 AND used_at IS NULL", params![b(user.as_uuid()), hash.as_slice(), ts(now)])
+                .map(|n| n as i64)
+                .map_err(map_err)
+        })
+        .await
+        .map(|n| n == 1)
+    }
+
+    async fn recovery_codes_left(&self, user: UserId) -> Result<u32, StoreError> {
+        self.read(move |c| {
+            c.query_row(
+                "SELECT count(*) FROM recovery_codes WHERE user_id = ?1 AND used_at IS NULL",
+                [b(user.as_uuid())],
+                |r| r.get(0),
+            )
+        })
+        .await
+    }
+
+    async fn set_require_mfa(
+        &self,
+        tenant: TenantId,
+        on: bool,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError> {
+        self.write(vec![audit], move |tx| {
+            tx.execute(
+                "UPDATE tenants SET require_mfa = ?2 WHERE id = ?1",
+                params![b(tenant.as_uuid()), on],
+            )
+            .map(|_| 0)
+            .map_err(map_err)
         })
         .await
         .map(|_| ())
@@ -1235,7 +1325,7 @@ impl Store for SqliteStore {
 
 fn insert_user(tx: &Transaction<'_>, u: &UserRow) -> Result<(), StoreError> {
     tx.prepare_cached(&format!(
-        "INSERT INTO users ({USER_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+        "INSERT INTO users ({USER_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
     ))
     .and_then(|mut st| {
         st.execute(params![
@@ -1246,7 +1336,9 @@ fn insert_user(tx: &Transaction<'_>, u: &UserRow) -> Result<(), StoreError> {
             u.role,
             u.disabled,
             ts(u.created_at),
-            u.must_change_password
+            u.must_change_password,
+            u.mfa_secret,
+            u.mfa_enabled
         ])
     })
     .map_err(|e| match map_err(e) {

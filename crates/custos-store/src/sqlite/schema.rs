@@ -101,6 +101,18 @@ CREATE TABLE throttle (
     last_failure INTEGER NOT NULL
 ) WITHOUT ROWID;
 "#,
+    r#"
+ALTER TABLE users ADD COLUMN mfa_secret BLOB;
+ALTER TABLE users ADD COLUMN mfa_enabled INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN mfa_last_step INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tenants ADD COLUMN require_mfa INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE recovery_codes (
+    user_id BLOB NOT NULL REFERENCES users(id),
+    hash BLOB NOT NULL,
+    used_at INTEGER,
+    PRIMARY KEY (user_id, hash)
+) WITHOUT ROWID;
+"#,
 ];
 
 /// Migrations of the audit file (`audit.db`).

@@ -67,7 +67,16 @@ pub async fn spawn_with(template: &str) -> TestApp {
         running: Some(running),
     };
     app.owner = app.login("owner", OWNER_PW, None).await;
+    app.enrol_if_required(&app.owner).await;
     app
+}
+
+/// Seconds since the Unix epoch.
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
 }
 
 impl TestApp {
@@ -91,6 +100,50 @@ impl TestApp {
         v["token"].as_str().unwrap().to_owned()
     }
 
+    /// Enrols the token's user in MFA (enrol, then confirm with the current code); returns the
+    /// secret and the recovery codes.
+    pub async fn enrol_mfa(&self, token: &str) -> (Vec<u8>, Vec<String>) {
+        let r = self
+            .req(Method::POST, "/v1/auth/mfa/enrol", token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "enrol");
+        let e: Value = r.json().await.unwrap();
+        let secret = custos_crypto::totp::decode_base32(e["secret"].as_str().unwrap())
+            .unwrap()
+            .to_vec();
+        let code = custos_crypto::totp::code_at(&secret, unix_now()).unwrap();
+        let r = self
+            .req(Method::POST, "/v1/auth/mfa/confirm", token)
+            .json(&json!({"code": code}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "confirm");
+        let codes: Value = r.json().await.unwrap();
+        let codes = codes["recovery_codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap().to_owned())
+            .collect();
+        (secret, codes)
+    }
+
+    /// Enrols the token's user in MFA when the business requires it.
+    pub async fn enrol_if_required(&self, token: &str) {
+        let who: Value = self
+            .get(token, "/v1/auth/whoami")
+            .await
+            .json()
+            .await
+            .unwrap();
+        if who["mfa_enrolment_required"] == true {
+            self.enrol_mfa(token).await;
+        }
+    }
+
     /// Creates a user with `role` as the owner and logs it in.
     pub async fn user(&self, username: &str, role: &str) -> String {
         let r = self
@@ -100,7 +153,9 @@ impl TestApp {
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::CREATED, "create {username}");
-        self.login(username, USER_PW, None).await
+        let token = self.login(username, USER_PW, None).await;
+        self.enrol_if_required(&token).await;
+        token
     }
 
     pub async fn create(&self, token: &str, fields: Value) -> Response {

@@ -8,5 +8,6 @@ mod customers;
 mod errors;
 mod helpers;
 mod identity;
+mod mfa;
 mod privacy;
 mod search;

@@ -217,13 +217,20 @@ async fn no_canary_in_database_wal_logs_or_error_bodies() {
     let found = find_canaries(&files_under(&data), &canaries);
     assert!(found.is_empty(), "plaintext found while running: {found:?}");
 
+    let t0 = std::time::Instant::now();
     let st = Command::new("kill")
         .args(["-TERM", &server.id().to_string()])
         .status()
         .unwrap();
     assert!(st.success());
-    let exit = server.wait().unwrap();
+    // Wait on a blocking thread: the client's connection task must stay able to answer the
+    // server's GOAWAY, as a live client would.
+    let exit = tokio::task::spawn_blocking(move || server.wait())
+        .await
+        .unwrap()
+        .unwrap();
     assert!(exit.success(), "graceful shutdown exits 0, got {exit:?}");
+    assert!(t0.elapsed() < Duration::from_secs(10), "an idle keep-alive connection must not hold the shutdown for the whole grace period ({:?})", t0.elapsed());
 
     let mut files = files_under(&data);
     files.push(log_path.clone());
