@@ -51,6 +51,8 @@ error_codes! {
     InvalidMfaCode => (401, "invalid_mfa_code", "Invalid MFA code"),
     /// The business requires MFA and this account has not set it up yet.
     MfaEnrolmentRequired => (403, "mfa_enrolment_required", "MFA set-up required"),
+    /// A state-changing request made with the session cookie lacks a valid CSRF token.
+    CsrfFailed => (403, "csrf_failed", "CSRF token missing or wrong"),
     /// The caller is authenticated but its role may not do this.
     Forbidden => (403, "forbidden", "Not allowed"),
     /// The account must choose a new password before doing anything else.

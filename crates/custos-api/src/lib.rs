@@ -382,3 +382,93 @@ impl std::fmt::Debug for NewUser {
             .finish_non_exhaustive()
     }
 }
+
+/// Answer of `POST /v1/auth/session`; the session itself is in the `__Host-custos_session`
+/// cookie (Secure, HttpOnly, SameSite=Strict).
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
+pub struct SessionResponse {
+    /// Send as `X-CSRF-Token` with every state-changing request made with the cookie.
+    pub csrf_token: String,
+    /// When the session ends at the latest (it ends earlier after 30 minutes without use).
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+}
+
+/// One of the caller's sessions or login tokens.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SessionInfo {
+    /// Its id.
+    pub id: Uuid,
+    /// `session` (web) or `login` (bearer).
+    pub kind: String,
+    /// When it began.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// Last use, for sessions.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_seen_at: Option<OffsetDateTime>,
+    /// When it ends at the latest.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub expires_at: Option<OffsetDateTime>,
+    /// Whether this request came with it.
+    pub current: bool,
+}
+
+/// Body of `POST /v1/devices`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewDevice {
+    /// A name unique in the business, e.g. "Till 1".
+    pub name: String,
+}
+
+/// A registered device.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Device {
+    /// Its id (the actor id of everything it does in the audit trail).
+    pub id: Uuid,
+    /// Its name.
+    pub name: String,
+    /// When it was registered.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// When it was paired, if it was.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub paired_at: Option<OffsetDateTime>,
+    /// Until when its pairing code works, while unpaired.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub pairing_expires_at: Option<OffsetDateTime>,
+    /// A revoked device's token never works again.
+    pub revoked: bool,
+}
+
+/// Answer of `POST /v1/devices`: the one-time pairing code, shown once.
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
+pub struct RegisteredDevice {
+    /// Type this code into the device within 15 minutes.
+    pub pairing_code: String,
+    /// The device.
+    #[serde(flatten)]
+    pub device: Device,
+}
+
+/// Body of `POST /v1/devices/pair`.
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PairRequest {
+    /// The pairing code.
+    pub code: String,
+}
+
+/// Answer of `POST /v1/devices/pair`: the device's token, shown once.
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
+pub struct PairResponse {
+    /// The device's bearer token (role `device`); keep it in the device's secure storage.
+    pub token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// The device.
+    pub device: Device,
+}
+
+secret_debug!(SessionResponse, RegisteredDevice, PairRequest, PairResponse);

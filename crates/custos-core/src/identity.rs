@@ -397,6 +397,50 @@ impl Vault {
         Ok(())
     }
 
+    /// The principal's own login tokens and web sessions that are still valid.
+    pub async fn sessions(&self, p: &Principal) -> Result<Vec<TokenRow>, CoreError> {
+        let uid = p
+            .user_id
+            .filter(|_| p.kind == crate::policy::ActorKind::User)
+            .ok_or_else(|| CoreError::Forbidden("Only a user has sessions.".into()))?;
+        let now = self.clock.now();
+        let idle = self.settings.session_idle;
+        Ok(self
+            .store
+            .user_sessions(p.tenant_id, uid)
+            .await?
+            .into_iter()
+            .filter(|t| t.expires_at.is_none_or(|e| e > now))
+            .filter(|t| {
+                t.kind != TokenKind::Session || now - t.last_seen_at.unwrap_or(t.created_at) <= idle
+            })
+            .collect())
+    }
+
+    /// Ends every login token and web session of the principal's user, this one included.
+    pub async fn logout_everywhere(
+        &self,
+        p: &Principal,
+        meta: &RequestMeta,
+    ) -> Result<(), CoreError> {
+        let uid = p
+            .user_id
+            .filter(|_| p.kind == crate::policy::ActorKind::User)
+            .ok_or_else(|| CoreError::Forbidden("Only a user has sessions.".into()))?;
+        let ev = AuditEvent::by(p, "auth.logout_everywhere", self.clock.now(), meta)
+            .target(format!("user:{uid}"));
+        self.store
+            .update_user(
+                p.tenant_id,
+                uid,
+                UserChange::default(),
+                RevokeTokens::Login { except: None },
+                vec![ev],
+            )
+            .await?;
+        Ok(())
+    }
+
     /// Creates an API token acting with `role` (at most the caller's own); the text is shown
     /// once.
     pub async fn create_token(
@@ -444,6 +488,8 @@ impl Vault {
             expires_at: ttl.map(|d| now + d),
             revoked: false,
             created_at: now,
+            device_id: None,
+            last_seen_at: None,
         };
         let ev = AuditEvent::by(p, "token.create", now, meta).target(format!("token:{}", token.id));
         self.store.insert_token(token.clone(), ev).await?;

@@ -56,3 +56,7 @@ id_type!(
     /// An audit event.
     EventId
 );
+id_type!(
+    /// A POS or booking device.
+    DeviceId
+);

@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod catalog;
 pub mod clock;
+pub mod devices;
 pub mod error;
 pub mod identity;
 pub mod ids;

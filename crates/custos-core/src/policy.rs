@@ -38,6 +38,8 @@ pub enum Action {
     AuditRead,
     /// Change the business's security settings (e.g. require MFA).
     TenantManage,
+    /// Register, list and revoke POS devices.
+    DeviceManage,
 }
 
 impl Action {
@@ -58,6 +60,7 @@ impl Action {
             Action::TokenManage => "token.manage",
             Action::AuditRead => "audit.read",
             Action::TenantManage => "tenant.manage",
+            Action::DeviceManage => "device.manage",
         }
     }
 }
@@ -144,6 +147,7 @@ impl Role {
                         TokenManage,
                         AuditRead,
                         TenantManage,
+                        DeviceManage,
                     ],
                 ]
                 .concat(),
@@ -155,7 +159,13 @@ impl Role {
                 (
                     [
                         &all_customer[..],
-                        &[CatalogRead, UserManage, TokenManage, AuditRead],
+                        &[
+                            CatalogRead,
+                            UserManage,
+                            TokenManage,
+                            AuditRead,
+                            DeviceManage,
+                        ],
                     ]
                     .concat(),
                     cats,

@@ -101,12 +101,13 @@ pub struct UserChange {
 pub enum RevokeTokens {
     /// None.
     None,
-    /// Login tokens, except possibly the one in use.
+    /// Login tokens and web sessions, except possibly the one in use.
     Login {
         /// The token to keep.
         except: Option<TokenId>,
     },
-    /// Every token, login and API.
+    /// Every token of the user: logins, sessions and API tokens (not the devices it registered,
+    /// which are revoked on their own).
     All,
 }
 
@@ -117,6 +118,10 @@ pub enum TokenKind {
     Login,
     /// A named API token for an integration, acting with a role.
     Api,
+    /// A paired POS or booking device (role `device`).
+    Device,
+    /// A web UI session (cookie), with an idle timeout.
+    Session,
 }
 
 impl TokenKind {
@@ -125,6 +130,8 @@ impl TokenKind {
         match self {
             TokenKind::Login => "login",
             TokenKind::Api => "api",
+            TokenKind::Device => "device",
+            TokenKind::Session => "session",
         }
     }
     /// Parses the stored name.
@@ -132,6 +139,8 @@ impl TokenKind {
         match s {
             "login" => Some(TokenKind::Login),
             "api" => Some(TokenKind::Api),
+            "device" => Some(TokenKind::Device),
+            "session" => Some(TokenKind::Session),
             _ => None,
         }
     }
@@ -160,6 +169,33 @@ pub struct TokenRow {
     pub revoked: bool,
     /// Created.
     pub created_at: OffsetDateTime,
+    /// The device, for device tokens.
+    pub device_id: Option<crate::ids::DeviceId>,
+    /// Last use (sessions: for the idle timeout; updated at most once a minute).
+    pub last_seen_at: Option<OffsetDateTime>,
+}
+
+/// A registered POS or booking device.
+#[derive(Debug, Clone)]
+pub struct DeviceRow {
+    /// Id.
+    pub id: crate::ids::DeviceId,
+    /// Tenant.
+    pub tenant_id: TenantId,
+    /// Its name, unique per tenant (e.g. "Till 1").
+    pub name: String,
+    /// SHA-256 of the one-time pairing code, until it is used.
+    pub pairing_hash: Option<[u8; 32]>,
+    /// When the pairing code stops working.
+    pub pairing_expires_at: Option<OffsetDateTime>,
+    /// Who registered it.
+    pub created_by: UserId,
+    /// Registered.
+    pub created_at: OffsetDateTime,
+    /// Paired (its token issued).
+    pub paired_at: Option<OffsetDateTime>,
+    /// Revoked devices' tokens never work again.
+    pub revoked: bool,
 }
 
 /// A token with the current state of its user, as looked up on each request.
@@ -372,6 +408,37 @@ pub trait Store: Send + Sync + 'static {
         on: bool,
         audit: AuditEvent,
     ) -> Result<(), StoreError>;
+
+    /// Registers a device (not yet paired); `Conflict` when the name is taken.
+    async fn insert_device(&self, device: DeviceRow, audit: AuditEvent) -> Result<(), StoreError>;
+    /// The tenant's devices, by name.
+    async fn devices(&self, tenant: TenantId) -> Result<Vec<DeviceRow>, StoreError>;
+    /// The unpaired, unrevoked device whose pairing code has this hash.
+    async fn device_by_pairing(&self, hash: &[u8; 32]) -> Result<Option<DeviceRow>, StoreError>;
+    /// Pairs a device: spends its code (if still unexpired at `at`) and stores its token;
+    /// `NotFound` when the code is gone, used or expired.
+    async fn pair_device(
+        &self,
+        device: crate::ids::DeviceId,
+        token: TokenRow,
+        at: OffsetDateTime,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError>;
+    /// Revokes a device and its tokens.
+    async fn revoke_device(
+        &self,
+        tenant: TenantId,
+        device: crate::ids::DeviceId,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError>;
+    /// Records that a token was used at `at` (sessions' idle timeout).
+    async fn touch_token(&self, id: TokenId, at: OffsetDateTime) -> Result<(), StoreError>;
+    /// A user's login tokens and sessions that are not revoked, newest first.
+    async fn user_sessions(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+    ) -> Result<Vec<TokenRow>, StoreError>;
 
     /// The tenant's API tokens (not login tokens), newest first.
     async fn api_tokens(&self, tenant: TenantId) -> Result<Vec<TokenRow>, StoreError>;

@@ -37,12 +37,18 @@ const DEK_VERSION: u32 = 1;
 pub struct VaultSettings {
     /// How long a login token lasts.
     pub login_token_ttl: Duration,
+    /// A web session ends after this long without a request.
+    pub session_idle: Duration,
+    /// A web session ends this long after login, however busy.
+    pub session_absolute: Duration,
 }
 
 impl Default for VaultSettings {
     fn default() -> Self {
         VaultSettings {
             login_token_ttl: Duration::hours(12),
+            session_idle: Duration::minutes(30),
+            session_absolute: Duration::hours(12),
         }
     }
 }
@@ -94,6 +100,16 @@ impl Idempotency {
             created_at: now,
         }
     }
+}
+
+/// How a token arrived: sessions only as a cookie (with CSRF protection), the rest only as a
+/// bearer token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// `Authorization: Bearer …`.
+    Bearer,
+    /// The `__Host-custos_session` cookie.
+    Cookie,
 }
 
 /// The second factor given at login, if any.
@@ -248,6 +264,11 @@ impl Vault {
     /// The store underneath (for readiness checks and the command line).
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &VaultSettings {
+        &self.settings
     }
 
     /// The clock.
@@ -490,6 +511,7 @@ impl Vault {
         username: &str,
         password: &str,
         second: SecondFactor<'_>,
+        session: bool,
         meta: &RequestMeta,
     ) -> Result<(Zeroizing<String>, OffsetDateTime), CoreError> {
         let now = self.clock.now();
@@ -521,18 +543,25 @@ impl Vault {
         self.second_factor(&tenant, &user, second.totp_code, second.recovery_code, meta)
             .await?;
         let (text, hash) = crypto::token::generate();
-        let expires_at = now + self.settings.login_token_ttl;
+        let (kind, ttl) = if session {
+            (TokenKind::Session, self.settings.session_absolute)
+        } else {
+            (TokenKind::Login, self.settings.login_token_ttl)
+        };
+        let expires_at = now + ttl;
         let token = TokenRow {
             id: TokenId::new_at(now),
             tenant_id: tenant.id,
             user_id: user.id,
-            name: "login".into(),
-            kind: TokenKind::Login,
+            name: kind.as_str().into(),
+            kind,
             role: user.role.clone(),
             hash,
             expires_at: Some(expires_at),
             revoked: false,
             created_at: now,
+            device_id: None,
+            last_seen_at: None,
         };
         let mut ev = AuditEvent::anonymous("auth.login", "user", Some(tenant.id), now, meta)
             .target(format!("token:{}", token.id));
@@ -579,6 +608,8 @@ impl Vault {
             expires_at,
             revoked: false,
             created_at: now,
+            device_id: None,
+            last_seen_at: None,
         };
         let ev = AuditEvent::anonymous(
             "token.create",
@@ -592,8 +623,9 @@ impl Vault {
         Ok((text, expires_at))
     }
 
-    /// Turns a bearer token into a principal, or refuses it.
-    pub async fn authenticate(&self, token_text: &str) -> Result<Principal, CoreError> {
+    /// Turns a token into a principal, or refuses it. Sessions come only as a cookie, every
+    /// other kind only as a bearer token; a session idle for longer than the idle timeout ends.
+    pub async fn authenticate(&self, token_text: &str, via: Via) -> Result<Principal, CoreError> {
         let refused = CoreError::Unauthorized("The token is not valid, expired or revoked.");
         if !crypto::token::looks_valid(token_text) {
             return Err(refused);
@@ -606,47 +638,68 @@ impl Vault {
             return Err(refused);
         };
         let t = &found.token;
-        if t.revoked || found.user_disabled || t.expires_at.is_some_and(|e| e <= self.clock.now()) {
+        let now = self.clock.now();
+        let device = t.kind == TokenKind::Device;
+        if t.revoked || (!device && found.user_disabled) || t.expires_at.is_some_and(|e| e <= now) {
             return Err(refused);
         }
-        // A login token acts with the user's current role, so a role change applies at once; an
-        // API token acts with its own role, and stops working once that is more than its user
-        // now holds.
+        if (t.kind == TokenKind::Session) != (via == Via::Cookie) {
+            return Err(refused);
+        }
+        if t.kind == TokenKind::Session {
+            let seen = t.last_seen_at.unwrap_or(t.created_at);
+            if now - seen > self.settings.session_idle {
+                return Err(CoreError::Unauthorized(
+                    "The session ended after a time without use; log in again.",
+                ));
+            }
+            // One write a minute at most keeps the idle clock without a write per request.
+            if now - seen > Duration::minutes(1) {
+                self.store.touch_token(t.id, now).await?;
+            }
+        }
+        // A login token or session acts with the user's current role, so a role change applies
+        // at once; an API token acts with its own role, and stops working once that is more than
+        // its user now holds; a device acts as `device` whoever registered it.
         let unknown = || CoreError::Internal(format!("token {} has an unknown role", t.id));
-        let user_role = Role::builtin(&found.user_role).ok_or_else(unknown)?;
         let role = match t.kind {
-            TokenKind::Login => user_role,
+            TokenKind::Login | TokenKind::Session => {
+                Role::builtin(&found.user_role).ok_or_else(unknown)?
+            }
             TokenKind::Api => {
                 let r = Role::builtin(&t.role).ok_or_else(unknown)?;
-                if !r.within(&user_role) {
+                if !r.within(&Role::builtin(&found.user_role).ok_or_else(unknown)?) {
                     return Err(refused);
                 }
                 r
             }
+            TokenKind::Device => Role::builtin("device").ok_or_else(unknown)?,
         };
+        let person = matches!(t.kind, TokenKind::Login | TokenKind::Session);
         Ok(Principal {
             tenant_id: t.tenant_id,
             tenant_slug: found.tenant_slug.clone(),
             kind: match t.kind {
-                TokenKind::Login => ActorKind::User,
+                TokenKind::Login | TokenKind::Session => ActorKind::User,
                 TokenKind::Api => ActorKind::Token,
+                TokenKind::Device => ActorKind::Device,
             },
             actor_id: match t.kind {
-                TokenKind::Login => t.user_id.as_uuid(),
+                TokenKind::Login | TokenKind::Session => t.user_id.as_uuid(),
                 TokenKind::Api => t.id.as_uuid(),
+                TokenKind::Device => t.device_id.map_or(t.id.as_uuid(), |d| d.as_uuid()),
             },
-            user_id: Some(t.user_id),
-            name: match t.kind {
-                TokenKind::Login => found.username.clone(),
-                TokenKind::Api => t.name.clone(),
+            user_id: (!device).then_some(t.user_id),
+            name: if person {
+                found.username.clone()
+            } else {
+                t.name.clone()
             },
             role: Arc::new(role),
             token_id: Some(t.id),
-            must_change_password: found.user_must_change,
-            // Integrations' API tokens are not asked to enrol; people logging in are.
-            mfa_enrolment_required: t.kind == TokenKind::Login
-                && found.tenant_require_mfa
-                && !found.user_mfa_enabled,
+            must_change_password: person && found.user_must_change,
+            // Integrations and devices are not asked to enrol; people logging in are.
+            mfa_enrolment_required: person && found.tenant_require_mfa && !found.user_mfa_enabled,
         })
     }
 

@@ -416,6 +416,15 @@ pub fn random_code(len: usize) -> Zeroizing<String> {
     out
 }
 
+/// The CSRF token of a web session: derived from the session's secret token, so it needs no
+/// storage and is worthless without the session itself. Compare with [`chain::same`].
+pub fn csrf_token(session_token: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(b"custos/csrf/v1");
+    h.update(session_token.as_bytes());
+    URL_SAFE_NO_PAD.encode(&h.finalize()[..24])
+}
+
 /// SHA-256 of bytes (request fingerprints for idempotency, checksums).
 pub fn sha256(bytes: &[u8]) -> [u8; 32] {
     Sha256::digest(bytes).into()

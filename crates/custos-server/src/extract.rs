@@ -10,6 +10,7 @@ use axum::http::{header, HeaderMap};
 use custos_api::ErrorCode;
 use custos_core::audit::RequestMeta;
 use custos_core::policy::Principal;
+use custos_core::vault::Via;
 use serde::de::DeserializeOwned;
 use std::net::SocketAddr;
 
@@ -127,7 +128,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Meta {
     }
 }
 
-/// The authenticated principal from `Authorization: Bearer …`.
+/// The name of the web session cookie (`__Host-`: Secure, Path=/, no Domain).
+pub const SESSION_COOKIE: &str = "__Host-custos_session";
+
+/// The authenticated principal: from `Authorization: Bearer …`, or from the session cookie, in
+/// which case a state-changing request must carry the session's `X-CSRF-Token`.
 pub struct Auth(pub Principal);
 
 impl FromRequestParts<AppState> for Auth {
@@ -137,15 +142,45 @@ impl FromRequestParts<AppState> for Auth {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = bearer(&parts.headers).ok_or_else(|| {
-            ApiError::new(
+        if let Some(token) = bearer(&parts.headers) {
+            return Ok(Auth(state.vault.authenticate(token, Via::Bearer).await?));
+        }
+        let Some(session) = session_cookie(&parts.headers) else {
+            return Err(ApiError::new(
                 ErrorCode::Unauthorized,
-                "Send a bearer token in the Authorization header.",
-            )
-        })?;
-        let p = state.vault.authenticate(token).await?;
+                "Send a bearer token in the Authorization header, or log in for a session.",
+            ));
+        };
+        let p = state.vault.authenticate(session, Via::Cookie).await?;
+        if !parts.method.is_safe() {
+            let sent = parts
+                .headers
+                .get("x-csrf-token")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            if !custos_crypto::chain::same(
+                sent.as_bytes(),
+                custos_crypto::csrf_token(session).as_bytes(),
+            ) {
+                return Err(ApiError::new(
+                    ErrorCode::CsrfFailed,
+                    "Send the session's CSRF token in X-CSRF-Token with every change.",
+                ));
+            }
+        }
         Ok(Auth(p))
     }
+}
+
+/// The session cookie's value, if sent.
+pub fn session_cookie(h: &HeaderMap) -> Option<&str> {
+    h.get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == SESSION_COOKIE)
+        .map(|(_, v)| v)
 }
 
 fn bearer(h: &HeaderMap) -> Option<&str> {

@@ -41,6 +41,10 @@ pub struct FileConfig {
     pub body_limit_bytes: Option<usize>,
     /// How long a login token lasts, in minutes.
     pub login_token_minutes: Option<i64>,
+    /// A web session ends after this many minutes without use.
+    pub session_idle_minutes: Option<i64>,
+    /// A web session ends this many hours after login.
+    pub session_hours: Option<i64>,
 }
 
 /// Values given by flags or `CUSTOS_*` variables (clap fills these).
@@ -83,6 +87,10 @@ pub struct Settings {
     pub body_limit: usize,
     /// Login token lifetime.
     pub login_token_ttl: time::Duration,
+    /// Web session idle timeout.
+    pub session_idle: time::Duration,
+    /// Web session absolute timeout.
+    pub session_absolute: time::Duration,
 }
 
 impl Settings {
@@ -122,6 +130,14 @@ impl Settings {
         if !(1024..=64 * 1024 * 1024).contains(&body_limit) {
             bail!("body_limit_bytes must be between 1 KiB and 64 MiB");
         }
+        let idle = file.session_idle_minutes.unwrap_or(30);
+        if !(1..=24 * 60).contains(&idle) {
+            bail!("session_idle_minutes must be between 1 and 1440");
+        }
+        let hours = file.session_hours.unwrap_or(12);
+        if !(1..=24 * 7).contains(&hours) {
+            bail!("session_hours must be between 1 and 168");
+        }
         let minutes = file.login_token_minutes.unwrap_or(12 * 60);
         if !(5..=60 * 24 * 30).contains(&minutes) {
             bail!("login_token_minutes must be between 5 and 43200");
@@ -143,6 +159,8 @@ impl Settings {
             request_timeout: Duration::from_secs(timeout),
             body_limit,
             login_token_ttl: time::Duration::minutes(minutes),
+            session_idle: time::Duration::minutes(idle),
+            session_absolute: time::Duration::hours(hours),
         })
     }
 }

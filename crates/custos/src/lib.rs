@@ -7,7 +7,7 @@ pub mod telemetry;
 
 use anyhow::{bail, Context};
 use config::{Overrides, Settings, AUDIT_KEY_FILE, CONFIG_FILE, MASTER_KEY_FILE};
-use custos_core::clock::SystemClock;
+use custos_core::clock::{Clock, SystemClock};
 use custos_core::vault::VaultSettings;
 use custos_core::Vault;
 use custos_crypto::Key32;
@@ -232,15 +232,25 @@ pub fn read_master_key(path: &Path) -> anyhow::Result<Key32> {
 pub async fn open_vault(
     s: &Settings,
 ) -> anyhow::Result<(Arc<Vault>, Arc<custos_store::SqliteStore>)> {
+    open_vault_with(s, Arc::new(SystemClock)).await
+}
+
+/// Opens the store and the vault with a given clock (tests move time with a manual clock).
+pub async fn open_vault_with(
+    s: &Settings,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<(Arc<Vault>, Arc<custos_store::SqliteStore>)> {
     let master = read_master_key(&s.master_key_file)?;
     let location = custos_store::Location::parse(s.database_url.as_deref(), &s.data_dir)?;
     let store = custos_store::open(&location)?;
     let vault = Arc::new(Vault::new(
         store.clone(),
         master,
-        Arc::new(SystemClock),
+        clock,
         VaultSettings {
             login_token_ttl: s.login_token_ttl,
+            session_idle: s.session_idle,
+            session_absolute: s.session_absolute,
         },
     ));
     vault
@@ -278,7 +288,16 @@ impl Running {
 /// Starts a server: binds, opens the store, serves until stopped or signalled (when
 /// `signals`), then finishes in-flight requests and closes the store.
 pub async fn start(s: Settings, signals: bool) -> anyhow::Result<Running> {
-    let (vault, store) = open_vault(&s).await?;
+    start_with(s, signals, Arc::new(SystemClock)).await
+}
+
+/// Starts a server with a given clock (tests move time for session expiry).
+pub async fn start_with(
+    s: Settings,
+    signals: bool,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<Running> {
+    let (vault, store) = open_vault_with(&s, clock).await?;
     let tls = if s.insecure_http {
         None
     } else {

@@ -1,14 +1,17 @@
 //! `/v1/auth`: log in for a bearer token, log out, who am I.
 
+use crate::error::ApiError;
 use crate::error::ApiResult;
+use crate::extract::SESSION_COOKIE;
 use crate::extract::{ApiJson, Auth, Meta};
 use crate::AppState;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use custos_api::{
-    MfaCode, MfaEnrolment, PasswordChange, RecoveryCodes, TokenRequest, TokenResponse, WhoAmI,
+    MfaCode, MfaEnrolment, PasswordChange, RecoveryCodes, SessionInfo, SessionResponse,
+    TokenRequest, TokenResponse, WhoAmI,
 };
 use custos_core::vault::SecondFactor;
 
@@ -19,6 +22,9 @@ pub fn router() -> Router<AppState> {
         .route("/v1/auth/logout", post(logout))
         .route("/v1/auth/whoami", get(whoami))
         .route("/v1/auth/password", post(change_password))
+        .route("/v1/auth/session", post(session))
+        .route("/v1/auth/sessions", get(sessions))
+        .route("/v1/auth/logout-everywhere", post(logout_everywhere))
         .route("/v1/auth/mfa/enrol", post(mfa_enrol))
         .route("/v1/auth/mfa/confirm", post(mfa_confirm))
         .route("/v1/auth/mfa/disable", post(mfa_disable))
@@ -43,6 +49,7 @@ pub async fn token(
                 totp_code: req.totp_code.as_deref(),
                 recovery_code: req.recovery_code.as_deref(),
             },
+            false,
             &meta,
         )
         .await?;
@@ -60,9 +67,99 @@ pub async fn logout(
     State(s): State<AppState>,
     Auth(p): Auth,
     Meta(meta): Meta,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<(StatusCode, HeaderMap)> {
     s.vault.logout(&p, &meta).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok((StatusCode::NO_CONTENT, clear_cookie()))
+}
+
+fn clear_cookie() -> HeaderMap {
+    let mut h = HeaderMap::new();
+    h.insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static(
+            "__Host-custos_session=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0",
+        ),
+    );
+    h
+}
+
+/// Log in for a web session: the session is set as the `__Host-custos_session` cookie (Secure,
+/// HttpOnly, SameSite=Strict, a new id at every login); the answer holds its CSRF token.
+#[utoipa::path(post, path = "/v1/auth/session", tag = "auth", request_body = TokenRequest,
+    responses((status = 200, body = SessionResponse, headers(("Set-Cookie" = String, description = "__Host-custos_session"))), (status = 400, body = custos_api::Problem),
+        (status = 401, body = custos_api::Problem), (status = 415, body = custos_api::Problem), (status = 422, body = custos_api::Problem), (status = 429, body = custos_api::Problem)))]
+pub async fn session(
+    State(s): State<AppState>,
+    Meta(meta): Meta,
+    ApiJson(req): ApiJson<TokenRequest>,
+) -> ApiResult<(HeaderMap, Json<SessionResponse>)> {
+    let second = SecondFactor {
+        totp_code: req.totp_code.as_deref(),
+        recovery_code: req.recovery_code.as_deref(),
+    };
+    let (token, expires_at) = s
+        .vault
+        .login(
+            req.tenant.as_deref(),
+            &req.username,
+            &req.password,
+            second,
+            true,
+            &meta,
+        )
+        .await?;
+    let max_age = s.vault.settings().session_absolute.whole_seconds();
+    let cookie = format!(
+        "{SESSION_COOKIE}={}; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age={max_age}",
+        &*token
+    );
+    let mut h = HeaderMap::new();
+    h.insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(ApiError::internal)?,
+    );
+    Ok((
+        h,
+        Json(SessionResponse {
+            csrf_token: custos_crypto::csrf_token(&token),
+            expires_at,
+        }),
+    ))
+}
+
+/// The caller's own sessions and login tokens that are still valid.
+#[utoipa::path(get, path = "/v1/auth/sessions", tag = "auth",
+    responses((status = 200, body = Vec<SessionInfo>), (status = 401, body = custos_api::Problem), (status = 403, body = custos_api::Problem)), security(("bearer" = [])))]
+pub async fn sessions(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+) -> ApiResult<Json<Vec<SessionInfo>>> {
+    let items = s.vault.sessions(&p).await?;
+    Ok(Json(
+        items
+            .into_iter()
+            .map(|t| SessionInfo {
+                id: t.id.as_uuid(),
+                kind: t.kind.as_str().to_owned(),
+                created_at: t.created_at,
+                last_seen_at: t.last_seen_at,
+                expires_at: t.expires_at,
+                current: p.token_id == Some(t.id),
+            })
+            .collect(),
+    ))
+}
+
+/// Log out everywhere: every session and login token of the caller ends (API tokens stay).
+#[utoipa::path(post, path = "/v1/auth/logout-everywhere", tag = "auth",
+    responses((status = 204, description = "Logged out everywhere"), (status = 401, body = custos_api::Problem), (status = 403, body = custos_api::Problem)), security(("bearer" = [])))]
+pub async fn logout_everywhere(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Meta(meta): Meta,
+) -> ApiResult<(StatusCode, HeaderMap)> {
+    s.vault.logout_everywhere(&p, &meta).await?;
+    Ok((StatusCode::NO_CONTENT, clear_cookie()))
 }
 
 /// Who the caller is: kind, name, role and business.

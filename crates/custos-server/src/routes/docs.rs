@@ -18,11 +18,12 @@ use utoipa_swagger_ui::SwaggerUi;
         super::customers::create, super::customers::list, super::customers::search, super::customers::read,
         super::customers::update, super::customers::erase, super::customers::list_records, super::customers::create_record,
         super::users::create, super::users::list, super::users::read, super::users::update, super::users::reset_password, super::users::compromised,
-        super::tokens::create, super::tokens::list, super::tokens::revoke, super::auth::change_password, super::customers::reveal, super::auth::mfa_enrol, super::auth::mfa_confirm, super::auth::mfa_disable, super::tenant::read, super::tenant::update,
+        super::tokens::create, super::tokens::list, super::tokens::revoke, super::auth::change_password, super::customers::reveal, super::auth::mfa_enrol, super::auth::mfa_confirm, super::auth::mfa_disable, super::tenant::read, super::tenant::update, super::auth::session, super::auth::sessions, super::auth::logout_everywhere,
+        super::devices::register, super::devices::list, super::devices::pair, super::devices::revoke,
     ),
     components(schemas(custos_api::Problem)),
     modifiers(&BearerAuth),
-    tags((name = "customers"), (name = "records"), (name = "auth"), (name = "catalog"), (name = "users"), (name = "tokens"), (name = "tenant"), (name = "health"))
+    tags((name = "customers"), (name = "records"), (name = "auth"), (name = "catalog"), (name = "users"), (name = "tokens"), (name = "tenant"), (name = "devices"), (name = "health"))
 )]
 pub struct ApiDoc;
 
@@ -34,6 +35,15 @@ impl Modify for BearerAuth {
         components.add_security_scheme(
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(utoipa::openapi::security::ApiKey::Cookie(
+                utoipa::openapi::security::ApiKeyValue::with_description(
+                    "__Host-custos_session",
+                    "The web session; state-changing requests also need X-CSRF-Token.",
+                ),
+            )),
         );
     }
 }

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod catalog;
 pub mod customers;
+pub mod devices;
 pub mod docs;
 pub mod health;
 pub mod tenant;

@@ -15,7 +15,7 @@ use crate::StoreOpenError;
 use async_trait::async_trait;
 use custos_core::audit::AuditEvent;
 use custos_core::catalog::Category;
-use custos_core::ids::{CustomerId, RecordId, TenantId, TokenId, UserId};
+use custos_core::ids::{CustomerId, DeviceId, RecordId, TenantId, TokenId, UserId};
 use custos_core::store::*;
 use custos_crypto::chain;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction};
@@ -547,8 +547,7 @@ fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UserRow> {
     })
 }
 
-const TOKEN_COLS: &str =
-    "id, tenant_id, user_id, name, kind, role, hash, expires_at, revoked, created_at";
+const TOKEN_COLS: &str = "id, tenant_id, user_id, name, kind, role, hash, expires_at, revoked, created_at, device_id, last_seen_at";
 
 fn token_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TokenRow> {
     let kind: String = r.get(4)?;
@@ -563,6 +562,48 @@ fn token_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TokenRow> {
         expires_at: r.get::<_, Option<i64>>(7)?.map(from_ts),
         revoked: r.get(8)?,
         created_at: from_ts(r.get(9)?),
+        device_id: r
+            .get::<_, Option<Vec<u8>>>(10)?
+            .map(|d| DeviceId::from_uuid(uuid_of(&d))),
+        last_seen_at: r.get::<_, Option<i64>>(11)?.map(from_ts),
+    })
+}
+
+fn insert_token(tx: &Transaction<'_>, t: &TokenRow) -> Result<(), StoreError> {
+    tx.prepare_cached(&format!("INSERT INTO tokens ({TOKEN_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"))
+        .and_then(|mut st| {
+            st.execute(params![
+                b(t.id.as_uuid()),
+                b(t.tenant_id.as_uuid()),
+                b(t.user_id.as_uuid()),
+                t.name,
+                t.kind.as_str(),
+                t.role,
+                t.hash.as_slice(),
+                t.expires_at.map(ts),
+                t.revoked,
+                ts(t.created_at),
+                t.device_id.map(|d| b(d.as_uuid())),
+                t.last_seen_at.map(ts)
+            ])
+        })
+        .map_err(map_err)?;
+    Ok(())
+}
+
+const DEVICE_COLS: &str = "id, tenant_id, name, pairing_hash, pairing_expires_at, created_by, created_at, paired_at, revoked";
+
+fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRow> {
+    Ok(DeviceRow {
+        id: DeviceId::from_uuid(uuid_of(&r.get::<_, Vec<u8>>(0)?)),
+        tenant_id: TenantId::from_uuid(uuid_of(&r.get::<_, Vec<u8>>(1)?)),
+        name: r.get(2)?,
+        pairing_hash: r.get::<_, Option<Vec<u8>>>(3)?.map(|h| arr32(&h)),
+        pairing_expires_at: r.get::<_, Option<i64>>(4)?.map(from_ts),
+        created_by: UserId::from_uuid(uuid_of(&r.get::<_, Vec<u8>>(5)?)),
+        created_at: from_ts(r.get(6)?),
+        paired_at: r.get::<_, Option<i64>>(7)?.map(from_ts),
+        revoked: r.get(8)?,
     })
 }
 
@@ -741,22 +782,7 @@ impl Store for SqliteStore {
 
     async fn insert_token(&self, t: TokenRow, audit: AuditEvent) -> Result<(), StoreError> {
         self.write(vec![audit], move |tx| {
-            tx.prepare_cached("INSERT INTO tokens (id, tenant_id, user_id, name, kind, role, hash, expires_at, revoked, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")
-                .and_then(|mut st| {
-                    st.execute(params![
-                        b(t.id.as_uuid()),
-                        b(t.tenant_id.as_uuid()),
-                        b(t.user_id.as_uuid()),
-                        t.name,
-                        t.kind.as_str(),
-                        t.role,
-                        t.hash.as_slice(),
-                        t.expires_at.map(ts),
-                        t.revoked,
-                        ts(t.created_at)
-                    ])
-                })
-                .map_err(map_err)?;
+            insert_token(tx, &t)?;
             Ok(0)
         })
         .await
@@ -767,19 +793,20 @@ impl Store for SqliteStore {
         let h = hash.to_vec();
         self.read(move |c| {
             c.prepare_cached(
-                "SELECT t.id, t.tenant_id, t.user_id, t.name, t.kind, t.role, t.hash, t.expires_at, t.revoked, t.created_at, u.username, u.role, u.disabled, n.slug, u.must_change_password, u.mfa_enabled, n.require_mfa \
+                "SELECT t.id, t.tenant_id, t.user_id, t.name, t.kind, t.role, t.hash, t.expires_at, t.revoked, t.created_at, t.device_id, t.last_seen_at, \
+                 u.username, u.role, u.disabled, n.slug, u.must_change_password, u.mfa_enabled, n.require_mfa \
                  FROM tokens t JOIN users u ON u.id = t.user_id JOIN tenants n ON n.id = t.tenant_id WHERE t.hash = ?1",
             )?
             .query_row([h], |r| {
                 Ok(TokenLookup {
                     token: token_row(r)?,
-                    username: r.get(10)?,
-                    user_role: r.get(11)?,
-                    user_disabled: r.get(12)?,
-                    tenant_slug: r.get(13)?,
-                    user_must_change: r.get(14)?,
-                    user_mfa_enabled: r.get(15)?,
-                    tenant_require_mfa: r.get(16)?,
+                    username: r.get(12)?,
+                    user_role: r.get(13)?,
+                    user_disabled: r.get(14)?,
+                    tenant_slug: r.get(15)?,
+                    user_must_change: r.get(16)?,
+                    user_mfa_enabled: r.get(17)?,
+                    tenant_require_mfa: r.get(18)?,
                 })
             })
             .optional()
@@ -834,13 +861,14 @@ impl Store for SqliteStore {
                 RevokeTokens::None => {}
                 RevokeTokens::Login { except } => {
                     tx.execute(
-                        "UPDATE tokens SET revoked = 1 WHERE tenant_id = ?1 AND user_id = ?2 AND kind = 'login' AND (?3 IS NULL OR id <> ?3)",
+                        "UPDATE tokens SET revoked = 1 WHERE tenant_id = ?1 AND user_id = ?2 AND kind IN ('login', 'session') AND (?3 IS NULL OR id <> ?3)",
                         params![t, u, except.map(|e| b(e.as_uuid()))],
                     )
                     .map_err(map_err)?;
                 }
                 RevokeTokens::All => {
-                    tx.execute("UPDATE tokens SET revoked = 1 WHERE tenant_id = ?1 AND user_id = ?2", params![t, u]).map_err(map_err)?;
+                    // Devices the user registered are revoked on their own, not with the user.
+                    tx.execute("UPDATE tokens SET revoked = 1 WHERE tenant_id = ?1 AND user_id = ?2 AND kind <> 'device'", params![t, u]).map_err(map_err)?;
                 }
             }
             // A business must keep an owner who can log in.
@@ -940,6 +968,112 @@ impl Store for SqliteStore {
         })
         .await
         .map(|_| ())
+    }
+
+    async fn insert_device(&self, d: DeviceRow, audit: AuditEvent) -> Result<(), StoreError> {
+        self.write(vec![audit], move |tx| {
+            tx.execute(
+                &format!("INSERT INTO devices ({DEVICE_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+                params![b(d.id.as_uuid()), b(d.tenant_id.as_uuid()), d.name, d.pairing_hash.map(|h| h.to_vec()), d.pairing_expires_at.map(ts), b(d.created_by.as_uuid()), ts(d.created_at), d.paired_at.map(ts), d.revoked],
+            )
+            .map_err(|e| match map_err(e) {
+                StoreError::Conflict(_) => StoreError::Conflict("device name"),
+                o => o,
+            })?;
+            Ok(0)
+        })
+        .await
+        .map(|_| ())
+    }
+
+    async fn devices(&self, tenant: TenantId) -> Result<Vec<DeviceRow>, StoreError> {
+        self.read(move |c| {
+            let mut st = c.prepare_cached(&format!(
+                "SELECT {DEVICE_COLS} FROM devices WHERE tenant_id = ?1 ORDER BY name"
+            ))?;
+            let rows = st.query_map([b(tenant.as_uuid())], device_row)?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn device_by_pairing(&self, hash: &[u8; 32]) -> Result<Option<DeviceRow>, StoreError> {
+        let h = hash.to_vec();
+        self.read(move |c| c.query_row(&format!("SELECT {DEVICE_COLS} FROM devices WHERE pairing_hash = ?1 AND paired_at IS NULL AND revoked = 0"), [h], device_row).optional()).await
+    }
+
+    async fn pair_device(
+        &self,
+        device: DeviceId,
+        token: TokenRow,
+        at: OffsetDateTime,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError> {
+        self.write(vec![audit], move |tx| {
+            let n = tx
+                .execute(
+                    "UPDATE devices SET paired_at = ?2, pairing_hash = NULL, pairing_expires_at = NULL \
+                     WHERE id = ?1 AND paired_at IS NULL AND revoked = 0 AND pairing_expires_at > ?2",
+                    params![b(device.as_uuid()), ts(at)],
+                )
+                .map_err(map_err)?;
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            insert_token(tx, &token)?;
+            Ok(0)
+        })
+        .await
+        .map(|_| ())
+    }
+
+    async fn revoke_device(
+        &self,
+        tenant: TenantId,
+        device: DeviceId,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError> {
+        self.write(vec![audit], move |tx| {
+            let d = b(device.as_uuid());
+            let n = tx
+                .execute("UPDATE devices SET revoked = 1, pairing_hash = NULL WHERE id = ?1 AND tenant_id = ?2", params![d, b(tenant.as_uuid())])
+                .map_err(map_err)?;
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            tx.execute("UPDATE tokens SET revoked = 1 WHERE device_id = ?1", [d]).map_err(map_err)?;
+            Ok(0)
+        })
+        .await
+        .map(|_| ())
+    }
+
+    async fn touch_token(&self, id: TokenId, at: OffsetDateTime) -> Result<(), StoreError> {
+        self.write(vec![], move |tx| {
+            tx.execute(
+                "UPDATE tokens SET last_seen_at = ?2 WHERE id = ?1",
+                params![b(id.as_uuid()), ts(at)],
+            )
+            .map(|_| 0)
+            .map_err(map_err)
+        })
+        .await
+        .map(|_| ())
+    }
+
+    async fn user_sessions(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+    ) -> Result<Vec<TokenRow>, StoreError> {
+        self.read(move |c| {
+            let mut st = c.prepare_cached(&format!(
+                "SELECT {TOKEN_COLS} FROM tokens WHERE tenant_id = ?1 AND user_id = ?2 AND kind IN ('login', 'session') AND revoked = 0 ORDER BY id DESC"
+            ))?;
+            let rows = st.query_map(params![b(tenant.as_uuid()), b(user.as_uuid())], token_row)?;
+            rows.collect()
+        })
+        .await
     }
 
     async fn api_tokens(&self, tenant: TenantId) -> Result<Vec<TokenRow>, StoreError> {

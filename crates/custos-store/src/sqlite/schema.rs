@@ -113,6 +113,23 @@ CREATE TABLE recovery_codes (
     PRIMARY KEY (user_id, hash)
 ) WITHOUT ROWID;
 "#,
+    r#"
+ALTER TABLE tokens ADD COLUMN device_id BLOB;
+ALTER TABLE tokens ADD COLUMN last_seen_at INTEGER;
+CREATE INDEX tokens_user ON tokens(user_id);
+CREATE TABLE devices (
+    id BLOB PRIMARY KEY,
+    tenant_id BLOB NOT NULL REFERENCES tenants(id),
+    name TEXT NOT NULL,
+    pairing_hash BLOB UNIQUE,
+    pairing_expires_at INTEGER,
+    created_by BLOB NOT NULL REFERENCES users(id),
+    created_at INTEGER NOT NULL,
+    paired_at INTEGER,
+    revoked INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (tenant_id, name)
+);
+"#,
 ];
 
 /// Migrations of the audit file (`audit.db`).

@@ -26,6 +26,23 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_with(template: &str) -> TestApp {
+    spawn_inner(template, None).await
+}
+
+/// A server whose clock the test moves.
+pub async fn spawn_clocked(
+    template: &str,
+) -> (TestApp, std::sync::Arc<custos_core::clock::ManualClock>) {
+    let clock = std::sync::Arc::new(custos_core::clock::ManualClock::new(
+        time::OffsetDateTime::now_utc(),
+    ));
+    (spawn_inner(template, Some(clock.clone())).await, clock)
+}
+
+async fn spawn_inner(
+    template: &str,
+    clock: Option<std::sync::Arc<custos_core::clock::ManualClock>>,
+) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     custos::init(InitOptions {
@@ -47,7 +64,12 @@ pub async fn spawn_with(template: &str) -> TestApp {
         },
     )
     .unwrap();
-    let running = custos::start(settings.clone(), false).await.unwrap();
+    let running = match clock {
+        Some(c) => custos::start_with(settings.clone(), false, c)
+            .await
+            .unwrap(),
+        None => custos::start(settings.clone(), false).await.unwrap(),
+    };
     let cert =
         reqwest::Certificate::from_pem(&std::fs::read(data.join("tls/cert.pem")).unwrap()).unwrap();
     let client = reqwest::Client::builder()

@@ -8,6 +8,8 @@ mod customers;
 mod errors;
 mod helpers;
 mod identity;
+mod matrix;
 mod mfa;
 mod privacy;
 mod search;
+mod sessions;
