@@ -472,3 +472,29 @@ pub struct PairResponse {
 }
 
 secret_debug!(SessionResponse, RegisteredDevice, PairRequest, PairResponse);
+
+/// A role: what it may do and how it sees each field category.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RoleInfo {
+    /// Its name.
+    pub name: String,
+    /// Built in (fixed), or defined by the business.
+    pub builtin: bool,
+    /// The actions it may perform, e.g. `customer.read`.
+    pub actions: Vec<String>,
+    /// Its access per category: `full` or `masked` (a category not listed: none).
+    pub categories: BTreeMap<String, String>,
+}
+
+/// Body of `POST /v1/roles`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRole {
+    /// A name of a–z, 0–9 and '_', not a built-in role's.
+    pub name: String,
+    /// The actions, e.g. `customer.search`, `customer.read`.
+    pub actions: Vec<String>,
+    /// Access per category: `full`, `masked` or `none`. Health data only when named here.
+    #[serde(default)]
+    pub categories: BTreeMap<String, String>,
+}

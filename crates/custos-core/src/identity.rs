@@ -9,7 +9,7 @@
 use crate::audit::{AuditEvent, Outcome, RequestMeta};
 use crate::error::CoreError;
 use crate::ids::{TenantId, TokenId, UserId};
-use crate::policy::{Action, Principal, Role};
+use crate::policy::{Action, Principal};
 use crate::store::{RevokeTokens, StoreError, TokenKind, TokenRow, UserChange, UserRow};
 use crate::vault::{forbidden, hash_password, verify_password, Vault};
 use custos_crypto as crypto;
@@ -85,15 +85,6 @@ impl From<UserRow> for UserView {
             created_at: u.created_at,
         }
     }
-}
-
-fn role_named(name: &str) -> Result<Role, CoreError> {
-    Role::builtin(name).ok_or_else(|| {
-        CoreError::Invalid(format!(
-            "Unknown role '{name}'; choose one of: {}.",
-            crate::policy::BUILTIN_ROLES.join(", ")
-        ))
-    })
 }
 
 impl Vault {
@@ -174,7 +165,11 @@ impl Vault {
             .await?
             .ok_or(CoreError::NotFound("User"))?;
         // Nobody manages an account that holds more than they do (a manager and the owner).
-        if !role_named(&user.role)?.within(&p.role) {
+        if !self
+            .resolve_role(p.tenant_id, &user.role)
+            .await?
+            .within(&p.role)
+        {
             return Err(CoreError::Forbidden(format!(
                 "Your role may not change a user with the role '{}'.",
                 user.role
@@ -221,7 +216,7 @@ impl Vault {
             ));
         }
         if let Some(r) = role {
-            if !role_named(r)?.within(&p.role) {
+            if !self.resolve_role(p.tenant_id, r).await?.within(&p.role) {
                 return Err(CoreError::Forbidden(format!(
                     "Your role may not grant the role '{r}'."
                 )));
@@ -465,7 +460,7 @@ impl Vault {
             ));
         }
         let role = role.unwrap_or(&p.role.name).to_owned();
-        if !role_named(&role)?.within(&p.role) {
+        if !self.resolve_role(p.tenant_id, &role).await?.within(&p.role) {
             return Err(CoreError::Forbidden(format!(
                 "Your role may not create a token with the role '{role}'."
             )));

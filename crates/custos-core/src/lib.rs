@@ -12,6 +12,7 @@ pub mod ids;
 pub mod mfa;
 pub mod password;
 pub mod policy;
+pub mod roles;
 pub mod store;
 pub mod values;
 pub mod vault;

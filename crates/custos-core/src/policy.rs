@@ -40,9 +40,36 @@ pub enum Action {
     TenantManage,
     /// Register, list and revoke POS devices.
     DeviceManage,
+    /// Define and delete custom roles.
+    RoleManage,
 }
 
 impl Action {
+    /// Every action, in a stable order.
+    pub const ALL: [Action; 16] = [
+        Action::CustomerCreate,
+        Action::CustomerRead,
+        Action::CustomerList,
+        Action::CustomerSearch,
+        Action::CustomerUpdate,
+        Action::CustomerErase,
+        Action::CustomerReveal,
+        Action::RecordRead,
+        Action::RecordCreate,
+        Action::CatalogRead,
+        Action::UserManage,
+        Action::TokenManage,
+        Action::AuditRead,
+        Action::TenantManage,
+        Action::DeviceManage,
+        Action::RoleManage,
+    ];
+
+    /// Parses an action's name.
+    pub fn parse(s: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+
     /// The action's name as written in audit events.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -61,6 +88,7 @@ impl Action {
             Action::AuditRead => "audit.read",
             Action::TenantManage => "tenant.manage",
             Action::DeviceManage => "device.manage",
+            Action::RoleManage => "role.manage",
         }
     }
 }
@@ -74,6 +102,24 @@ pub enum Access {
     Masked,
     /// In full.
     Full,
+}
+
+impl Access {
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Access::None => "none",
+            Access::Masked => "masked",
+            Access::Full => "full",
+        }
+    }
+
+    /// Parses the name.
+    pub fn parse(s: &str) -> Option<Access> {
+        [Access::None, Access::Masked, Access::Full]
+            .into_iter()
+            .find(|a| a.as_str() == s)
+    }
 }
 
 /// A role: a name, its actions and its category grants.
@@ -148,6 +194,7 @@ impl Role {
                         AuditRead,
                         TenantManage,
                         DeviceManage,
+                        RoleManage,
                     ],
                 ]
                 .concat(),
@@ -194,6 +241,8 @@ impl Role {
             ),
             _ => return Option::None,
         };
+        let mut categories = categories;
+        categories.retain(|_, a| *a != Access::None);
         Some(Role {
             name: name.to_owned(),
             actions,

@@ -175,6 +175,20 @@ pub struct TokenRow {
     pub last_seen_at: Option<OffsetDateTime>,
 }
 
+/// A custom role of a tenant: its definition is JSON,
+/// `{"actions": ["customer.read", …], "categories": {"identity": "full", …}}`.
+#[derive(Debug, Clone)]
+pub struct RoleRow {
+    /// Tenant.
+    pub tenant_id: TenantId,
+    /// Name, unique per tenant, never a built-in role's name.
+    pub name: String,
+    /// The definition.
+    pub definition: String,
+    /// Created.
+    pub created_at: OffsetDateTime,
+}
+
 /// A registered POS or booking device.
 #[derive(Debug, Clone)]
 pub struct DeviceRow {
@@ -406,6 +420,20 @@ pub trait Store: Send + Sync + 'static {
         &self,
         tenant: TenantId,
         on: bool,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError>;
+
+    /// Stores a custom role; `Conflict` when the name is taken.
+    async fn insert_role(&self, role: RoleRow, audit: AuditEvent) -> Result<(), StoreError>;
+    /// A custom role.
+    async fn role(&self, tenant: TenantId, name: &str) -> Result<Option<RoleRow>, StoreError>;
+    /// The tenant's custom roles, by name.
+    async fn roles(&self, tenant: TenantId) -> Result<Vec<RoleRow>, StoreError>;
+    /// Deletes a custom role; `Conflict("role in use")` while a user or token holds it.
+    async fn delete_role(
+        &self,
+        tenant: TenantId,
+        name: &str,
         audit: AuditEvent,
     ) -> Result<(), StoreError>;
 

@@ -436,12 +436,12 @@ impl Vault {
                 mfa: false,
             },
         )?;
-        let Some(granted) = Role::builtin(role) else {
-            return Err(CoreError::Invalid(format!(
-                "Unknown role '{role}'; choose one of: {}.",
+        let granted = self.resolve_role(tenant, role).await.map_err(|_| {
+            CoreError::Invalid(format!(
+                "Unknown role '{role}'; choose one of: {}, or a custom role.",
                 crate::policy::BUILTIN_ROLES.join(", ")
-            )));
-        };
+            ))
+        })?;
         if let Some(p) = by {
             // Nobody hands out more than they hold themselves.
             if !granted.within(&p.role) {
@@ -663,12 +663,20 @@ impl Vault {
         // its user now holds; a device acts as `device` whoever registered it.
         let unknown = || CoreError::Internal(format!("token {} has an unknown role", t.id));
         let role = match t.kind {
-            TokenKind::Login | TokenKind::Session => {
-                Role::builtin(&found.user_role).ok_or_else(unknown)?
-            }
+            TokenKind::Login | TokenKind::Session => self
+                .resolve_role(t.tenant_id, &found.user_role)
+                .await
+                .map_err(|_| unknown())?,
             TokenKind::Api => {
-                let r = Role::builtin(&t.role).ok_or_else(unknown)?;
-                if !r.within(&Role::builtin(&found.user_role).ok_or_else(unknown)?) {
+                let r = self
+                    .resolve_role(t.tenant_id, &t.role)
+                    .await
+                    .map_err(|_| unknown())?;
+                let user_role = self
+                    .resolve_role(t.tenant_id, &found.user_role)
+                    .await
+                    .map_err(|_| unknown())?;
+                if !r.within(&user_role) {
                     return Err(refused);
                 }
                 r

@@ -6,6 +6,7 @@ pub mod customers;
 pub mod devices;
 pub mod docs;
 pub mod health;
+pub mod roles;
 pub mod tenant;
 pub mod tokens;
 pub mod users;

@@ -591,6 +591,15 @@ fn insert_token(tx: &Transaction<'_>, t: &TokenRow) -> Result<(), StoreError> {
     Ok(())
 }
 
+fn role_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RoleRow> {
+    Ok(RoleRow {
+        tenant_id: TenantId::from_uuid(uuid_of(&r.get::<_, Vec<u8>>(0)?)),
+        name: r.get(1)?,
+        definition: r.get(2)?,
+        created_at: from_ts(r.get(3)?),
+    })
+}
+
 const DEVICE_COLS: &str = "id, tenant_id, name, pairing_hash, pairing_expires_at, created_by, created_at, paired_at, revoked";
 
 fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRow> {
@@ -965,6 +974,70 @@ impl Store for SqliteStore {
             )
             .map(|_| 0)
             .map_err(map_err)
+        })
+        .await
+        .map(|_| ())
+    }
+
+    async fn insert_role(&self, r: RoleRow, audit: AuditEvent) -> Result<(), StoreError> {
+        self.write(vec![audit], move |tx| {
+            tx.execute(
+                "INSERT INTO roles (tenant_id, name, definition, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![b(r.tenant_id.as_uuid()), r.name, r.definition, ts(r.created_at)],
+            )
+            .map_err(|e| match map_err(e) {
+                StoreError::Conflict(_) => StoreError::Conflict("role name"),
+                o => o,
+            })?;
+            Ok(0)
+        })
+        .await
+        .map(|_| ())
+    }
+
+    async fn role(&self, tenant: TenantId, name: &str) -> Result<Option<RoleRow>, StoreError> {
+        let name = name.to_owned();
+        self.read(move |c| {
+            c.prepare_cached("SELECT tenant_id, name, definition, created_at FROM roles WHERE tenant_id = ?1 AND name = ?2")?
+                .query_row(params![b(tenant.as_uuid()), name], role_row)
+                .optional()
+        })
+        .await
+    }
+
+    async fn roles(&self, tenant: TenantId) -> Result<Vec<RoleRow>, StoreError> {
+        self.read(move |c| {
+            let mut st = c.prepare_cached("SELECT tenant_id, name, definition, created_at FROM roles WHERE tenant_id = ?1 ORDER BY name")?;
+            let rows = st.query_map([b(tenant.as_uuid())], role_row)?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn delete_role(
+        &self,
+        tenant: TenantId,
+        name: &str,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError> {
+        let name = name.to_owned();
+        self.write(vec![audit], move |tx| {
+            let t = b(tenant.as_uuid());
+            let used: bool = tx
+                .query_row(
+                    "SELECT EXISTS(SELECT 1 FROM users WHERE tenant_id = ?1 AND role = ?2) OR EXISTS(SELECT 1 FROM tokens WHERE tenant_id = ?1 AND role = ?2 AND kind = 'api' AND revoked = 0)",
+                    params![t, name],
+                    |r| r.get(0),
+                )
+                .map_err(map_err)?;
+            if used {
+                return Err(StoreError::Conflict("role in use"));
+            }
+            let n = tx.execute("DELETE FROM roles WHERE tenant_id = ?1 AND name = ?2", params![t, name]).map_err(map_err)?;
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            Ok(0)
         })
         .await
         .map(|_| ())

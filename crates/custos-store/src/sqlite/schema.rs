@@ -130,6 +130,15 @@ CREATE TABLE devices (
     UNIQUE (tenant_id, name)
 );
 "#,
+    r#"
+CREATE TABLE roles (
+    tenant_id BLOB NOT NULL REFERENCES tenants(id),
+    name TEXT NOT NULL,
+    definition TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, name)
+) WITHOUT ROWID;
+"#,
 ];
 
 /// Migrations of the audit file (`audit.db`).

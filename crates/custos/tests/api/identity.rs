@@ -610,3 +610,175 @@ async fn failed_logins_are_throttled_without_revealing_accounts() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn custom_roles_are_built_from_the_same_permissions() {
+    let app = spawn_with("salon").await;
+    let c = app.customer(json!({"first_name": "Rita", "email": "rita@example.org", "allergies": "RoleCanary latex"})).await;
+    let id = c["id"].as_str().unwrap();
+    let roles: Value = app.get(&app.owner, "/v1/roles").await.json().await.unwrap();
+    let builtin: Vec<&str> = roles
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["builtin"] == true)
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        builtin,
+        [
+            "owner",
+            "manager",
+            "staff",
+            "clinician",
+            "marketing",
+            "auditor",
+            "device"
+        ]
+    );
+    let staff = roles
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "staff")
+        .unwrap();
+    assert_eq!(staff["categories"]["payment_reference"], "masked");
+    assert!(staff["categories"].get("health").is_none());
+
+    let define = |body: Value| {
+        app.req(Method::POST, "/v1/roles", &app.owner)
+            .json(&body)
+            .send()
+    };
+    let r = define(json!({"name": "greeter", "actions": ["customer.search", "customer.read"], "categories": {"identity": "full", "contact": "masked"}})).await.unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let r = app
+        .req(Method::POST, "/v1/users", &app.owner)
+        .json(&json!({"username": "gia", "password": USER_PW, "role": "greeter"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let gia = app.login("gia", USER_PW, None).await;
+    let v: Value = app
+        .get(&gia, &format!("/v1/customers/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["fields"]["first_name"], "Rita");
+    assert_eq!(v["fields"]["email"], "r•••@example.org");
+    assert!(
+        !v.to_string().contains("RoleCanary"),
+        "health only when named"
+    );
+    assert_problem(
+        app.create(&gia, json!({"first_name": "No"})).await,
+        403,
+        "forbidden",
+    )
+    .await;
+
+    // Health data is granted by naming the category, and only then.
+    let r = define(json!({"name": "colourist", "actions": ["customer.read"], "categories": {"identity": "full", "health": "full"}})).await.unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let gia_id = user_id(&app, "gia").await;
+    let r = app
+        .req(Method::PATCH, &format!("/v1/users/{gia_id}"), &app.owner)
+        .json(&json!({"role": "colourist"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: Value = app
+        .get(&gia, &format!("/v1/customers/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        v["fields"]["allergies"], "RoleCanary latex",
+        "the change applied on the next request"
+    );
+
+    for (body, status, code) in [
+        (json!({"name": "staff", "actions": []}), 409, "conflict"),
+        (json!({"name": "greeter", "actions": []}), 409, "conflict"),
+        (
+            json!({"name": "x", "actions": ["customer.fly"]}),
+            422,
+            "invalid_request",
+        ),
+        (
+            json!({"name": "x", "actions": [], "categories": {"souls": "full"}}),
+            422,
+            "invalid_request",
+        ),
+        (
+            json!({"name": "x", "actions": [], "categories": {"identity": "some"}}),
+            422,
+            "invalid_request",
+        ),
+        (
+            json!({"name": "Bad Name", "actions": []}),
+            422,
+            "invalid_request",
+        ),
+    ] {
+        assert_problem(define(body).await.unwrap(), status, code).await;
+    }
+    let meg = app.user("meg", "manager").await;
+    assert_problem(
+        app.req(Method::POST, "/v1/roles", &meg)
+            .json(&json!({"name": "y", "actions": []}))
+            .send()
+            .await
+            .unwrap(),
+        403,
+        "forbidden",
+    )
+    .await;
+    assert_problem(
+        app.req(Method::DELETE, "/v1/roles/colourist", &app.owner)
+            .send()
+            .await
+            .unwrap(),
+        409,
+        "conflict",
+    )
+    .await;
+    assert_problem(
+        app.req(Method::DELETE, "/v1/roles/owner", &app.owner)
+            .send()
+            .await
+            .unwrap(),
+        409,
+        "conflict",
+    )
+    .await;
+    assert_eq!(
+        app.req(Method::DELETE, "/v1/roles/greeter", &app.owner)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_problem(
+        app.req(Method::DELETE, "/v1/roles/greeter", &app.owner)
+            .send()
+            .await
+            .unwrap(),
+        404,
+        "not_found",
+    )
+    .await;
+    let actions: Vec<String> = app
+        .audit_bodies()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        actions.contains(&"role.create".to_owned()) && actions.contains(&"role.delete".to_owned())
+    );
+}
