@@ -173,6 +173,8 @@ pub struct WhoAmI {
     pub must_change_password: bool,
     /// The business requires MFA and the user must set it up before anything else.
     pub mfa_enrolment_required: bool,
+    /// The role comes from an active break-glass grant.
+    pub break_glass: bool,
 }
 
 /// Answer of `POST /v1/auth/mfa/enrol`: shown once.
@@ -497,4 +499,63 @@ pub struct NewRole {
     /// Access per category: `full`, `masked` or `none`. Health data only when named here.
     #[serde(default)]
     pub categories: BTreeMap<String, String>,
+}
+
+/// Body of `POST /v1/break-glass`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewGrant {
+    /// The user to lift.
+    pub user_id: Uuid,
+    /// The role they act with meanwhile.
+    pub role: String,
+    /// For how long, 1 to 480 minutes.
+    pub minutes: u32,
+    /// Why (recorded in the audit trail and the alert).
+    pub reason: String,
+}
+
+/// A break-glass grant.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Grant {
+    /// Its id.
+    pub id: Uuid,
+    /// The lifted user.
+    pub user_id: Uuid,
+    /// The role they act with.
+    pub role: String,
+    /// Why.
+    pub reason: String,
+    /// Who granted it.
+    pub granted_by: Uuid,
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// When it ends by itself.
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+}
+
+/// An alert.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Alert {
+    /// Its id.
+    pub id: Uuid,
+    /// What kind, e.g. `break_glass`.
+    pub kind: String,
+    /// `info`, `warning`, `high` or `critical`.
+    pub severity: String,
+    /// What happened.
+    pub message: String,
+    /// Evidence: ids of users, grants, audit events.
+    #[schema(value_type = Object)]
+    pub evidence: serde_json::Value,
+    /// When it was raised.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// When it was acknowledged.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub acknowledged_at: Option<OffsetDateTime>,
+    /// Who acknowledged it.
+    pub acknowledged_by: Option<Uuid>,
 }

@@ -75,6 +75,9 @@ impl AuditEvent {
         );
         ev.actor_id = Some(principal.actor_id);
         ev.actor_role = Some(principal.role.name.clone());
+        if principal.break_glass {
+            ev.reason = Some("break-glass".into());
+        }
         ev
     }
 

@@ -60,3 +60,11 @@ id_type!(
     /// A POS or booking device.
     DeviceId
 );
+id_type!(
+    /// An alert.
+    AlertId
+);
+id_type!(
+    /// A break-glass grant.
+    GrantId
+);

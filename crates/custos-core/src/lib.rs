@@ -3,6 +3,7 @@
 //! implements. It knows no HTTP and no SQL.
 
 pub mod audit;
+pub mod breakglass;
 pub mod catalog;
 pub mod clock;
 pub mod devices;

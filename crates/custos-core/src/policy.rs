@@ -320,6 +320,8 @@ pub struct Principal {
     pub must_change_password: bool,
     /// The business requires MFA and the user has not set it up yet.
     pub mfa_enrolment_required: bool,
+    /// The role comes from an active break-glass grant (every event says so).
+    pub break_glass: bool,
 }
 
 impl Principal {

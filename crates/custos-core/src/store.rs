@@ -189,6 +189,50 @@ pub struct RoleRow {
     pub created_at: OffsetDateTime,
 }
 
+/// An alert raised for the business (severity `info`, `warning`, `high` or `critical`).
+#[derive(Debug, Clone)]
+pub struct AlertRow {
+    /// Id.
+    pub id: crate::ids::AlertId,
+    /// Tenant.
+    pub tenant_id: TenantId,
+    /// What kind, e.g. `break_glass`.
+    pub kind: String,
+    /// Severity.
+    pub severity: String,
+    /// What happened, for a person (ids, never a customer's value).
+    pub message: String,
+    /// Evidence as JSON (ids of users, grants, audit events).
+    pub evidence: String,
+    /// Raised.
+    pub created_at: OffsetDateTime,
+    /// Acknowledged, and by whom.
+    pub acknowledged: Option<(OffsetDateTime, UserId)>,
+}
+
+/// A time-limited elevated access for a user.
+#[derive(Debug, Clone)]
+pub struct GrantRow {
+    /// Id.
+    pub id: crate::ids::GrantId,
+    /// Tenant.
+    pub tenant_id: TenantId,
+    /// Who is elevated.
+    pub user_id: UserId,
+    /// The role they act with meanwhile.
+    pub role: String,
+    /// Why.
+    pub reason: String,
+    /// Who granted it.
+    pub granted_by: UserId,
+    /// Granted.
+    pub created_at: OffsetDateTime,
+    /// Ends by itself.
+    pub expires_at: OffsetDateTime,
+    /// Ended early.
+    pub ended: bool,
+}
+
 /// A registered POS or booking device.
 #[derive(Debug, Clone)]
 pub struct DeviceRow {
@@ -229,6 +273,8 @@ pub struct TokenLookup {
     pub user_mfa_enabled: bool,
     /// Whether the tenant requires MFA of every account.
     pub tenant_require_mfa: bool,
+    /// The role of an active break-glass grant of the user, if any.
+    pub break_glass_role: Option<String>,
     /// The tenant's slug.
     pub tenant_slug: String,
 }
@@ -383,8 +429,13 @@ pub trait Store: Send + Sync + 'static {
 
     /// Stores a token (its hash).
     async fn insert_token(&self, token: TokenRow, audit: AuditEvent) -> Result<(), StoreError>;
-    /// The token with that hash, with its user's current state.
-    async fn token_by_hash(&self, hash: &[u8; 32]) -> Result<Option<TokenLookup>, StoreError>;
+    /// The token with that hash, with its user's current state (and break-glass grant active at
+    /// `now`).
+    async fn token_by_hash(
+        &self,
+        hash: &[u8; 32],
+        now: OffsetDateTime,
+    ) -> Result<Option<TokenLookup>, StoreError>;
     /// Revokes a token.
     async fn revoke_token(
         &self,
@@ -434,6 +485,45 @@ pub trait Store: Send + Sync + 'static {
         &self,
         tenant: TenantId,
         name: &str,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError>;
+
+    /// Raises an alert.
+    async fn insert_alert(&self, alert: AlertRow) -> Result<(), StoreError>;
+    /// The tenant's alerts, newest first (only unacknowledged ones with `open_only`).
+    async fn alerts(
+        &self,
+        tenant: TenantId,
+        open_only: bool,
+        limit: u32,
+    ) -> Result<Vec<AlertRow>, StoreError>;
+    /// Acknowledges an alert.
+    async fn acknowledge_alert(
+        &self,
+        tenant: TenantId,
+        id: crate::ids::AlertId,
+        by: UserId,
+        at: OffsetDateTime,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError>;
+    /// Stores a break-glass grant and its alert together.
+    async fn insert_grant(
+        &self,
+        grant: GrantRow,
+        alert: AlertRow,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError>;
+    /// The tenant's grants active at `now`.
+    async fn active_grants(
+        &self,
+        tenant: TenantId,
+        now: OffsetDateTime,
+    ) -> Result<Vec<GrantRow>, StoreError>;
+    /// Ends a grant early.
+    async fn end_grant(
+        &self,
+        tenant: TenantId,
+        id: crate::ids::GrantId,
         audit: AuditEvent,
     ) -> Result<(), StoreError>;
 

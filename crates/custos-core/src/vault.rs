@@ -630,15 +630,15 @@ impl Vault {
         if !crypto::token::looks_valid(token_text) {
             return Err(refused);
         }
+        let now = self.clock.now();
         let Some(found) = self
             .store
-            .token_by_hash(&crypto::token::hash(token_text))
+            .token_by_hash(&crypto::token::hash(token_text), now)
             .await?
         else {
             return Err(refused);
         };
         let t = &found.token;
-        let now = self.clock.now();
         let device = t.kind == TokenKind::Device;
         if t.revoked || (!device && found.user_disabled) || t.expires_at.is_some_and(|e| e <= now) {
             return Err(refused);
@@ -662,9 +662,16 @@ impl Vault {
         // at once; an API token acts with its own role, and stops working once that is more than
         // its user now holds; a device acts as `device` whoever registered it.
         let unknown = || CoreError::Internal(format!("token {} has an unknown role", t.id));
+        // An active break-glass grant lifts a person's role until it expires.
+        let person = matches!(t.kind, TokenKind::Login | TokenKind::Session);
+        let elevated = if person {
+            found.break_glass_role.as_deref()
+        } else {
+            None
+        };
         let role = match t.kind {
             TokenKind::Login | TokenKind::Session => self
-                .resolve_role(t.tenant_id, &found.user_role)
+                .resolve_role(t.tenant_id, elevated.unwrap_or(&found.user_role))
                 .await
                 .map_err(|_| unknown())?,
             TokenKind::Api => {
@@ -683,7 +690,6 @@ impl Vault {
             }
             TokenKind::Device => Role::builtin("device").ok_or_else(unknown)?,
         };
-        let person = matches!(t.kind, TokenKind::Login | TokenKind::Session);
         Ok(Principal {
             tenant_id: t.tenant_id,
             tenant_slug: found.tenant_slug.clone(),
@@ -708,6 +714,7 @@ impl Vault {
             must_change_password: person && found.user_must_change,
             // Integrations and devices are not asked to enrol; people logging in are.
             mfa_enrolment_required: person && found.tenant_require_mfa && !found.user_mfa_enabled,
+            break_glass: elevated.is_some(),
         })
     }
 

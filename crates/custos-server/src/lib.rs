@@ -64,6 +64,7 @@ pub fn app(state: AppState, opts: HttpOptions) -> Router {
         .merge(routes::tenant::router())
         .merge(routes::devices::router())
         .merge(routes::roles::router())
+        .merge(routes::alerts::router())
         .merge(routes::docs::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -175,6 +175,7 @@ pub async fn whoami(Auth(p): Auth) -> Json<WhoAmI> {
         tenant: p.tenant_slug.clone(),
         must_change_password: p.must_change_password,
         mfa_enrolment_required: p.mfa_enrolment_required,
+        break_glass: p.break_glass,
     })
 }
 

@@ -1,5 +1,6 @@
 //! One module per HTTP resource, each exporting `router()`.
 
+pub mod alerts;
 pub mod auth;
 pub mod catalog;
 pub mod customers;

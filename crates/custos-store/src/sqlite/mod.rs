@@ -15,7 +15,9 @@ use crate::StoreOpenError;
 use async_trait::async_trait;
 use custos_core::audit::AuditEvent;
 use custos_core::catalog::Category;
-use custos_core::ids::{CustomerId, DeviceId, RecordId, TenantId, TokenId, UserId};
+use custos_core::ids::{
+    AlertId, CustomerId, DeviceId, GrantId, RecordId, TenantId, TokenId, UserId,
+};
 use custos_core::store::*;
 use custos_crypto::chain;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction};
@@ -600,6 +602,61 @@ fn role_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RoleRow> {
     })
 }
 
+const ALERT_COLS: &str = "id, tenant_id, kind, severity, message, evidence, created_at, acknowledged_at, acknowledged_by";
+
+fn alert_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AlertRow> {
+    let ack_at: Option<i64> = r.get(7)?;
+    let ack_by: Option<Vec<u8>> = r.get(8)?;
+    Ok(AlertRow {
+        id: AlertId::from_uuid(uuid_of(&r.get::<_, Vec<u8>>(0)?)),
+        tenant_id: TenantId::from_uuid(uuid_of(&r.get::<_, Vec<u8>>(1)?)),
+        kind: r.get(2)?,
+        severity: r.get(3)?,
+        message: r.get(4)?,
+        evidence: r.get(5)?,
+        created_at: from_ts(r.get(6)?),
+        acknowledged: ack_at
+            .zip(ack_by)
+            .map(|(at, by)| (from_ts(at), UserId::from_uuid(uuid_of(&by)))),
+    })
+}
+
+fn insert_alert(tx: &Transaction<'_>, a: &AlertRow) -> Result<(), StoreError> {
+    tx.execute(
+        &format!(
+            "INSERT INTO alerts ({ALERT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, NULL)"
+        ),
+        params![
+            b(a.id.as_uuid()),
+            b(a.tenant_id.as_uuid()),
+            a.kind,
+            a.severity,
+            a.message,
+            a.evidence,
+            ts(a.created_at)
+        ],
+    )
+    .map_err(map_err)?;
+    Ok(())
+}
+
+const GRANT_COLS: &str =
+    "id, tenant_id, user_id, role, reason, granted_by, created_at, expires_at, ended";
+
+fn grant_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<GrantRow> {
+    Ok(GrantRow {
+        id: GrantId::from_uuid(uuid_of(&r.get::<_, Vec<u8>>(0)?)),
+        tenant_id: TenantId::from_uuid(uuid_of(&r.get::<_, Vec<u8>>(1)?)),
+        user_id: UserId::from_uuid(uuid_of(&r.get::<_, Vec<u8>>(2)?)),
+        role: r.get(3)?,
+        reason: r.get(4)?,
+        granted_by: UserId::from_uuid(uuid_of(&r.get::<_, Vec<u8>>(5)?)),
+        created_at: from_ts(r.get(6)?),
+        expires_at: from_ts(r.get(7)?),
+        ended: r.get(8)?,
+    })
+}
+
 const DEVICE_COLS: &str = "id, tenant_id, name, pairing_hash, pairing_expires_at, created_by, created_at, paired_at, revoked";
 
 fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRow> {
@@ -798,15 +855,21 @@ impl Store for SqliteStore {
         .map(|_| ())
     }
 
-    async fn token_by_hash(&self, hash: &[u8; 32]) -> Result<Option<TokenLookup>, StoreError> {
+    async fn token_by_hash(
+        &self,
+        hash: &[u8; 32],
+        now: OffsetDateTime,
+    ) -> Result<Option<TokenLookup>, StoreError> {
         let h = hash.to_vec();
+        let now = ts(now);
         self.read(move |c| {
             c.prepare_cached(
                 "SELECT t.id, t.tenant_id, t.user_id, t.name, t.kind, t.role, t.hash, t.expires_at, t.revoked, t.created_at, t.device_id, t.last_seen_at, \
-                 u.username, u.role, u.disabled, n.slug, u.must_change_password, u.mfa_enabled, n.require_mfa \
+                 u.username, u.role, u.disabled, n.slug, u.must_change_password, u.mfa_enabled, n.require_mfa, \
+                 (SELECT g.role FROM break_glass g WHERE g.user_id = t.user_id AND g.tenant_id = t.tenant_id AND g.ended = 0 AND g.expires_at > ?2 ORDER BY g.expires_at DESC LIMIT 1) \
                  FROM tokens t JOIN users u ON u.id = t.user_id JOIN tenants n ON n.id = t.tenant_id WHERE t.hash = ?1",
             )?
-            .query_row([h], |r| {
+            .query_row(params![h, now], |r| {
                 Ok(TokenLookup {
                     token: token_row(r)?,
                     username: r.get(12)?,
@@ -816,6 +879,7 @@ impl Store for SqliteStore {
                     user_must_change: r.get(16)?,
                     user_mfa_enabled: r.get(17)?,
                     tenant_require_mfa: r.get(18)?,
+                    break_glass_role: r.get(19)?,
                 })
             })
             .optional()
@@ -1034,6 +1098,99 @@ impl Store for SqliteStore {
                 return Err(StoreError::Conflict("role in use"));
             }
             let n = tx.execute("DELETE FROM roles WHERE tenant_id = ?1 AND name = ?2", params![t, name]).map_err(map_err)?;
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            Ok(0)
+        })
+        .await
+        .map(|_| ())
+    }
+
+    async fn insert_alert(&self, a: AlertRow) -> Result<(), StoreError> {
+        self.write(vec![], move |tx| insert_alert(tx, &a).map(|_| 0))
+            .await
+            .map(|_| ())
+    }
+
+    async fn alerts(
+        &self,
+        tenant: TenantId,
+        open_only: bool,
+        limit: u32,
+    ) -> Result<Vec<AlertRow>, StoreError> {
+        self.read(move |c| {
+            let mut st = c.prepare_cached(&format!("SELECT {ALERT_COLS} FROM alerts WHERE tenant_id = ?1 AND (?2 = 0 OR acknowledged_at IS NULL) ORDER BY id DESC LIMIT ?3"))?;
+            let rows = st.query_map(params![b(tenant.as_uuid()), open_only, limit], alert_row)?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn acknowledge_alert(
+        &self,
+        tenant: TenantId,
+        id: AlertId,
+        by: UserId,
+        at: OffsetDateTime,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError> {
+        self.write(vec![audit], move |tx| {
+            let n = tx
+                .execute(
+                    "UPDATE alerts SET acknowledged_at = ?3, acknowledged_by = ?4 WHERE tenant_id = ?1 AND id = ?2 AND acknowledged_at IS NULL",
+                    params![b(tenant.as_uuid()), b(id.as_uuid()), ts(at), b(by.as_uuid())],
+                )
+                .map_err(map_err)?;
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            Ok(0)
+        })
+        .await
+        .map(|_| ())
+    }
+
+    async fn insert_grant(
+        &self,
+        g: GrantRow,
+        alert: AlertRow,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError> {
+        self.write(vec![audit], move |tx| {
+            tx.execute(
+                &format!("INSERT INTO break_glass ({GRANT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+                params![b(g.id.as_uuid()), b(g.tenant_id.as_uuid()), b(g.user_id.as_uuid()), g.role, g.reason, b(g.granted_by.as_uuid()), ts(g.created_at), ts(g.expires_at), g.ended],
+            )
+            .map_err(map_err)?;
+            insert_alert(tx, &alert)?;
+            Ok(0)
+        })
+        .await
+        .map(|_| ())
+    }
+
+    async fn active_grants(
+        &self,
+        tenant: TenantId,
+        now: OffsetDateTime,
+    ) -> Result<Vec<GrantRow>, StoreError> {
+        self.read(move |c| {
+            let mut st = c.prepare_cached(&format!("SELECT {GRANT_COLS} FROM break_glass WHERE tenant_id = ?1 AND ended = 0 AND expires_at > ?2 ORDER BY expires_at"))?;
+            let rows = st.query_map(params![b(tenant.as_uuid()), ts(now)], grant_row)?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn end_grant(
+        &self,
+        tenant: TenantId,
+        id: GrantId,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError> {
+        self.write(vec![audit], move |tx| {
+            let n = tx.execute("UPDATE break_glass SET ended = 1 WHERE tenant_id = ?1 AND id = ?2 AND ended = 0", params![b(tenant.as_uuid()), b(id.as_uuid())]).map_err(map_err)?;
             if n == 0 {
                 return Err(StoreError::NotFound);
             }

@@ -139,6 +139,32 @@ CREATE TABLE roles (
     PRIMARY KEY (tenant_id, name)
 ) WITHOUT ROWID;
 "#,
+    r#"
+CREATE TABLE alerts (
+    id BLOB PRIMARY KEY,
+    tenant_id BLOB NOT NULL REFERENCES tenants(id),
+    kind TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    message TEXT NOT NULL,
+    evidence TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    acknowledged_at INTEGER,
+    acknowledged_by BLOB
+);
+CREATE INDEX alerts_tenant ON alerts(tenant_id, id);
+CREATE TABLE break_glass (
+    id BLOB PRIMARY KEY,
+    tenant_id BLOB NOT NULL REFERENCES tenants(id),
+    user_id BLOB NOT NULL REFERENCES users(id),
+    role TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    granted_by BLOB NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    ended INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX break_glass_user ON break_glass(user_id, expires_at);
+"#,
 ];
 
 /// Migrations of the audit file (`audit.db`).

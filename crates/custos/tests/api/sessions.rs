@@ -452,3 +452,179 @@ async fn devices_pair_once_act_under_their_name_and_are_revoked_at_once() {
         assert!(actions.iter().any(|x| x == a), "{a} not audited");
     }
 }
+
+#[tokio::test]
+async fn break_glass_lifts_a_role_for_a_while_and_raises_an_alert() {
+    let (app, clock) = spawn_clocked("retail").await;
+    app.customer(json!({"first_name": "Ewa"})).await;
+    let sam = app.user("sam", "staff").await;
+    let users: Value = app.get(&app.owner, "/v1/users").await.json().await.unwrap();
+    let sam_id = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "sam")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_problem(app.get(&sam, "/v1/customers").await, 403, "forbidden").await;
+
+    let grant = |token: &str, body: Value| {
+        app.req(Method::POST, "/v1/break-glass", token)
+            .json(&body)
+            .send()
+    };
+    let meg = app.user("meg", "manager").await;
+    assert_problem(grant(&meg, json!({"user_id": sam_id, "role": "manager", "minutes": 60, "reason": "covering today"})).await.unwrap(), 403, "forbidden").await;
+    for (body, status, code) in [
+        (
+            json!({"user_id": sam_id, "role": "manager", "minutes": 0, "reason": "covering today"}),
+            422,
+            "invalid_request",
+        ),
+        (
+            json!({"user_id": sam_id, "role": "manager", "minutes": 481, "reason": "covering today"}),
+            422,
+            "invalid_request",
+        ),
+        (
+            json!({"user_id": sam_id, "role": "manager", "minutes": 60, "reason": " "}),
+            422,
+            "invalid_request",
+        ),
+        (
+            json!({"user_id": sam_id, "role": "wizard", "minutes": 60, "reason": "covering today"}),
+            422,
+            "invalid_request",
+        ),
+        (
+            json!({"user_id": "0190f5c6-0000-7000-8000-000000000000", "role": "manager", "minutes": 60, "reason": "covering today"}),
+            404,
+            "not_found",
+        ),
+    ] {
+        assert_problem(grant(&app.owner, body).await.unwrap(), status, code).await;
+    }
+    assert_problem(app.get(&sam, "/v1/alerts").await, 403, "forbidden").await;
+    let r = grant(&app.owner, json!({"user_id": sam_id, "role": "manager", "minutes": 60, "reason": "covering for the manager today"})).await.unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let g: Value = r.json().await.unwrap();
+
+    // Raised at once, high, with the grant as evidence.
+    let alerts: Value = app
+        .get(&app.owner, "/v1/alerts?open=true")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let a = &alerts[0];
+    assert_eq!(
+        (a["kind"].as_str(), a["severity"].as_str()),
+        (Some("break_glass"), Some("high"))
+    );
+    assert_eq!(a["evidence"]["grant_id"], g["id"]);
+
+    // Elevated on the next request; every event says so.
+    let who: Value = app.get(&sam, "/v1/auth/whoami").await.json().await.unwrap();
+    assert_eq!(
+        (who["role"].as_str(), who["break_glass"].as_bool()),
+        (Some("manager"), Some(true))
+    );
+    assert_eq!(
+        app.get(&sam, "/v1/customers").await.status(),
+        StatusCode::OK
+    );
+    let ev = app
+        .audit_bodies()
+        .into_iter()
+        .rev()
+        .find(|e| e["action"] == "customer.list")
+        .unwrap();
+    assert_eq!(
+        (ev["actor_role"].as_str(), ev["reason"].as_str()),
+        (Some("manager"), Some("break-glass"))
+    );
+    let active: Value = app
+        .get(&app.owner, "/v1/break-glass")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(active.as_array().unwrap().len(), 1);
+
+    // It ends by itself.
+    clock.advance(Duration::minutes(61));
+    assert_problem(app.get(&sam, "/v1/customers").await, 403, "forbidden").await;
+    let active: Value = app
+        .get(&app.owner, "/v1/break-glass")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(active.as_array().unwrap().is_empty());
+
+    // Or earlier, by the owner.
+    let g: Value = grant(
+        &app.owner,
+        json!({"user_id": sam_id, "role": "manager", "minutes": 30, "reason": "one more time"}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(
+        app.get(&sam, "/v1/customers").await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.req(
+            Method::DELETE,
+            &format!("/v1/break-glass/{}", g["id"].as_str().unwrap()),
+            &app.owner
+        )
+        .send()
+        .await
+        .unwrap()
+        .status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_problem(app.get(&sam, "/v1/customers").await, 403, "forbidden").await;
+
+    // Alerts are acknowledged once.
+    let id = a["id"].as_str().unwrap();
+    assert_eq!(
+        app.req(Method::POST, &format!("/v1/alerts/{id}/ack"), &app.owner)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_problem(
+        app.req(Method::POST, &format!("/v1/alerts/{id}/ack"), &app.owner)
+            .send()
+            .await
+            .unwrap(),
+        404,
+        "not_found",
+    )
+    .await;
+    let open: Value = app
+        .get(&app.owner, "/v1/alerts?open=true")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        open.as_array().unwrap().len(),
+        1,
+        "the second grant's alert is still open"
+    );
+    let auditor = app.user("ada", "auditor").await;
+    assert_eq!(
+        app.get(&auditor, "/v1/alerts").await.status(),
+        StatusCode::OK
+    );
+}
