@@ -133,10 +133,36 @@ async fn catalog_health_and_docs() {
         "/v1/customers/{id}",
         "/v1/customers/search",
         "/v1/customers/{id}/records",
+        "/v1/customers/{id}/reveal",
         "/v1/auth/token",
+        "/v1/auth/session",
+        "/v1/auth/sessions",
+        "/v1/auth/logout",
+        "/v1/auth/logout-everywhere",
+        "/v1/auth/whoami",
+        "/v1/auth/password",
+        "/v1/auth/mfa/enrol",
+        "/v1/auth/mfa/confirm",
+        "/v1/auth/mfa/disable",
         "/v1/catalog",
         "/v1/users",
+        "/v1/users/{id}",
+        "/v1/users/{id}/reset-password",
+        "/v1/users/{id}/compromised",
+        "/v1/tokens",
+        "/v1/tokens/{id}",
+        "/v1/devices",
+        "/v1/devices/pair",
+        "/v1/devices/{id}",
+        "/v1/roles",
+        "/v1/roles/{name}",
+        "/v1/tenant",
+        "/v1/alerts",
+        "/v1/alerts/{id}/ack",
+        "/v1/break-glass",
+        "/v1/break-glass/{id}",
         "/healthz",
+        "/readyz",
     ] {
         assert!(
             doc["paths"].get(p).is_some(),
@@ -144,6 +170,7 @@ async fn catalog_health_and_docs() {
         );
     }
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    assert!(doc["components"]["securitySchemes"]["session"].is_object());
     let r = app
         .client
         .get(format!("{}/docs/", app.base))

@@ -312,3 +312,169 @@ pub fn verify_chain(app: &TestApp) -> usize {
     }
     n
 }
+
+/// The real `custos` binary: `init`, then `serve` as a child process with debug logs in JSON
+/// to a file, for tests that must see what reaches the log.
+pub struct ProcessApp {
+    _dir: tempfile::TempDir,
+    pub data: PathBuf,
+    pub log: PathBuf,
+    pub base: String,
+    pub client: reqwest::Client,
+    child: Option<std::process::Child>,
+}
+
+impl ProcessApp {
+    pub async fn start(template: &str, business: &str) -> ProcessApp {
+        use std::process::{Command, Stdio};
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let bin = env!("CARGO_BIN_EXE_custos");
+        let d = data.to_str().unwrap();
+        let st = Command::new(bin)
+            .args([
+                "init",
+                "--data-dir",
+                d,
+                "--business",
+                business,
+                "--template",
+                template,
+                "--country",
+                "PL",
+            ])
+            .env("CUSTOS_OWNER_PASSWORD", OWNER_PW)
+            .stdout(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(st.success());
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let log = dir.path().join("server.log");
+        let child = Command::new(bin)
+            .args([
+                "serve",
+                "--data-dir",
+                d,
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+            ])
+            .env("CUSTOS_LOG", "debug")
+            .env("CUSTOS_LOG_FORMAT", "json")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        let cert =
+            reqwest::Certificate::from_pem(&std::fs::read(data.join("tls/cert.pem")).unwrap())
+                .unwrap();
+        let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        let client = reqwest::Client::builder()
+            .add_root_certificate(cert)
+            .resolve("localhost", addr)
+            .build()
+            .unwrap();
+        let base = format!("https://localhost:{port}");
+        let mut up = false;
+        for _ in 0..100 {
+            if client.get(format!("{base}/healthz")).send().await.is_ok() {
+                up = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(up, "server did not come up");
+        ProcessApp {
+            _dir: dir,
+            data,
+            log,
+            base,
+            client,
+            child: Some(child),
+        }
+    }
+
+    pub fn req(&self, m: Method, path: &str, token: &str) -> RequestBuilder {
+        self.client
+            .request(m, format!("{}{path}", self.base))
+            .bearer_auth(token)
+    }
+
+    pub async fn login(&self, body: Value) -> Value {
+        let r = self
+            .client
+            .post(format!("{}/v1/auth/token", self.base))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        r.json().await.unwrap()
+    }
+
+    /// SIGTERM, then waits (on a blocking thread, so this runtime's client connections can still
+    /// answer the server's GOAWAY) and checks a clean and prompt exit.
+    pub async fn stop(&mut self) {
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        let t0 = std::time::Instant::now();
+        let st = std::process::Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(st.success());
+        let exit = tokio::task::spawn_blocking(move || child.wait())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(exit.success(), "graceful shutdown exits 0, got {exit:?}");
+        assert!(t0.elapsed() < std::time::Duration::from_secs(10), "an idle keep-alive connection must not hold the shutdown for the whole grace period ({:?})", t0.elapsed());
+    }
+
+    /// Every file of the data dir, and the log.
+    pub fn files(&self) -> Vec<PathBuf> {
+        let mut out = files_under(&self.data);
+        out.push(self.log.clone());
+        out
+    }
+}
+
+impl Drop for ProcessApp {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+pub fn files_under(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// Which needles occur in which files.
+pub fn find_in_files(files: &[PathBuf], needles: &[String]) -> Vec<String> {
+    let mut found = Vec::new();
+    for f in files {
+        let bytes = std::fs::read(f).unwrap_or_default();
+        for n in needles {
+            if !n.is_empty() && bytes.windows(n.len()).any(|w| w == n.as_bytes()) {
+                found.push(format!("{n} in {}", f.display()));
+            }
+        }
+    }
+    found
+}

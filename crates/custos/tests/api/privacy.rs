@@ -4,107 +4,15 @@
 use crate::helpers::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::Duration;
-
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(files_under(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
-}
-
-fn find_canaries(files: &[PathBuf], canaries: &[String]) -> Vec<String> {
-    let mut found = Vec::new();
-    for f in files {
-        let bytes = std::fs::read(f).unwrap_or_default();
-        for c in canaries {
-            if bytes.windows(c.len()).any(|w| w == c.as_bytes()) {
-                found.push(format!("{c} in {}", f.display()));
-            }
-        }
-    }
-    found
-}
 
 #[tokio::test]
 async fn no_canary_in_database_wal_logs_or_error_bodies() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let bin = env!("CARGO_BIN_EXE_custos");
-    let st = Command::new(bin)
-        .args([
-            "init",
-            "--data-dir",
-            data.to_str().unwrap(),
-            "--business",
-            "Canary Salon",
-            "--template",
-            "salon",
-            "--country",
-            "PL",
-        ])
-        .env("CUSTOS_OWNER_PASSWORD", OWNER_PW)
-        .stdout(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(st.success());
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let log_path = dir.path().join("server.log");
-    let mut server = Command::new(bin)
-        .args([
-            "serve",
-            "--data-dir",
-            data.to_str().unwrap(),
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .env("CUSTOS_LOG", "debug")
-        .env("CUSTOS_LOG_FORMAT", "json")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log_path).unwrap())
-        .spawn()
-        .unwrap();
-    let cert =
-        reqwest::Certificate::from_pem(&std::fs::read(data.join("tls/cert.pem")).unwrap()).unwrap();
-    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let client = reqwest::Client::builder()
-        .add_root_certificate(cert)
-        .resolve("localhost", addr)
-        .build()
-        .unwrap();
-    let base = format!("https://localhost:{port}");
-    let mut up = false;
-    for _ in 0..100 {
-        if client.get(format!("{base}/healthz")).send().await.is_ok() {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(up, "server did not come up");
-    let token: Value = client
-        .post(format!("{base}/v1/auth/token"))
-        .json(&json!({"username": "owner", "password": OWNER_PW}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let mut server = ProcessApp::start("salon", "Canary Salon").await;
+    let token = server
+        .login(json!({"username": "owner", "password": OWNER_PW}))
+        .await;
     let token = token["token"].as_str().unwrap().to_owned();
-    let req = |m: Method, p: &str| client.request(m, format!("{base}{p}")).bearer_auth(&token);
+    let req = |m: Method, p: &str| server.req(m, p, &token);
 
     let mut canaries: Vec<String> = Vec::new();
     let mut error_bodies = Vec::new();
@@ -214,38 +122,23 @@ async fn no_canary_in_database_wal_logs_or_error_bodies() {
     canaries.push("ErrCanaryQz".into());
 
     // While running: the database files and their WALs.
-    let found = find_canaries(&files_under(&data), &canaries);
+    let found = find_in_files(&files_under(&server.data), &canaries);
     assert!(found.is_empty(), "plaintext found while running: {found:?}");
 
-    let t0 = std::time::Instant::now();
-    let st = Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(st.success());
-    // Wait on a blocking thread: the client's connection task must stay able to answer the
-    // server's GOAWAY, as a live client would.
-    let exit = tokio::task::spawn_blocking(move || server.wait())
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(exit.success(), "graceful shutdown exits 0, got {exit:?}");
-    assert!(t0.elapsed() < Duration::from_secs(10), "an idle keep-alive connection must not hold the shutdown for the whole grace period ({:?})", t0.elapsed());
-
-    let mut files = files_under(&data);
-    files.push(log_path.clone());
-    let log = std::fs::read_to_string(&log_path).unwrap();
+    server.stop().await;
+    let files = server.files();
+    let log = std::fs::read_to_string(&server.log).unwrap();
     assert!(
         log.matches("\"request\"").count() > 40,
         "the log has the request lines it should be scanned for"
     );
-    let found = find_canaries(&files, &canaries);
+    let found = find_in_files(&files, &canaries);
     assert!(
         found.is_empty(),
         "plaintext found after shutdown: {found:?}"
     );
     // And the data is really there (the scan is not of an empty database).
-    let c = rusqlite::Connection::open(data.join("custos.db")).unwrap();
+    let c = rusqlite::Connection::open(server.data.join("custos.db")).unwrap();
     let n: i64 = c
         .query_row("SELECT count(*) FROM customers", [], |r| r.get(0))
         .unwrap();
@@ -321,4 +214,168 @@ async fn a_ciphertext_moved_to_another_row_does_not_open() {
         .await
         .unwrap();
     assert_eq!(v["fields"]["first_name"], "Alicja");
+}
+
+#[tokio::test]
+async fn no_secret_is_stored_or_logged_in_plaintext() {
+    let mut server = ProcessApp::start("retail", "Secret Shop").await;
+    let mut secrets: Vec<String> = vec![OWNER_PW.into()];
+    let owner = server
+        .login(json!({"username": "owner", "password": OWNER_PW}))
+        .await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    secrets.push(owner.clone());
+    let post = |path: &str, token: &str, body: Value| {
+        server.req(Method::POST, path, token).json(&body).send()
+    };
+
+    // A staff account, its password changed, a failed login with a near-miss password.
+    let first_pw = "SecretPassphraseForStaffQz";
+    assert_eq!(
+        post(
+            "/v1/users",
+            &owner,
+            json!({"username": "sam", "password": first_pw, "role": "staff"})
+        )
+        .await
+        .unwrap()
+        .status(),
+        StatusCode::CREATED
+    );
+    let sam = server
+        .login(json!({"username": "sam", "password": first_pw}))
+        .await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let new_pw = "AnotherSecretPassphraseQz";
+    assert_eq!(
+        post(
+            "/v1/auth/password",
+            &sam,
+            json!({"current_password": first_pw, "new_password": new_pw})
+        )
+        .await
+        .unwrap()
+        .status(),
+        StatusCode::NO_CONTENT
+    );
+    let wrong = "WrongButSecretPassphraseQz";
+    let r = server
+        .client
+        .post(format!("{}/v1/auth/token", server.base))
+        .json(&json!({"username": "sam", "password": wrong}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    secrets.extend([
+        first_pw.to_owned(),
+        new_pw.to_owned(),
+        wrong.to_owned(),
+        sam,
+    ]);
+
+    // MFA: the secret, the codes, a login with a recovery code.
+    let e: Value = post("/v1/auth/mfa/enrol", &owner, json!({}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let b32 = e["secret"].as_str().unwrap().to_owned();
+    let raw = custos_crypto::totp::decode_base32(&b32).unwrap().to_vec();
+    let code = custos_crypto::totp::code_at(&raw, unix_now()).unwrap();
+    let codes: Value = post("/v1/auth/mfa/confirm", &owner, json!({"code": code}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let codes: Vec<String> = codes["recovery_codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_owned())
+        .collect();
+    server
+        .login(json!({"username": "owner", "password": OWNER_PW, "recovery_code": codes[0]}))
+        .await;
+    secrets.push(b32);
+    for c in &codes {
+        secrets.push(c.clone());
+        secrets.push(c.replace('-', ""));
+    }
+
+    // An API token, a device's pairing code and token, a web session and its CSRF token.
+    let api: Value = post("/v1/tokens", &owner, json!({"name": "sync"}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    secrets.push(api["token"].as_str().unwrap().to_owned());
+    let dev: Value = post("/v1/devices", &owner, json!({"name": "Till"}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let pairing = dev["pairing_code"].as_str().unwrap().to_owned();
+    let paired: Value = server
+        .client
+        .post(format!("{}/v1/devices/pair", server.base))
+        .json(&json!({"code": pairing}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    secrets.extend([
+        pairing.clone(),
+        pairing.replace('-', ""),
+        paired["token"].as_str().unwrap().to_owned(),
+    ]);
+    let code2 = custos_crypto::totp::code_at(&raw, unix_now() + 30).unwrap();
+    let r = server
+        .client
+        .post(format!("{}/v1/auth/session", server.base))
+        .json(&json!({"username": "owner", "password": OWNER_PW, "totp_code": code2}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let cookie = r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_owned();
+    let csrf: Value = r.json().await.unwrap();
+    secrets.extend([cookie, csrf["csrf_token"].as_str().unwrap().to_owned()]);
+
+    server.stop().await;
+    let files = server.files();
+    let log = std::fs::read_to_string(&server.log).unwrap();
+    assert!(
+        log.matches("\"request\"").count() >= 12,
+        "the log has the lines it is scanned for"
+    );
+    let found = find_in_files(&files, &secrets);
+    assert!(found.is_empty(), "secrets in plaintext: {found:?}");
+    for f in &files {
+        let bytes = std::fs::read(f).unwrap();
+        assert!(
+            !bytes.windows(raw.len()).any(|w| w == &raw[..]),
+            "the raw TOTP secret is in {}",
+            f.display()
+        );
+    }
 }
