@@ -15,6 +15,7 @@ pub mod password;
 pub mod policy;
 pub mod roles;
 pub mod store;
+pub mod trail;
 pub mod values;
 pub mod vault;
 

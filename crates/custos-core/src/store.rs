@@ -668,6 +668,12 @@ pub trait Store: Send + Sync + 'static {
     /// Appends events that accompany no write (reads, searches, denials, logins); durable on
     /// return.
     async fn append_audit(&self, events: Vec<AuditEvent>) -> Result<(), StoreError>;
+    /// The chain's head: the last position and its hash, if any event exists.
+    async fn audit_head(&self) -> Result<Option<(u64, [u8; 32])>, StoreError>;
+    /// Stores a signed checkpoint.
+    async fn insert_checkpoint(&self, checkpoint: Checkpoint) -> Result<(), StoreError>;
+    /// Every checkpoint, oldest first.
+    async fn checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError>;
     /// Audit events in chain order from position `from` (1-based), with their stored hashes.
     async fn audit_range(&self, from: u64, limit: u32) -> Result<Vec<StoredEvent>, StoreError>;
 }
@@ -683,6 +689,30 @@ pub struct CustomerChange {
     pub index: Option<Vec<IndexEntry>>,
     /// When.
     pub updated_at: OffsetDateTime,
+}
+
+/// A signed checkpoint of the audit chain's head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// The position of the head when it was signed.
+    pub seq: u64,
+    /// The head's hash.
+    pub hash: [u8; 32],
+    /// When.
+    pub at: OffsetDateTime,
+    /// Ed25519 signature over [`Checkpoint::message`].
+    pub signature: Vec<u8>,
+}
+
+impl Checkpoint {
+    /// The signed bytes: a domain tag, the position, the hash and the time.
+    pub fn message(seq: u64, hash: &[u8; 32], at: OffsetDateTime) -> Vec<u8> {
+        let mut m = b"custos/audit-checkpoint/v1".to_vec();
+        m.extend_from_slice(&seq.to_be_bytes());
+        m.extend_from_slice(hash);
+        m.extend_from_slice(&at.unix_timestamp().to_be_bytes());
+        m
+    }
 }
 
 /// An audit event as stored in the chain.

@@ -28,6 +28,8 @@ pub struct AppState {
     pub vault: Arc<Vault>,
     /// Set when shutdown begins (readiness turns false).
     pub shutting_down: Arc<AtomicBool>,
+    /// The audit signing key's public half (hex), to verify checkpoints.
+    pub audit_public_key: Arc<str>,
 }
 
 /// Limits and switches of the HTTP layer.
@@ -65,6 +67,7 @@ pub fn app(state: AppState, opts: HttpOptions) -> Router {
         .merge(routes::devices::router())
         .merge(routes::roles::router())
         .merge(routes::alerts::router())
+        .merge(routes::audit::router())
         .merge(routes::docs::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -3,7 +3,7 @@
 
 use crate::config::Overrides;
 use crate::{init, settings, start, InitOptions};
-use anyhow::anyhow;
+use anyhow::{anyhow, Context};
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -64,6 +64,11 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Businesses hosted in this data dir.
     Tenant {
         #[command(subcommand)]
@@ -100,6 +105,17 @@ pub enum UserCommand {
         /// The business (short name).
         #[arg(long, env = "CUSTOS_TENANT")]
         tenant: Option<String>,
+    },
+}
+
+/// `custos audit …`
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Verify the hash chain and every signed checkpoint; exit status 1 on any break.
+    Verify {
+        /// The audit public key (hex); default: `audit-signing.pub` in the data dir.
+        #[arg(long)]
+        public_key: Option<PathBuf>,
     },
 }
 
@@ -294,6 +310,35 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 t.slug
             );
             Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { public_key },
+        } => {
+            let s = settings(&cli.data_dir, admin_overrides())?;
+            let key_path = public_key.unwrap_or_else(|| s.data_dir.join("audit-signing.pub"));
+            let public = std::fs::read_to_string(&key_path).with_context(|| {
+                format!("cannot read the audit public key {}", key_path.display())
+            })?;
+            let location = custos_store::Location::parse(s.database_url.as_deref(), &s.data_dir)?;
+            let store = custos_store::open(&location)?;
+            let v = custos_core::trail::verify(store.as_ref(), public.trim())
+                .await
+                .map_err(|e| anyhow!("{e}"));
+            store.close();
+            let v = v?;
+            if v.ok {
+                println!(
+                    "ok: {} events, {} signed checkpoints, no break",
+                    v.events, v.checkpoints
+                );
+                Ok(())
+            } else {
+                Err(anyhow!(
+                    "BROKEN at event {}: {}",
+                    v.first_bad.unwrap_or(0),
+                    v.problem.unwrap_or_default()
+                ))
+            }
         }
         Command::Tenant {
             command:

@@ -45,6 +45,8 @@ pub struct FileConfig {
     pub session_idle_minutes: Option<i64>,
     /// A web session ends this many hours after login.
     pub session_hours: Option<i64>,
+    /// Seconds between signed checkpoints of the audit chain.
+    pub audit_checkpoint_secs: Option<u64>,
 }
 
 /// Values given by flags or `CUSTOS_*` variables (clap fills these).
@@ -91,6 +93,8 @@ pub struct Settings {
     pub session_idle: time::Duration,
     /// Web session absolute timeout.
     pub session_absolute: time::Duration,
+    /// How often the audit chain's head is signed.
+    pub checkpoint_every: Duration,
 }
 
 impl Settings {
@@ -138,6 +142,10 @@ impl Settings {
         if !(1..=24 * 7).contains(&hours) {
             bail!("session_hours must be between 1 and 168");
         }
+        let checkpoint_secs = file.audit_checkpoint_secs.unwrap_or(300);
+        if !(10..=86_400).contains(&checkpoint_secs) {
+            bail!("audit_checkpoint_secs must be between 10 and 86400");
+        }
         let minutes = file.login_token_minutes.unwrap_or(12 * 60);
         if !(5..=60 * 24 * 30).contains(&minutes) {
             bail!("login_token_minutes must be between 5 and 43200");
@@ -161,6 +169,7 @@ impl Settings {
             login_token_ttl: time::Duration::minutes(minutes),
             session_idle: time::Duration::minutes(idle),
             session_absolute: time::Duration::hours(hours),
+            checkpoint_every: Duration::from_secs(checkpoint_secs),
         })
     }
 }

@@ -228,6 +228,23 @@ pub fn read_master_key(path: &Path) -> anyhow::Result<Key32> {
         .map_err(|e| anyhow::anyhow!("the master key {} is not valid: {e}", path.display()))
 }
 
+/// Reads the audit signing key, refusing a file others may read.
+pub fn read_audit_key(path: &Path) -> anyhow::Result<custos_crypto::signing::AuditSigningKey> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(path)
+        .with_context(|| format!("cannot read the audit signing key {}", path.display()))?;
+    if meta.permissions().mode() & 0o077 != 0 {
+        bail!(
+            "the audit signing key {} may be read by others; run: chmod 600 {}",
+            path.display(),
+            path.display()
+        );
+    }
+    let text = Zeroizing::new(std::fs::read_to_string(path)?);
+    custos_crypto::signing::AuditSigningKey::from_hex(&text)
+        .map_err(|e| anyhow::anyhow!("the audit signing key {} is not valid: {e}", path.display()))
+}
+
 /// Opens the store and the vault for a data dir (command line and server).
 pub async fn open_vault(
     s: &Settings,
@@ -307,9 +324,27 @@ pub async fn start_with(
         .with_context(|| format!("cannot listen on {}", s.listen))?;
     let addr = listener.local_addr()?;
     let shutting_down = Arc::new(AtomicBool::new(false));
+    let audit_key = Arc::new(read_audit_key(&s.data_dir.join(AUDIT_KEY_FILE))?);
     let state = AppState {
-        vault,
+        vault: vault.clone(),
         shutting_down: shutting_down.clone(),
+        audit_public_key: Arc::from(audit_key.public_hex()),
+    };
+    // Checkpoints of the audit chain's head, signed now and then and at shutdown.
+    let checkpointer = {
+        let (vault, key, every) = (vault.clone(), audit_key.clone(), s.checkpoint_every);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                if let Err(e) =
+                    custos_core::trail::checkpoint(vault.store().as_ref(), &key, vault.now()).await
+                {
+                    tracing::warn!(error = %e, "audit checkpoint failed");
+                }
+            }
+        })
     };
     let app = custos_server::app(
         state,
@@ -343,6 +378,12 @@ pub async fn start_with(
             std::time::Duration::from_secs(20),
         )
         .await;
+        checkpointer.abort();
+        if let Err(e) =
+            custos_core::trail::checkpoint(vault.store().as_ref(), &audit_key, vault.now()).await
+        {
+            tracing::warn!(error = %e, "final audit checkpoint failed");
+        }
         // Every acknowledged write is already durable; closing drains what the writer holds.
         let st = store.clone();
         let _ = tokio::task::spawn_blocking(move || st.close()).await;

@@ -1,6 +1,7 @@
 //! One module per HTTP resource, each exporting `router()`.
 
 pub mod alerts;
+pub mod audit;
 pub mod auth;
 pub mod catalog;
 pub mod customers;

@@ -50,6 +50,10 @@ enum Job {
         events: Vec<AuditEvent>,
         reply: Reply,
     },
+    Checkpoint {
+        cp: Checkpoint,
+        reply: Reply,
+    },
 }
 
 /// The SQLite store over a data dir.
@@ -305,6 +309,7 @@ impl Writer {
         let mut replies: Vec<(Reply, Result<i64, StoreError>)> = Vec::new();
         let mut audit_replies: Vec<Reply> = Vec::new();
         let mut writes = Vec::new();
+        let mut checkpoints = Vec::new();
         for job in batch {
             match job {
                 Job::Audit { events: e, reply } => {
@@ -312,6 +317,7 @@ impl Writer {
                     audit_replies.push(reply);
                 }
                 Job::Write { op, audit, reply } => writes.push((op, audit, reply)),
+                Job::Checkpoint { cp, reply } => checkpoints.push((cp, reply)),
             }
         }
         let mut write_events: Vec<AuditEvent> = Vec::new();
@@ -352,6 +358,17 @@ impl Writer {
         }
         for (reply, result) in replies {
             let _ = reply.send(result);
+        }
+        for (cp, reply) in checkpoints {
+            let r = self
+                .audit
+                .execute(
+                    "INSERT OR IGNORE INTO audit_checkpoints (seq, hash, at, signature) VALUES (?1, ?2, ?3, ?4)",
+                    params![cp.seq as i64, cp.hash.as_slice(), ts(cp.at), cp.signature],
+                )
+                .map(|_| 0)
+                .map_err(map_err);
+            let _ = reply.send(r);
         }
     }
 
@@ -1673,6 +1690,44 @@ impl Store for SqliteStore {
         rx.await
             .map_err(|_| StoreError::Unavailable("the writer stopped".into()))?
             .map(|_| ())
+    }
+
+    async fn audit_head(&self) -> Result<Option<(u64, [u8; 32])>, StoreError> {
+        self.read_in(true, |c| {
+            c.query_row(
+                "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| Ok((r.get::<_, i64>(0)? as u64, arr32(&r.get::<_, Vec<u8>>(1)?))),
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn insert_checkpoint(&self, cp: Checkpoint) -> Result<(), StoreError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Job::Checkpoint { cp, reply })?;
+        rx.await
+            .map_err(|_| StoreError::Unavailable("the writer stopped".into()))?
+            .map(|_| ())
+    }
+
+    async fn checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError> {
+        self.read_in(true, |c| {
+            let mut st = c.prepare_cached(
+                "SELECT seq, hash, at, signature FROM audit_checkpoints ORDER BY seq",
+            )?;
+            let rows = st.query_map([], |r| {
+                Ok(Checkpoint {
+                    seq: r.get::<_, i64>(0)? as u64,
+                    hash: arr32(&r.get::<_, Vec<u8>>(1)?),
+                    at: from_ts(r.get(2)?),
+                    signature: r.get(3)?,
+                })
+            })?;
+            rows.collect()
+        })
+        .await
     }
 
     async fn audit_range(&self, from: u64, limit: u32) -> Result<Vec<StoredEvent>, StoreError> {

@@ -168,7 +168,8 @@ CREATE INDEX break_glass_user ON break_glass(user_id, expires_at);
 ];
 
 /// Migrations of the audit file (`audit.db`).
-pub const AUDIT: &[&str] = &[r#"
+pub const AUDIT: &[&str] = &[
+    r#"
 CREATE TABLE audit_events (
     seq INTEGER PRIMARY KEY,
     id BLOB NOT NULL UNIQUE,
@@ -186,4 +187,13 @@ CREATE TABLE audit_customers (
     seq INTEGER NOT NULL,
     PRIMARY KEY (customer_id, seq)
 ) WITHOUT ROWID;
-"#];
+"#,
+    r#"
+CREATE TABLE audit_checkpoints (
+    seq INTEGER PRIMARY KEY,
+    hash BLOB NOT NULL,
+    at INTEGER NOT NULL,
+    signature BLOB NOT NULL
+);
+"#,
+];

@@ -1,0 +1,148 @@
+//! Tamper evidence of the audit trail. Each event's hash covers the previous hash, its position
+//! and its bytes; checkpoints of the head are signed with the Ed25519 audit key (periodically and
+//! at shutdown). Verification walks the chain from the start and then checks every checkpoint, so
+//! an altered, deleted, inserted or reordered event breaks a link, a truncated trail falls short
+//! of a signed head, and a chain rewritten from some point on no longer matches the signed hash.
+//! Only the public key is needed to verify (`audit-signing.pub`).
+
+use crate::store::{Checkpoint, Store, StoreError};
+use custos_crypto::{chain, signing};
+use std::collections::HashMap;
+use time::OffsetDateTime;
+
+/// The result of a verification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verification {
+    /// No break found.
+    pub ok: bool,
+    /// Events read.
+    pub events: u64,
+    /// Checkpoints checked.
+    pub checkpoints: u64,
+    /// The first position that is wrong (or the earliest it can be, for a rewritten stretch).
+    pub first_bad: Option<u64>,
+    /// What is wrong there.
+    pub problem: Option<String>,
+}
+
+const BATCH: u32 = 10_000;
+
+/// Verifies the whole trail against its checkpoints, signed by `public_key_hex`.
+pub async fn verify(store: &dyn Store, public_key_hex: &str) -> Result<Verification, StoreError> {
+    let checkpoints = store.checkpoints().await?;
+    let wanted: HashMap<u64, ()> = checkpoints.iter().map(|c| (c.seq, ())).collect();
+    let mut at_checkpoint: HashMap<u64, [u8; 32]> = HashMap::new();
+    let mut prev = chain::GENESIS;
+    let mut n = 0u64;
+    let bad = |events: u64, at: u64, problem: String| Verification {
+        ok: false,
+        events,
+        checkpoints: 0,
+        first_bad: Some(at),
+        problem: Some(problem),
+    };
+    loop {
+        let batch = store.audit_range(n + 1, BATCH).await?;
+        if batch.is_empty() {
+            break;
+        }
+        for e in batch {
+            let expected = n + 1;
+            if e.seq != expected {
+                return Ok(bad(
+                    n,
+                    expected,
+                    format!(
+                        "event {expected} is missing: the trail jumps from {n} to {}",
+                        e.seq
+                    ),
+                ));
+            }
+            if e.prev_hash != prev {
+                return Ok(bad(
+                    n,
+                    e.seq,
+                    format!("event {} does not link to the event before it", e.seq),
+                ));
+            }
+            let h = chain::link(&prev, e.seq, &e.body);
+            if h != e.hash {
+                return Ok(bad(n, e.seq, format!("event {} was altered", e.seq)));
+            }
+            prev = h;
+            n = e.seq;
+            if wanted.contains_key(&n) {
+                at_checkpoint.insert(n, h);
+            }
+        }
+    }
+    let mut previous_good = 0u64;
+    for (i, cp) in checkpoints.iter().enumerate() {
+        if !signing::verify(
+            public_key_hex,
+            &Checkpoint::message(cp.seq, &cp.hash, cp.at),
+            &cp.signature,
+        ) {
+            return Ok(Verification {
+                checkpoints: i as u64,
+                ..bad(
+                    n,
+                    cp.seq,
+                    format!("the checkpoint at event {} has no valid signature", cp.seq),
+                )
+            });
+        }
+        if cp.seq > n {
+            return Ok(Verification { checkpoints: i as u64, ..bad(n, n + 1, format!("the trail ends at event {n}, but a signed checkpoint covers up to {}: it was truncated", cp.seq)) });
+        }
+        if at_checkpoint.get(&cp.seq) != Some(&cp.hash) {
+            return Ok(Verification {
+                checkpoints: i as u64,
+                ..bad(
+                    n,
+                    previous_good + 1,
+                    format!(
+                        "events {}..={} differ from the signed checkpoint: the trail was rewritten",
+                        previous_good + 1,
+                        cp.seq
+                    ),
+                )
+            });
+        }
+        previous_good = cp.seq;
+    }
+    Ok(Verification {
+        ok: true,
+        events: n,
+        checkpoints: checkpoints.len() as u64,
+        first_bad: None,
+        problem: None,
+    })
+}
+
+/// Signs the current head if it moved since the last checkpoint; answers the new checkpoint.
+pub async fn checkpoint(
+    store: &dyn Store,
+    key: &signing::AuditSigningKey,
+    now: OffsetDateTime,
+) -> Result<Option<Checkpoint>, StoreError> {
+    let Some((seq, hash)) = store.audit_head().await? else {
+        return Ok(None);
+    };
+    if store
+        .checkpoints()
+        .await?
+        .last()
+        .is_some_and(|c| c.seq >= seq)
+    {
+        return Ok(None);
+    }
+    let cp = Checkpoint {
+        seq,
+        hash,
+        at: now,
+        signature: key.sign(&Checkpoint::message(seq, &hash, now)).to_vec(),
+    };
+    store.insert_checkpoint(cp.clone()).await?;
+    Ok(Some(cp))
+}
