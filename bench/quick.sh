@@ -9,7 +9,7 @@ bin=target/release/custos
 [ -x "$bin" ] || cargo build --release -p custos
 pid=; dir=$(mktemp -d); trap 'kill $pid 2>/dev/null || true; rm -rf "$dir"' EXIT
 pw='a long benchmark passphrase'
-CUSTOS_OWNER_PASSWORD="$pw" $bin init --data-dir "$dir/data" --business Bench >/dev/null
+CUSTOS_OWNER_PASSWORD="$pw" $bin init --data-dir "$dir/data" --business "Load Test Shop" >/dev/null
 $bin serve --data-dir "$dir/data" --listen 127.0.0.1:18443 2>"$dir/server.log" & pid=$!
 base=https://127.0.0.1:18443
 for _ in $(seq 50); do curl -sk $base/healthz >/dev/null && break; sleep 0.1; done
