@@ -200,8 +200,17 @@ async fn init_inner(o: &InitOptions) -> anyhow::Result<InitReport> {
             &password,
         )
         .await;
+    // The first signed checkpoint: from now on a truncated trail is detectable.
+    let signed = match &r {
+        Ok(_) => custos_core::trail::checkpoint(store.as_ref(), &audit_key, vault.now())
+            .await
+            .map(|_| ())
+            .map_err(|e| anyhow::anyhow!("{e}")),
+        Err(_) => Ok(()),
+    };
     store.close();
     r.map_err(|e| anyhow::anyhow!("{e}"))?;
+    signed?;
     Ok(InitReport {
         slug,
         generated_password: generated.then_some(password),

@@ -76,6 +76,13 @@ fn exit_statuses_and_messages() {
         0o700
     );
 
+    let o = custos(&["audit", "verify", "--data-dir", d], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("1 signed checkpoints"),
+        "init signs the first checkpoint"
+    );
+
     let o = custos(&["init", "--data-dir", d], &[]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("not empty"), "{}", stderr(&o));
