@@ -559,3 +559,37 @@ pub struct Alert {
     /// Who acknowledged it.
     pub acknowledged_by: Option<Uuid>,
 }
+
+/// One audit event: ids, roles and categories, never a customer's value.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AuditEntry {
+    /// Its position in the chain.
+    pub seq: u64,
+    /// Its id.
+    pub id: Uuid,
+    /// When, in UTC.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// `user`, `device`, `token`, `system` or `anonymous`.
+    pub actor_kind: String,
+    /// The actor's id.
+    pub actor_id: Option<Uuid>,
+    /// The actor's role.
+    pub actor_role: Option<String>,
+    /// What was done, e.g. `customer.read`.
+    pub action: String,
+    /// The customers touched.
+    pub customer_ids: Vec<Uuid>,
+    /// The field categories touched.
+    pub categories: Vec<String>,
+    /// Another object touched, e.g. `user:<id>`.
+    pub target: Option<String>,
+    /// Purpose or reason, where given.
+    pub reason: Option<String>,
+    /// `ok`, `denied` or `failed`.
+    pub outcome: String,
+    /// The request id.
+    pub request_id: Option<String>,
+    /// The client address.
+    pub client_addr: Option<String>,
+}

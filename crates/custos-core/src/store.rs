@@ -668,6 +668,13 @@ pub trait Store: Send + Sync + 'static {
     /// Appends events that accompany no write (reads, searches, denials, logins); durable on
     /// return.
     async fn append_audit(&self, events: Vec<AuditEvent>) -> Result<(), StoreError>;
+    /// A tenant's events matching `filter`, newest first: (position, canonical bytes).
+    async fn audit_query(
+        &self,
+        tenant: TenantId,
+        filter: AuditFilter,
+        limit: u32,
+    ) -> Result<Vec<(u64, Vec<u8>)>, StoreError>;
     /// The chain's head: the last position and its hash, if any event exists.
     async fn audit_head(&self) -> Result<Option<(u64, [u8; 32])>, StoreError>;
     /// Stores a signed checkpoint.
@@ -689,6 +696,23 @@ pub struct CustomerChange {
     pub index: Option<Vec<IndexEntry>>,
     /// When.
     pub updated_at: OffsetDateTime,
+}
+
+/// Filters of an audit query (all optional, combined with AND).
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Events touching this customer.
+    pub customer: Option<CustomerId>,
+    /// Events by this actor (user, device or token id).
+    pub actor: Option<uuid::Uuid>,
+    /// This action exactly, or every action under a prefix ending in '.' (e.g. `customer.`).
+    pub action: Option<String>,
+    /// At or after.
+    pub from: Option<OffsetDateTime>,
+    /// Before.
+    pub to: Option<OffsetDateTime>,
+    /// Only events before this position (the cursor; newest first).
+    pub before: Option<u64>,
 }
 
 /// A signed checkpoint of the audit chain's head.

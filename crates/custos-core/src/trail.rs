@@ -146,3 +146,43 @@ pub async fn checkpoint(
     store.insert_checkpoint(cp.clone()).await?;
     Ok(Some(cp))
 }
+
+impl crate::Vault {
+    /// The business's audit events matching `filter`, newest first, with the next cursor (roles
+    /// that read the audit trail). Reading the trail is itself audited.
+    pub async fn audit_events(
+        &self,
+        p: &crate::policy::Principal,
+        filter: crate::store::AuditFilter,
+        limit: Option<u32>,
+        meta: &crate::audit::RequestMeta,
+    ) -> Result<(Vec<(u64, crate::audit::AuditEvent)>, Option<u64>), crate::CoreError> {
+        p.active()?;
+        if !p.role.may(crate::policy::Action::AuditRead) {
+            return Err(crate::vault::forbidden(crate::policy::Action::AuditRead));
+        }
+        let limit = limit.unwrap_or(100).clamp(1, 1000);
+        let customer = filter.customer;
+        let rows = self
+            .store
+            .audit_query(p.tenant_id, filter, limit + 1)
+            .await?;
+        let more = rows.len() > limit as usize;
+        let mut out = Vec::with_capacity(rows.len().min(limit as usize));
+        for (seq, body) in rows.into_iter().take(limit as usize) {
+            let ev: crate::audit::AuditEvent = serde_json::from_slice(&body).map_err(|_| {
+                crate::CoreError::Internal(format!("audit event {seq} is not an event"))
+            })?;
+            out.push((seq, ev));
+        }
+        let next = if more {
+            out.last().map(|(s, _)| *s)
+        } else {
+            None
+        };
+        let ev = crate::audit::AuditEvent::by(p, "audit.read", self.clock.now(), meta)
+            .customers(customer.map(|c| c.as_uuid()));
+        self.store.append_audit(vec![ev]).await?;
+        Ok((out, next))
+    }
+}

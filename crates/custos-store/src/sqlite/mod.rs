@@ -1692,6 +1692,39 @@ impl Store for SqliteStore {
             .map(|_| ())
     }
 
+    async fn audit_query(
+        &self,
+        tenant: TenantId,
+        f: AuditFilter,
+        limit: u32,
+    ) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
+        self.read_in(true, move |c| {
+            let mut st = c.prepare_cached(
+                "SELECT e.seq, e.body FROM audit_events e WHERE e.tenant_id = ?1 \
+                 AND (?2 IS NULL OR e.seq IN (SELECT seq FROM audit_customers WHERE customer_id = ?2)) \
+                 AND (?3 IS NULL OR e.actor_id = ?3) \
+                 AND (?4 IS NULL OR e.action = ?4 OR (substr(?4, -1) = '.' AND substr(e.action, 1, length(?4)) = ?4)) \
+                 AND (?5 IS NULL OR e.at >= ?5) AND (?6 IS NULL OR e.at < ?6) AND (?7 IS NULL OR e.seq < ?7) \
+                 ORDER BY e.seq DESC LIMIT ?8",
+            )?;
+            let rows = st.query_map(
+                params![
+                    b(tenant.as_uuid()),
+                    f.customer.map(|c| b(c.as_uuid())),
+                    f.actor.map(b),
+                    f.action,
+                    f.from.map(ts),
+                    f.to.map(ts),
+                    f.before.map(|s| s as i64),
+                    limit
+                ],
+                |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, Vec<u8>>(1)?)),
+            )?;
+            rows.collect()
+        })
+        .await
+    }
+
     async fn audit_head(&self) -> Result<Option<(u64, [u8; 32])>, StoreError> {
         self.read_in(true, |c| {
             c.query_row(

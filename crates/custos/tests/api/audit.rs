@@ -246,3 +246,188 @@ async fn every_kind_of_tampering_is_caught_and_located() {
     );
     running.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn the_trail_is_queried_by_customer_actor_action_and_time() {
+    let app = spawn_app().await;
+    let a = app
+        .customer(json!({"first_name": "QueryCanaryA", "email": "qa@example.org"}))
+        .await;
+    let b = app.customer(json!({"first_name": "QueryCanaryB"})).await;
+    let (a_id, b_id) = (
+        a["id"].as_str().unwrap().to_owned(),
+        b["id"].as_str().unwrap().to_owned(),
+    );
+    let staff = app.user("sam", "staff").await;
+    let sam_id = app
+        .get(&staff, "/v1/auth/whoami")
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.get(&staff, &format!("/v1/customers/{a_id}")).await;
+    app.get(&staff, &format!("/v1/customers/{a_id}")).await;
+    app.search(&staff, &[("email", "qa@example.org")]).await;
+    let reg: Value = app
+        .req(Method::POST, "/v1/devices", &app.owner)
+        .json(&json!({"name": "Till"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let till: Value = app
+        .client
+        .post(format!("{}/v1/devices/pair", app.base))
+        .json(&json!({"code": reg["pairing_code"]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    app.get(
+        till["token"].as_str().unwrap(),
+        &format!("/v1/customers/{b_id}"),
+    )
+    .await;
+
+    let q = |query: String| {
+        let app = &app;
+        async move {
+            let r = app.get(&app.owner, &format!("/v1/audit?{query}")).await;
+            assert_eq!(r.status(), StatusCode::OK, "{query}");
+            r.json::<Value>().await.unwrap()
+        }
+    };
+    let for_a = q(format!("customer_id={a_id}")).await;
+    let text = for_a.to_string();
+    assert!(
+        !text.contains("QueryCanary") && !text.contains("qa@example.org"),
+        "no values in the trail"
+    );
+    let actions: Vec<(String, String)> = for_a["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap().to_owned(),
+                e["actor_role"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("customer.search", "staff"),
+            ("customer.read", "staff"),
+            ("customer.read", "staff"),
+            ("customer.create", "owner")
+        ]
+        .map(|(x, y)| (x.to_owned(), y.to_owned())),
+        "newest first"
+    );
+    let by_sam = q(format!("actor={sam_id}&action=customer.read")).await;
+    assert_eq!(by_sam["items"].as_array().unwrap().len(), 2);
+    let customer_events = q("action=customer.".into()).await;
+    assert!(customer_events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["action"].as_str().unwrap().starts_with("customer.")));
+    // Reading the trail about A is itself an event about A; page through the customer actions.
+    let first = q(format!("customer_id={a_id}&action=customer.&limit=2")).await;
+    let cursor = first["next_cursor"].as_str().unwrap().to_owned();
+    let rest = q(format!(
+        "customer_id={a_id}&action=customer.&limit=2&cursor={cursor}"
+    ))
+    .await;
+    assert_eq!(rest["items"].as_array().unwrap().len(), 2);
+    assert!(rest["next_cursor"].is_null());
+    assert!(rest["items"][0]["seq"].as_u64().unwrap() < first["items"][1]["seq"].as_u64().unwrap());
+    assert!(q("from=2099-01-01T00:00:00Z".into()).await["items"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    assert!(!q("to=2099-01-01T00:00:00Z".into()).await["items"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+
+    // Who accessed B: the till, by its device id.
+    let history: Value = app
+        .get(&app.owner, &format!("/v1/customers/{b_id}/access-history"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let read = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "customer.read")
+        .unwrap();
+    assert_eq!(
+        (read["actor_kind"].as_str(), read["actor_id"].as_str()),
+        (Some("device"), till["device"]["id"].as_str())
+    );
+    assert!(read["request_id"].as_str().is_some_and(|r| r.len() == 32));
+
+    assert_problem(app.get(&staff, "/v1/audit").await, 403, "forbidden").await;
+    assert_problem(
+        app.get(&staff, &format!("/v1/customers/{a_id}/access-history"))
+            .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    let auditor = app.user("ada", "auditor").await;
+    assert_eq!(
+        app.get(&auditor, "/v1/audit").await.status(),
+        StatusCode::OK
+    );
+    assert_problem(
+        app.get(&app.owner, "/v1/audit?cursor=abc").await,
+        400,
+        "invalid_query",
+    )
+    .await;
+    assert_problem(
+        app.get(&app.owner, "/v1/audit?from=yesterday").await,
+        400,
+        "invalid_query",
+    )
+    .await;
+    assert!(
+        app.audit_bodies()
+            .iter()
+            .any(|e| e["action"] == "audit.read"),
+        "reading the trail is audited"
+    );
+
+    // Another business sees none of it.
+    custos::add_tenant(
+        &app.settings,
+        "other",
+        "Other Shop",
+        "retail",
+        "PL",
+        "owner",
+        OWNER_PW,
+    )
+    .await
+    .unwrap();
+    let other = app.login("owner", OWNER_PW, Some("other")).await;
+    let theirs: Value = app
+        .get(&other, &format!("/v1/audit?customer_id={a_id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(theirs["items"].as_array().unwrap().is_empty());
+}
