@@ -253,13 +253,19 @@ async fn cli_writes_while_the_server_runs_share_one_valid_chain() {
 async fn shutdown_finishes_in_flight_writes_and_loses_none() {
     let mut app = spawn_app().await;
     let mut handles = Vec::new();
-    for i in 0..40 {
+    for i in 0..200 {
         let req = app
             .req(Method::POST, "/v1/customers", &app.owner)
             .json(&json!({"fields": {"first_name": format!("Inflight{i}")}}));
         handles.push(tokio::spawn(async move { req.send().await }));
     }
-    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    // Stop as soon as the first write is acknowledged: the server is then busy with the rest.
+    for _ in 0..5000 {
+        if handles.iter().any(|h| h.is_finished()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
     let unfinished = handles.iter().filter(|h| !h.is_finished()).count();
     assert!(
         unfinished > 0,

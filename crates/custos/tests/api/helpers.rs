@@ -124,7 +124,7 @@ impl TestApp {
 
     /// Enrols the token's user in MFA (enrol, then confirm with the current code); returns the
     /// secret and the recovery codes.
-    pub async fn enrol_mfa(&self, token: &str) -> (Vec<u8>, Vec<String>) {
+    pub async fn enrol_mfa(&self, token: &str) -> (Vec<u8>, Vec<String>, u64) {
         let r = self
             .req(Method::POST, "/v1/auth/mfa/enrol", token)
             .send()
@@ -135,7 +135,8 @@ impl TestApp {
         let secret = custos_crypto::totp::decode_base32(e["secret"].as_str().unwrap())
             .unwrap()
             .to_vec();
-        let code = custos_crypto::totp::code_at(&secret, unix_now()).unwrap();
+        let confirmed_at = unix_now();
+        let code = custos_crypto::totp::code_at(&secret, confirmed_at).unwrap();
         let r = self
             .req(Method::POST, "/v1/auth/mfa/confirm", token)
             .json(&json!({"code": code}))
@@ -150,7 +151,7 @@ impl TestApp {
             .iter()
             .map(|c| c.as_str().unwrap().to_owned())
             .collect();
-        (secret, codes)
+        (secret, codes, confirmed_at)
     }
 
     /// Enrols the token's user in MFA when the business requires it.

@@ -163,15 +163,15 @@ async fn enrolment_login_replay_skew_and_recovery_codes() {
 async fn turning_mfa_off_needs_a_fresh_code() {
     let app = spawn_app().await;
     let ann = app.user("ann", "staff").await;
-    let (secret, _) = app.enrol_mfa(&ann).await; // spends the current step
-    let used = custos_crypto::totp::code_at(&secret, unix_now()).unwrap();
+    let (secret, _, confirmed_at) = app.enrol_mfa(&ann).await; // spends that step
+    let used = custos_crypto::totp::code_at(&secret, confirmed_at).unwrap();
     let off = |code: String| {
         app.req(Method::POST, "/v1/auth/mfa/disable", &ann)
             .json(&json!({"code": code}))
             .send()
     };
     assert_problem(off(used).await.unwrap(), 401, "invalid_mfa_code").await;
-    let next = custos_crypto::totp::code_at(&secret, unix_now() + 30).unwrap();
+    let next = custos_crypto::totp::code_at(&secret, confirmed_at + 30).unwrap();
     assert_eq!(off(next).await.unwrap().status(), StatusCode::NO_CONTENT);
     assert_eq!(
         login(&app, "ann", USER_PW, json!({})).await.status(),
@@ -215,7 +215,7 @@ async fn a_business_can_require_mfa_and_the_optician_template_does() {
         "mfa_enrolment_required",
     )
     .await;
-    let (secret, _) = app.enrol_mfa(&ola).await;
+    let (secret, _, _) = app.enrol_mfa(&ola).await;
     assert_eq!(app.get(&ola, "/v1/catalog").await.status(), StatusCode::OK);
     assert_problem(
         app.req(Method::POST, "/v1/auth/mfa/disable", &ola)
