@@ -81,6 +81,14 @@ fn arr32(b: &[u8]) -> [u8; 32] {
     <[u8; 32]>::try_from(b).unwrap_or([0; 32])
 }
 
+/// Ok when a statement changed a row; `NotFound` when it changed none.
+fn exactly_one(r: rusqlite::Result<usize>) -> Result<(), StoreError> {
+    match r.map_err(map_err)? {
+        0 => Err(StoreError::NotFound),
+        _ => Ok(()),
+    }
+}
+
 fn map_err(e: rusqlite::Error) -> StoreError {
     use rusqlite::ErrorCode as C;
     match &e {
@@ -937,16 +945,11 @@ impl Store for SqliteStore {
     ) -> Result<(), StoreError> {
         self.write(audit, move |tx| {
             let (t, u) = (b(tenant.as_uuid()), b(id.as_uuid()));
-            let n = tx
-                .execute(
+            exactly_one(tx.execute(
                     "UPDATE users SET role = coalesce(?3, role), disabled = coalesce(?4, disabled), password_hash = coalesce(?5, password_hash), \
                      must_change_password = coalesce(?6, must_change_password) WHERE tenant_id = ?1 AND id = ?2",
                     params![t, u, change.role, change.disabled, change.password_hash, change.must_change_password],
-                )
-                .map_err(map_err)?;
-            if n == 0 {
-                return Err(StoreError::NotFound);
-            }
+            ))?;
             match revoke {
                 RevokeTokens::None => {}
                 RevokeTokens::Login { except } => {
@@ -985,12 +988,7 @@ impl Store for SqliteStore {
     ) -> Result<(), StoreError> {
         self.write(vec![audit], move |tx| {
             let u = b(user.as_uuid());
-            let n = tx
-                .execute("UPDATE users SET mfa_secret = ?3, mfa_enabled = ?4 WHERE tenant_id = ?1 AND id = ?2", params![b(tenant.as_uuid()), u, secret, enabled])
-                .map_err(map_err)?;
-            if n == 0 {
-                return Err(StoreError::NotFound);
-            }
+            exactly_one(tx.execute("UPDATE users SET mfa_secret = ?3, mfa_enabled = ?4 WHERE tenant_id = ?1 AND id = ?2", params![b(tenant.as_uuid()), u, secret, enabled]))?;
             if recovery.is_some() || !enabled {
                 tx.execute("DELETE FROM recovery_codes WHERE user_id = ?1", [&u]).map_err(map_err)?;
             }
@@ -1114,10 +1112,7 @@ impl Store for SqliteStore {
             if used {
                 return Err(StoreError::Conflict("role in use"));
             }
-            let n = tx.execute("DELETE FROM roles WHERE tenant_id = ?1 AND name = ?2", params![t, name]).map_err(map_err)?;
-            if n == 0 {
-                return Err(StoreError::NotFound);
-            }
+            exactly_one(tx.execute("DELETE FROM roles WHERE tenant_id = ?1 AND name = ?2", params![t, name]))?;
             Ok(0)
         })
         .await
@@ -1153,15 +1148,10 @@ impl Store for SqliteStore {
         audit: AuditEvent,
     ) -> Result<(), StoreError> {
         self.write(vec![audit], move |tx| {
-            let n = tx
-                .execute(
+            exactly_one(tx.execute(
                     "UPDATE alerts SET acknowledged_at = ?3, acknowledged_by = ?4 WHERE tenant_id = ?1 AND id = ?2 AND acknowledged_at IS NULL",
                     params![b(tenant.as_uuid()), b(id.as_uuid()), ts(at), b(by.as_uuid())],
-                )
-                .map_err(map_err)?;
-            if n == 0 {
-                return Err(StoreError::NotFound);
-            }
+            ))?;
             Ok(0)
         })
         .await
@@ -1207,10 +1197,10 @@ impl Store for SqliteStore {
         audit: AuditEvent,
     ) -> Result<(), StoreError> {
         self.write(vec![audit], move |tx| {
-            let n = tx.execute("UPDATE break_glass SET ended = 1 WHERE tenant_id = ?1 AND id = ?2 AND ended = 0", params![b(tenant.as_uuid()), b(id.as_uuid())]).map_err(map_err)?;
-            if n == 0 {
-                return Err(StoreError::NotFound);
-            }
+            exactly_one(tx.execute(
+                "UPDATE break_glass SET ended = 1 WHERE tenant_id = ?1 AND id = ?2 AND ended = 0",
+                params![b(tenant.as_uuid()), b(id.as_uuid())],
+            ))?;
             Ok(0)
         })
         .await
@@ -1257,16 +1247,11 @@ impl Store for SqliteStore {
         audit: AuditEvent,
     ) -> Result<(), StoreError> {
         self.write(vec![audit], move |tx| {
-            let n = tx
-                .execute(
+            exactly_one(tx.execute(
                     "UPDATE devices SET paired_at = ?2, pairing_hash = NULL, pairing_expires_at = NULL \
                      WHERE id = ?1 AND paired_at IS NULL AND revoked = 0 AND pairing_expires_at > ?2",
                     params![b(device.as_uuid()), ts(at)],
-                )
-                .map_err(map_err)?;
-            if n == 0 {
-                return Err(StoreError::NotFound);
-            }
+            ))?;
             insert_token(tx, &token)?;
             Ok(0)
         })
@@ -1282,12 +1267,7 @@ impl Store for SqliteStore {
     ) -> Result<(), StoreError> {
         self.write(vec![audit], move |tx| {
             let d = b(device.as_uuid());
-            let n = tx
-                .execute("UPDATE devices SET revoked = 1, pairing_hash = NULL WHERE id = ?1 AND tenant_id = ?2", params![d, b(tenant.as_uuid())])
-                .map_err(map_err)?;
-            if n == 0 {
-                return Err(StoreError::NotFound);
-            }
+            exactly_one(tx.execute("UPDATE devices SET revoked = 1, pairing_hash = NULL WHERE id = ?1 AND tenant_id = ?2", params![d, b(tenant.as_uuid())]))?;
             tx.execute("UPDATE tokens SET revoked = 1 WHERE device_id = ?1", [d]).map_err(map_err)?;
             Ok(0)
         })
@@ -1383,15 +1363,10 @@ impl Store for SqliteStore {
         audit: AuditEvent,
     ) -> Result<(), StoreError> {
         self.write(vec![audit], move |tx| {
-            let n = tx
-                .execute(
-                    "UPDATE tokens SET revoked = 1 WHERE tenant_id = ?1 AND id = ?2",
-                    params![b(tenant.as_uuid()), b(id.as_uuid())],
-                )
-                .map_err(map_err)?;
-            if n == 0 {
-                return Err(StoreError::NotFound);
-            }
+            exactly_one(tx.execute(
+                "UPDATE tokens SET revoked = 1 WHERE tenant_id = ?1 AND id = ?2",
+                params![b(tenant.as_uuid()), b(id.as_uuid())],
+            ))?;
             Ok(0)
         })
         .await
