@@ -27,97 +27,144 @@ pub struct Verification {
 
 const BATCH: u32 = 10_000;
 
-/// Verifies the whole trail against its checkpoints, signed by `public_key_hex`.
-pub async fn verify(store: &dyn Store, public_key_hex: &str) -> Result<Verification, StoreError> {
-    let checkpoints = store.checkpoints().await?;
-    let wanted: HashMap<u64, ()> = checkpoints.iter().map(|c| (c.seq, ())).collect();
-    let mut at_checkpoint: HashMap<u64, [u8; 32]> = HashMap::new();
-    let mut prev = chain::GENESIS;
-    let mut n = 0u64;
-    let bad = |events: u64, at: u64, problem: String| Verification {
-        ok: false,
-        events,
-        checkpoints: 0,
-        first_bad: Some(at),
-        problem: Some(problem),
-    };
-    loop {
-        let batch = store.audit_range(n + 1, BATCH).await?;
-        if batch.is_empty() {
-            break;
-        }
-        for e in batch {
-            let expected = n + 1;
-            if e.seq != expected {
-                return Ok(bad(
-                    n,
-                    expected,
-                    format!(
-                        "event {expected} is missing: the trail jumps from {n} to {}",
-                        e.seq
-                    ),
-                ));
-            }
-            if e.prev_hash != prev {
-                return Ok(bad(
-                    n,
-                    e.seq,
-                    format!("event {} does not link to the event before it", e.seq),
-                ));
-            }
-            let h = chain::link(&prev, e.seq, &e.body);
-            if h != e.hash {
-                return Ok(bad(n, e.seq, format!("event {} was altered", e.seq)));
-            }
-            prev = h;
-            n = e.seq;
-            if wanted.contains_key(&n) {
-                at_checkpoint.insert(n, h);
-            }
+/// Verifies events fed in chain order, then the checkpoints: the same check whether the events
+/// come from the database or from an exported file.
+pub struct Verifier {
+    wanted: HashMap<u64, ()>,
+    at_checkpoint: HashMap<u64, [u8; 32]>,
+    prev: [u8; 32],
+    n: u64,
+    broken: Option<Verification>,
+}
+
+impl Verifier {
+    /// A verifier expecting these checkpoints.
+    pub fn new(checkpoints: &[Checkpoint]) -> Self {
+        Verifier {
+            wanted: checkpoints.iter().map(|c| (c.seq, ())).collect(),
+            at_checkpoint: HashMap::new(),
+            prev: chain::GENESIS,
+            n: 0,
+            broken: None,
         }
     }
-    let mut previous_good = 0u64;
-    for (i, cp) in checkpoints.iter().enumerate() {
-        if !signing::verify(
-            public_key_hex,
-            &Checkpoint::message(cp.seq, &cp.hash, cp.at),
-            &cp.signature,
-        ) {
-            return Ok(Verification {
-                checkpoints: i as u64,
-                ..bad(
-                    n,
+
+    fn bad(&mut self, at: u64, problem: String) {
+        self.broken = Some(Verification {
+            ok: false,
+            events: self.n,
+            checkpoints: 0,
+            first_bad: Some(at),
+            problem: Some(problem),
+        });
+    }
+
+    /// Feeds the next event; false once the chain is broken (stop feeding).
+    pub fn push(&mut self, seq: u64, body: &[u8], prev_hash: &[u8; 32], hash: &[u8; 32]) -> bool {
+        if self.broken.is_some() {
+            return false;
+        }
+        let expected = self.n + 1;
+        if seq != expected {
+            self.bad(
+                expected,
+                format!(
+                    "event {expected} is missing: the trail jumps from {} to {seq}",
+                    self.n
+                ),
+            );
+            return false;
+        }
+        if prev_hash != &self.prev {
+            self.bad(
+                seq,
+                format!("event {seq} does not link to the event before it"),
+            );
+            return false;
+        }
+        let h = chain::link(&self.prev, seq, body);
+        if &h != hash {
+            self.bad(seq, format!("event {seq} was altered"));
+            return false;
+        }
+        self.prev = h;
+        self.n = seq;
+        if self.wanted.contains_key(&seq) {
+            self.at_checkpoint.insert(seq, h);
+        }
+        true
+    }
+
+    /// Checks the checkpoints against what was fed, with `public_key_hex`.
+    pub fn finish(self, checkpoints: &[Checkpoint], public_key_hex: &str) -> Verification {
+        if let Some(b) = self.broken {
+            return b;
+        }
+        let n = self.n;
+        let bad = |i: usize, at: u64, problem: String| Verification {
+            ok: false,
+            events: n,
+            checkpoints: i as u64,
+            first_bad: Some(at),
+            problem: Some(problem),
+        };
+        let mut previous_good = 0u64;
+        for (i, cp) in checkpoints.iter().enumerate() {
+            if !signing::verify(
+                public_key_hex,
+                &Checkpoint::message(cp.seq, &cp.hash, cp.at),
+                &cp.signature,
+            ) {
+                return bad(
+                    i,
                     cp.seq,
                     format!("the checkpoint at event {} has no valid signature", cp.seq),
-                )
-            });
-        }
-        if cp.seq > n {
-            return Ok(Verification { checkpoints: i as u64, ..bad(n, n + 1, format!("the trail ends at event {n}, but a signed checkpoint covers up to {}: it was truncated", cp.seq)) });
-        }
-        if at_checkpoint.get(&cp.seq) != Some(&cp.hash) {
-            return Ok(Verification {
-                checkpoints: i as u64,
-                ..bad(
-                    n,
+                );
+            }
+            if cp.seq > n {
+                return bad(i, n + 1, format!("the trail ends at event {n}, but a signed checkpoint covers up to {}: it was truncated", cp.seq));
+            }
+            if self.at_checkpoint.get(&cp.seq) != Some(&cp.hash) {
+                return bad(
+                    i,
                     previous_good + 1,
                     format!(
                         "events {}..={} differ from the signed checkpoint: the trail was rewritten",
                         previous_good + 1,
                         cp.seq
                     ),
-                )
-            });
+                );
+            }
+            previous_good = cp.seq;
         }
-        previous_good = cp.seq;
+        Verification {
+            ok: true,
+            events: n,
+            checkpoints: checkpoints.len() as u64,
+            first_bad: None,
+            problem: None,
+        }
     }
-    Ok(Verification {
-        ok: true,
-        events: n,
-        checkpoints: checkpoints.len() as u64,
-        first_bad: None,
-        problem: None,
-    })
+}
+
+/// Verifies the whole trail in the store against its checkpoints, signed by `public_key_hex`.
+pub async fn verify(store: &dyn Store, public_key_hex: &str) -> Result<Verification, StoreError> {
+    let checkpoints = store.checkpoints().await?;
+    let mut v = Verifier::new(&checkpoints);
+    let mut next = 1u64;
+    'outer: loop {
+        let batch = store.audit_range(next, BATCH).await?;
+        if batch.is_empty() {
+            break;
+        }
+        for e in batch {
+            next = e.seq + 1;
+            if !v.push(e.seq, &e.body, &e.prev_hash, &e.hash) {
+                break 'outer;
+            }
+        }
+    }
+    Ok(v.finish(&checkpoints, public_key_hex))
 }
 
 /// Signs the current head if it moved since the last checkpoint; answers the new checkpoint.

@@ -111,11 +111,24 @@ pub enum UserCommand {
 /// `custos audit …`
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Verify the hash chain and every signed checkpoint; exit status 1 on any break.
+    /// Verify the hash chain and every signed checkpoint; exit status 1 on any break. With
+    /// `--export`, verify an exported file instead, offline.
     Verify {
         /// The audit public key (hex); default: `audit-signing.pub` in the data dir.
         #[arg(long)]
         public_key: Option<PathBuf>,
+        /// An exported trail (JSON Lines or CSV) to verify instead of the data dir.
+        #[arg(long)]
+        export: Option<PathBuf>,
+    },
+    /// Export the trail with its hashes and signed checkpoints (JSON Lines or CSV).
+    Export {
+        /// Where to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// The format.
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: crate::audit_export::Format,
     },
 }
 
@@ -312,20 +325,30 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Audit {
-            command: AuditCommand::Verify { public_key },
+            command: AuditCommand::Verify { public_key, export },
         } => {
-            let s = settings(&cli.data_dir, admin_overrides())?;
-            let key_path = public_key.unwrap_or_else(|| s.data_dir.join("audit-signing.pub"));
-            let public = std::fs::read_to_string(&key_path).with_context(|| {
-                format!("cannot read the audit public key {}", key_path.display())
-            })?;
-            let location = custos_store::Location::parse(s.database_url.as_deref(), &s.data_dir)?;
-            let store = custos_store::open(&location)?;
-            let v = custos_core::trail::verify(store.as_ref(), public.trim())
-                .await
-                .map_err(|e| anyhow!("{e}"));
-            store.close();
-            let v = v?;
+            let v = if let Some(file) = export {
+                let key_path =
+                    public_key.ok_or_else(|| anyhow!("give --public-key with --export"))?;
+                let public = std::fs::read_to_string(&key_path).with_context(|| {
+                    format!("cannot read the audit public key {}", key_path.display())
+                })?;
+                crate::audit_export::verify_export(&file, public.trim())?
+            } else {
+                let s = settings(&cli.data_dir, admin_overrides())?;
+                let key_path = public_key.unwrap_or_else(|| s.data_dir.join("audit-signing.pub"));
+                let public = std::fs::read_to_string(&key_path).with_context(|| {
+                    format!("cannot read the audit public key {}", key_path.display())
+                })?;
+                let location =
+                    custos_store::Location::parse(s.database_url.as_deref(), &s.data_dir)?;
+                let store = custos_store::open(&location)?;
+                let v = custos_core::trail::verify(store.as_ref(), public.trim())
+                    .await
+                    .map_err(|e| anyhow!("{e}"));
+                store.close();
+                v?
+            };
             if v.ok {
                 println!(
                     "ok: {} events, {} signed checkpoints, no break",
@@ -339,6 +362,27 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     v.problem.unwrap_or_default()
                 ))
             }
+        }
+        Command::Audit {
+            command: AuditCommand::Export { out, format },
+        } => {
+            let s = settings(&cli.data_dir, admin_overrides())?;
+            let public = std::fs::read_to_string(s.data_dir.join("audit-signing.pub"))
+                .context("cannot read audit-signing.pub")?;
+            let location = custos_store::Location::parse(s.database_url.as_deref(), &s.data_dir)?;
+            let store = custos_store::open(&location)?;
+            let file = std::fs::File::create(&out)
+                .with_context(|| format!("cannot create {}", out.display()))?;
+            let mut w = std::io::BufWriter::new(file);
+            let r =
+                crate::audit_export::export(store.as_ref(), public.trim(), format, &mut w).await;
+            store.close();
+            let n = r?;
+            eprintln!(
+                "Exported {n} events with their checkpoints to {}.",
+                out.display()
+            );
+            Ok(())
         }
         Command::Tenant {
             command:

@@ -1,6 +1,7 @@
 //! The `custos` binary's library: the command line, `init` (a new data dir), `start` (a running
 //! server, also used by the tests' `spawn_app`), and the administrative commands.
 
+pub mod audit_export;
 pub mod cli;
 pub mod config;
 pub mod telemetry;
