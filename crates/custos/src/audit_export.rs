@@ -143,7 +143,7 @@ fn csv_event(seq: u64, body: &[u8], prev: &Hash, hash: &Hash) -> anyhow::Result<
 /// Where an export goes: JSON lines written straight out, or a CSV writer around the output.
 enum Sink<'a> {
     Jsonl(&'a mut dyn Write),
-    Csv(csv::Writer<&'a mut dyn Write>),
+    Csv(Box<csv::Writer<&'a mut dyn Write>>),
 }
 
 impl Sink<'_> {
@@ -207,7 +207,7 @@ pub async fn export(
         Format::Csv => {
             let mut w = csv::Writer::from_writer(out);
             w.write_record(CSV_HEADER)?;
-            Sink::Csv(w)
+            Sink::Csv(Box::new(w))
         }
         Format::Jsonl => {
             let h = Header {
@@ -242,11 +242,15 @@ pub async fn export(
 
 type Hash = [u8; 32];
 
+/// Called with each event of an export: position, hashed bytes, previous hash, hash; answers
+/// whether to go on.
+type OnEvent<'a> = dyn FnMut(u64, &[u8], &Hash, &Hash) -> bool + 'a;
+
 /// Reads an export, handing each event and each checkpoint to the callbacks in file order;
 /// stops early when `on_event` answers false.
 fn read_export(
     path: &Path,
-    on_event: &mut dyn FnMut(u64, &[u8], &Hash, &Hash) -> bool,
+    on_event: &mut OnEvent<'_>,
     on_checkpoint: &mut dyn FnMut(Checkpoint),
 ) -> anyhow::Result<()> {
     let file =
