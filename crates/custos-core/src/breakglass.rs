@@ -80,6 +80,7 @@ impl Vault {
             evidence: serde_json::json!({"grant_id": grant.id, "user_id": user, "granted_by": granted_by, "role": role, "reason": reason}).to_string(),
             created_at: now,
             acknowledged: None,
+            dedup_key: None,
         };
         let mut ev =
             AuditEvent::by(p, "breakglass.grant", now, meta).target(format!("user:{user}"));
@@ -181,6 +182,16 @@ impl Vault {
         let mut ev = AuditEvent::by(p, "audit.verify", self.clock.now(), meta);
         if !v.ok {
             ev = ev.outcome(crate::audit::Outcome::Failed);
+            let at = v.first_bad.unwrap_or(0);
+            self.raise(
+                p.tenant_id,
+                "audit_verification_failed",
+                "critical",
+                format!("The audit trail does not verify from event {at}: {}", v.problem.clone().unwrap_or_default()),
+                serde_json::json!({"first_bad": v.first_bad, "problem": v.problem, "events": v.events}),
+                &at.to_string(),
+            )
+            .await?;
         }
         self.store.append_audit(vec![ev]).await?;
         Ok(v)

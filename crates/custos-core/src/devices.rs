@@ -94,6 +94,7 @@ impl Vault {
     ) -> Result<(Zeroizing<String>, DeviceRow), CoreError> {
         let now = self.clock.now();
         let keys = ThrottleKeys {
+            tenant: None,
             account: format!("pair:{}", meta.client_addr.as_deref().unwrap_or("-")),
             address: None,
         };

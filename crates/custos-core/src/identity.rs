@@ -26,6 +26,8 @@ pub const MAX_WAIT_SECS: i64 = 15 * 60;
 /// The throttle keys of one login attempt.
 #[derive(Debug, Clone)]
 pub struct ThrottleKeys {
+    /// The tenant, when known: repeated failures there raise an alert.
+    pub tenant: Option<TenantId>,
     /// Per tenant and (lower-cased) username, whether or not it exists.
     pub account: String,
     /// Per client address, when known.
@@ -35,6 +37,7 @@ pub struct ThrottleKeys {
 /// The keys for a login attempt.
 pub fn throttle_keys(tenant: TenantId, username: &str, meta: &RequestMeta) -> ThrottleKeys {
     ThrottleKeys {
+        tenant: Some(tenant),
         account: format!("acct:{tenant}:{}", username.to_lowercase()),
         address: meta.client_addr.as_ref().map(|a| format!("addr:{a}")),
     }
@@ -119,17 +122,42 @@ impl Vault {
         keys: &ThrottleKeys,
         now: OffsetDateTime,
     ) -> Result<(), CoreError> {
-        self.store
-            .throttle_fail(
-                &keys.account,
-                now,
-                now - forget_after(ACCOUNT_FREE_FAILURES),
-            )
-            .await?;
-        if let Some(a) = &keys.address {
+        let mut hits = vec![(
+            keys.account.as_str(),
+            ACCOUNT_FREE_FAILURES,
             self.store
-                .throttle_fail(a, now, now - forget_after(ADDRESS_FREE_FAILURES))
-                .await?;
+                .throttle_fail(
+                    &keys.account,
+                    now,
+                    now - forget_after(ACCOUNT_FREE_FAILURES),
+                )
+                .await?,
+        )];
+        if let Some(a) = &keys.address {
+            hits.push((
+                a.as_str(),
+                ADDRESS_FREE_FAILURES,
+                self.store
+                    .throttle_fail(a, now, now - forget_after(ADDRESS_FREE_FAILURES))
+                    .await?,
+            ));
+        }
+        // Once failures begin to be slowed down, somebody should look.
+        if let Some(tenant) = keys.tenant {
+            for (key, free, failures) in hits {
+                if failures >= free {
+                    let (what, subject) = key.split_once(':').unwrap_or(("", key));
+                    self.raise(
+                        tenant,
+                        "repeated_failures",
+                        "warning",
+                        format!("{failures} failed attempts ({what}) in a row; further attempts are being slowed down."),
+                        serde_json::json!({"kind": what, "subject": subject, "failures": failures}),
+                        key,
+                    )
+                    .await?;
+                }
+            }
         }
         Ok(())
     }
@@ -341,6 +369,7 @@ impl Vault {
         }
         let now = self.clock.now();
         let keys = ThrottleKeys {
+            tenant: Some(p.tenant_id),
             account: format!("pwchange:{uid}"),
             address: None,
         };

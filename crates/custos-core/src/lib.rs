@@ -2,6 +2,7 @@
 //! and their timeline, the policy layer, audit events, and the `Store` trait that persistence
 //! implements. It knows no HTTP and no SQL.
 
+pub mod anomaly;
 pub mod audit;
 pub mod breakglass;
 pub mod catalog;

@@ -196,6 +196,7 @@ impl Vault {
     ) -> Result<(), CoreError> {
         let now = self.clock.now();
         let keys = ThrottleKeys {
+            tenant: Some(t.id),
             account: format!("mfa:{}", user.id),
             address: meta.client_addr.as_ref().map(|a| format!("addr:{a}")),
         };
@@ -235,6 +236,7 @@ impl Vault {
             (_, Some(rc)) => {
                 let now = self.clock.now();
                 let keys = ThrottleKeys {
+                    tenant: Some(tenant.id),
                     account: format!("mfa:{}", user.id),
                     address: None,
                 };

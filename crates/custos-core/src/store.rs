@@ -208,6 +208,8 @@ pub struct AlertRow {
     pub created_at: OffsetDateTime,
     /// Acknowledged, and by whom.
     pub acknowledged: Option<(OffsetDateTime, UserId)>,
+    /// Alerts with the same key are raised once (e.g. per rule, subject and hour).
+    pub dedup_key: Option<String>,
 }
 
 /// A time-limited elevated access for a user.

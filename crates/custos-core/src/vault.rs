@@ -625,7 +625,12 @@ impl Vault {
 
     /// Turns a token into a principal, or refuses it. Sessions come only as a cookie, every
     /// other kind only as a bearer token; a session idle for longer than the idle timeout ends.
-    pub async fn authenticate(&self, token_text: &str, via: Via) -> Result<Principal, CoreError> {
+    pub async fn authenticate(
+        &self,
+        token_text: &str,
+        via: Via,
+        meta: &RequestMeta,
+    ) -> Result<Principal, CoreError> {
         let refused = CoreError::Unauthorized("The token is not valid, expired or revoked.");
         if !crypto::token::looks_valid(token_text) {
             return Err(refused);
@@ -640,6 +645,26 @@ impl Vault {
         };
         let t = &found.token;
         let device = t.kind == TokenKind::Device;
+        if t.revoked && t.kind != TokenKind::Login && t.kind != TokenKind::Session {
+            // A revoked API token or device still trying: audited and raised (once an hour).
+            let actor = t.device_id.map_or(t.id.as_uuid(), |d| d.as_uuid());
+            let kind = if device { "device" } else { "token" };
+            let mut ev = AuditEvent::anonymous("auth.refused", kind, Some(t.tenant_id), now, meta)
+                .outcome(Outcome::Denied)
+                .target(format!("token:{}", t.id));
+            ev.actor_id = Some(actor);
+            self.store.append_audit(vec![ev]).await?;
+            self.raise(
+                t.tenant_id,
+                "revoked_credential",
+                "high",
+                format!("The revoked {kind} '{}' ({actor}) is still being used.", t.name),
+                serde_json::json!({"kind": kind, "actor_id": actor, "token_id": t.id, "client_addr": meta.client_addr}),
+                &t.id.to_string(),
+            )
+            .await?;
+            return Err(refused);
+        }
         if t.revoked || (!device && found.user_disabled) || t.expires_at.is_some_and(|e| e <= now) {
             return Err(refused);
         }

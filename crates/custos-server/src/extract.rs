@@ -113,18 +113,22 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
 /// The request id and client address, for audit events.
 pub struct Meta(pub RequestMeta);
 
+fn request_meta(parts: &Parts) -> RequestMeta {
+    let addr = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string());
+    RequestMeta {
+        request_id: Some(current_request_id()),
+        client_addr: addr,
+    }
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for Meta {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let addr = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string());
-        Ok(Meta(RequestMeta {
-            request_id: Some(current_request_id()),
-            client_addr: addr,
-        }))
+        Ok(Meta(request_meta(parts)))
     }
 }
 
@@ -143,7 +147,12 @@ impl FromRequestParts<AppState> for Auth {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         if let Some(token) = bearer(&parts.headers) {
-            return Ok(Auth(state.vault.authenticate(token, Via::Bearer).await?));
+            return Ok(Auth(
+                state
+                    .vault
+                    .authenticate(token, Via::Bearer, &request_meta(parts))
+                    .await?,
+            ));
         }
         let Some(session) = session_cookie(&parts.headers) else {
             return Err(ApiError::new(
@@ -151,7 +160,10 @@ impl FromRequestParts<AppState> for Auth {
                 "Send a bearer token in the Authorization header, or log in for a session.",
             ));
         };
-        let p = state.vault.authenticate(session, Via::Cookie).await?;
+        let p = state
+            .vault
+            .authenticate(session, Via::Cookie, &request_meta(parts))
+            .await?;
         if !parts.method.is_safe() {
             let sent = parts
                 .headers

@@ -643,13 +643,14 @@ fn alert_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AlertRow> {
         acknowledged: ack_at
             .zip(ack_by)
             .map(|(at, by)| (from_ts(at), UserId::from_uuid(uuid_of(&by)))),
+        dedup_key: None,
     })
 }
 
 fn insert_alert(tx: &Transaction<'_>, a: &AlertRow) -> Result<(), StoreError> {
     tx.execute(
         &format!(
-            "INSERT INTO alerts ({ALERT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, NULL)"
+            "INSERT INTO alerts ({ALERT_COLS}, dedup_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, NULL, ?8) ON CONFLICT (dedup_key) DO NOTHING"
         ),
         params![
             b(a.id.as_uuid()),
@@ -658,7 +659,8 @@ fn insert_alert(tx: &Transaction<'_>, a: &AlertRow) -> Result<(), StoreError> {
             a.severity,
             a.message,
             a.evidence,
-            ts(a.created_at)
+            ts(a.created_at),
+            a.dedup_key
         ],
     )
     .map_err(map_err)?;

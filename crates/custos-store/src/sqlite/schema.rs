@@ -165,6 +165,10 @@ CREATE TABLE break_glass (
 );
 CREATE INDEX break_glass_user ON break_glass(user_id, expires_at);
 "#,
+    r#"
+ALTER TABLE alerts ADD COLUMN dedup_key TEXT;
+CREATE UNIQUE INDEX alerts_dedup ON alerts(dedup_key);
+"#,
 ];
 
 /// Migrations of the audit file (`audit.db`).

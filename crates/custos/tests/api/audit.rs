@@ -244,6 +244,28 @@ async fn every_kind_of_tampering_is_caught_and_located() {
         (Some(false), Some(7)),
         "{v}"
     );
+    let alerts: Value = client
+        .get(format!("{base}/v1/alerts"))
+        .bearer_auth(t["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let failed = alerts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["kind"] == "audit_verification_failed")
+        .expect("an alert");
+    assert_eq!(
+        (
+            failed["severity"].as_str(),
+            failed["evidence"]["first_bad"].as_u64()
+        ),
+        (Some("critical"), Some(7))
+    );
     running.stop().await.unwrap();
 }
 

@@ -616,6 +616,40 @@ async fn failed_logins_are_throttled_without_revealing_accounts() {
         try_login(&app, "owner", OWNER_PW).await.status(),
         StatusCode::OK
     );
+    // Throttling raised alerts, once per subject and hour, naming what was attacked.
+    let alerts: Value = app
+        .get(&app.owner, "/v1/alerts")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let repeated: Vec<&Value> = alerts
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["kind"] == "repeated_failures")
+        .collect();
+    let subjects: Vec<String> = repeated
+        .iter()
+        .map(|a| a["evidence"]["subject"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        subjects.iter().any(|s| s.ends_with(":owner")),
+        "{subjects:?}"
+    );
+    assert!(
+        subjects.iter().any(|s| s.ends_with(":nobody-here")),
+        "{subjects:?}"
+    );
+    assert!(
+        repeated.iter().any(|a| a["evidence"]["kind"] == "addr"),
+        "the address too"
+    );
+    assert_eq!(
+        subjects.iter().filter(|s| s.ends_with(":owner")).count(),
+        1,
+        "raised once, not per attempt"
+    );
 }
 
 #[tokio::test]

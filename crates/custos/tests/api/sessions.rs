@@ -423,6 +423,37 @@ async fn devices_pair_once_act_under_their_name_and_are_revoked_at_once() {
         .await
         .unwrap();
     assert_eq!(list[0]["revoked"], true);
+    // The lost tablet still trying is an alert, raised once.
+    assert_problem(
+        app.get(&till, "/v1/customers/search?q=walk").await,
+        401,
+        "unauthorized",
+    )
+    .await;
+    let alerts: Value = app
+        .get(&app.owner, "/v1/alerts")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let revoked: Vec<&Value> = alerts
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["kind"] == "revoked_credential")
+        .collect();
+    assert_eq!(revoked.len(), 1, "{alerts}");
+    assert_eq!(
+        (
+            revoked[0]["severity"].as_str(),
+            revoked[0]["evidence"]["actor_id"].as_str()
+        ),
+        (Some("high"), Some(device_id.as_str()))
+    );
+    assert!(app
+        .audit_bodies()
+        .iter()
+        .any(|e| e["action"] == "auth.refused" && e["actor_id"] == device_id.as_str()));
 
     // A pairing code lasts 15 minutes.
     let reg: Value = app
