@@ -677,6 +677,19 @@ pub trait Store: Send + Sync + 'static {
         filter: AuditFilter,
         limit: u32,
     ) -> Result<Vec<(u64, Vec<u8>)>, StoreError>;
+    /// How many distinct customers `actor` read (read, search hit, list, record read, reveal)
+    /// in the tenant between `from` and `to`.
+    async fn customers_read_by(
+        &self,
+        tenant: TenantId,
+        actor: uuid::Uuid,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+    ) -> Result<u64, StoreError>;
+    /// The audit position a background scanner has processed up to (0 at first).
+    async fn scanner_position(&self, name: &str) -> Result<u64, StoreError>;
+    /// Records a scanner's position.
+    async fn set_scanner_position(&self, name: &str, position: u64) -> Result<(), StoreError>;
     /// The chain's head: the last position and its hash, if any event exists.
     async fn audit_head(&self) -> Result<Option<(u64, [u8; 32])>, StoreError>;
     /// Stores a signed checkpoint.

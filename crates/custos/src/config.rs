@@ -47,6 +47,12 @@ pub struct FileConfig {
     pub session_hours: Option<i64>,
     /// Seconds between signed checkpoints of the audit chain.
     pub audit_checkpoint_secs: Option<u64>,
+    /// Seconds between scans of the audit trail for anomalies.
+    pub anomaly_scan_secs: Option<u64>,
+    /// An actor reading more distinct customers than this within the window is an alert.
+    pub anomaly_bulk_read_customers: Option<u64>,
+    /// The window of that rule, in minutes.
+    pub anomaly_bulk_read_minutes: Option<i64>,
 }
 
 /// Values given by flags or `CUSTOS_*` variables (clap fills these).
@@ -95,6 +101,10 @@ pub struct Settings {
     pub session_absolute: time::Duration,
     /// How often the audit chain's head is signed.
     pub checkpoint_every: Duration,
+    /// How often the trail is scanned for anomalies.
+    pub anomaly_scan_every: Duration,
+    /// The anomaly rules' thresholds.
+    pub anomaly: custos_core::anomaly::AnomalyConfig,
 }
 
 impl Settings {
@@ -146,6 +156,15 @@ impl Settings {
         if !(10..=86_400).contains(&checkpoint_secs) {
             bail!("audit_checkpoint_secs must be between 10 and 86400");
         }
+        let scan_secs = file.anomaly_scan_secs.unwrap_or(60);
+        if !(1..=3600).contains(&scan_secs) {
+            bail!("anomaly_scan_secs must be between 1 and 3600");
+        }
+        let bulk_customers = file.anomaly_bulk_read_customers.unwrap_or(100);
+        let bulk_minutes = file.anomaly_bulk_read_minutes.unwrap_or(10);
+        if bulk_customers == 0 || !(1..=24 * 60).contains(&bulk_minutes) {
+            bail!("anomaly_bulk_read_customers must be at least 1 and anomaly_bulk_read_minutes between 1 and 1440");
+        }
         let minutes = file.login_token_minutes.unwrap_or(12 * 60);
         if !(5..=60 * 24 * 30).contains(&minutes) {
             bail!("login_token_minutes must be between 5 and 43200");
@@ -170,6 +189,11 @@ impl Settings {
             session_idle: time::Duration::minutes(idle),
             session_absolute: time::Duration::hours(hours),
             checkpoint_every: Duration::from_secs(checkpoint_secs),
+            anomaly_scan_every: Duration::from_secs(scan_secs),
+            anomaly: custos_core::anomaly::AnomalyConfig {
+                bulk_read_customers: bulk_customers,
+                bulk_read_window: time::Duration::minutes(bulk_minutes),
+            },
         })
     }
 }

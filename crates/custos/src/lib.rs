@@ -340,6 +340,19 @@ pub async fn start_with(
         shutting_down: shutting_down.clone(),
         audit_public_key: Arc::from(audit_key.public_hex()),
     };
+    // The window anomaly rules, over the audit events written since the last scan.
+    let scanner = {
+        let (vault, every, cfg) = (vault.clone(), s.anomaly_scan_every, s.anomaly.clone());
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                if let Err(e) = vault.scan_anomalies(&cfg).await {
+                    tracing::warn!(error = %e, "anomaly scan failed");
+                }
+            }
+        })
+    };
     // Checkpoints of the audit chain's head, signed now and then and at shutdown.
     let checkpointer = {
         let (vault, key, every) = (vault.clone(), audit_key.clone(), s.checkpoint_every);
@@ -389,6 +402,7 @@ pub async fn start_with(
         )
         .await;
         checkpointer.abort();
+        scanner.abort();
         if let Err(e) =
             custos_core::trail::checkpoint(vault.store().as_ref(), &audit_key, vault.now()).await
         {

@@ -1702,6 +1702,50 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn customers_read_by(
+        &self,
+        tenant: TenantId,
+        actor: Uuid,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        self.read_in(true, move |c| {
+            c.prepare_cached(
+                "SELECT count(DISTINCT ac.customer_id) FROM audit_events e JOIN audit_customers ac ON ac.seq = e.seq \
+                 WHERE e.tenant_id = ?1 AND e.actor_id = ?2 AND e.at >= ?3 AND e.at <= ?4 \
+                 AND e.action IN ('customer.read', 'customer.search', 'customer.list', 'record.read', 'customer.reveal')",
+            )?
+            .query_row(params![b(tenant.as_uuid()), b(actor), ts(from), ts(to)], |r| r.get::<_, i64>(0))
+            .map(|n| n as u64)
+        })
+        .await
+    }
+
+    async fn scanner_position(&self, name: &str) -> Result<u64, StoreError> {
+        let name = name.to_owned();
+        self.read(move |c| {
+            c.query_row(
+                "SELECT position FROM scanner_state WHERE name = ?1",
+                [name],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()
+            .map(|p| p.unwrap_or(0) as u64)
+        })
+        .await
+    }
+
+    async fn set_scanner_position(&self, name: &str, position: u64) -> Result<(), StoreError> {
+        let name = name.to_owned();
+        self.write(vec![], move |tx| {
+            tx.execute("INSERT INTO scanner_state (name, position) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET position = excluded.position", params![name, position as i64])
+                .map(|_| 0)
+                .map_err(map_err)
+        })
+        .await
+        .map(|_| ())
+    }
+
     async fn audit_head(&self) -> Result<Option<(u64, [u8; 32])>, StoreError> {
         self.read_in(true, |c| {
             c.query_row(

@@ -169,6 +169,12 @@ CREATE INDEX break_glass_user ON break_glass(user_id, expires_at);
 ALTER TABLE alerts ADD COLUMN dedup_key TEXT;
 CREATE UNIQUE INDEX alerts_dedup ON alerts(dedup_key);
 "#,
+    r#"
+CREATE TABLE scanner_state (
+    name TEXT PRIMARY KEY,
+    position INTEGER NOT NULL
+) WITHOUT ROWID;
+"#,
 ];
 
 /// Migrations of the audit file (`audit.db`).

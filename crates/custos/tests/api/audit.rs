@@ -564,3 +564,91 @@ async fn an_export_verifies_offline_with_only_the_public_key() {
     assert_eq!(code, 1);
     assert!(out.contains("--public-key"), "{out}");
 }
+
+#[tokio::test]
+async fn one_actor_reading_many_customers_raises_an_alert() {
+    let app = spawn_tuned("retail", |s| {
+        s.anomaly_scan_every = std::time::Duration::from_millis(100);
+        s.anomaly.bulk_read_customers = 5;
+    })
+    .await;
+    let mut ids = Vec::new();
+    for i in 0..8 {
+        ids.push(
+            app.customer(json!({"first_name": format!("Bulk{i}")}))
+                .await["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let staff = app.user("sam", "staff").await;
+    let sam_id = app
+        .get(&staff, "/v1/auth/whoami")
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Five customers: at the threshold, no alert.
+    for id in &ids[..5] {
+        app.get(&staff, &format!("/v1/customers/{id}")).await;
+    }
+    let bulk = |app: &TestApp| {
+        let token = app.owner.clone();
+        let url = format!("{}/v1/alerts", app.base);
+        let client = app.client.clone();
+        async move {
+            let all: Value = client
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            all.as_array()
+                .unwrap()
+                .iter()
+                .filter(|a| a["kind"] == "bulk_reads")
+                .cloned()
+                .collect::<Vec<Value>>()
+        }
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    assert!(bulk(&app).await.is_empty(), "five is not more than five");
+    // The sixth distinct customer crosses it; the scanner picks it up within a few scans.
+    app.get(&staff, &format!("/v1/customers/{}", ids[5])).await;
+    app.get(&staff, &format!("/v1/customers/{}", ids[6])).await;
+    let mut found = Vec::new();
+    for _ in 0..50 {
+        found = bulk(&app).await;
+        if !found.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(found.len(), 1, "one alert per actor and hour");
+    let a = &found[0];
+    assert_eq!(
+        (a["severity"].as_str(), a["evidence"]["actor_id"].as_str()),
+        (Some("high"), Some(sam_id.as_str()))
+    );
+    assert!(a["evidence"]["customers"].as_u64().unwrap() > 5);
+    assert!(
+        a["evidence"]["events_to"].as_u64().unwrap()
+            >= a["evidence"]["events_from"].as_u64().unwrap()
+    );
+    // The owner's own writes are not reads: no alert about the owner.
+    let owner_id = app
+        .get(&app.owner, "/v1/auth/whoami")
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["id"]
+        .clone();
+    assert!(!found.iter().any(|a| a["evidence"]["actor_id"] == owner_id));
+}

@@ -39,9 +39,22 @@ pub async fn spawn_clocked(
     (spawn_inner(template, Some(clock.clone())).await, clock)
 }
 
+/// A server with settings changed before it starts.
+pub async fn spawn_tuned(template: &str, tune: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_full(template, None, tune).await
+}
+
 async fn spawn_inner(
     template: &str,
     clock: Option<std::sync::Arc<custos_core::clock::ManualClock>>,
+) -> TestApp {
+    spawn_full(template, clock, |_| {}).await
+}
+
+async fn spawn_full(
+    template: &str,
+    clock: Option<std::sync::Arc<custos_core::clock::ManualClock>>,
+    tune: impl FnOnce(&mut Settings),
 ) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
@@ -56,7 +69,7 @@ async fn spawn_inner(
     })
     .await
     .unwrap();
-    let settings = Settings::load(
+    let mut settings = Settings::load(
         &data,
         Overrides {
             listen: Some("127.0.0.1:0".into()),
@@ -64,6 +77,7 @@ async fn spawn_inner(
         },
     )
     .unwrap();
+    tune(&mut settings);
     let running = match clock {
         Some(c) => custos::start_with(settings.clone(), false, c)
             .await
