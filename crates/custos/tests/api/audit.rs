@@ -652,3 +652,191 @@ async fn one_actor_reading_many_customers_raises_an_alert() {
         .clone();
     assert!(!found.iter().any(|a| a["evidence"]["actor_id"] == owner_id));
 }
+
+#[tokio::test]
+async fn a_session_touching_every_endpoint_leaves_one_event_per_access_and_no_value() {
+    let app = spawn_with("optician").await;
+    let staff = app.user("cov-staff", "staff").await;
+    let clinician = app.user("cov-clin", "clinician").await;
+    let canaries = [
+        "CoverageCanaryFirst",
+        "CoverageCanaryLast",
+        "coverage.canary@example.org",
+        "+48601777888",
+        "CoverageCanaryNote",
+        "CoverageCanaryExam",
+        "INS-COVERAGE",
+    ];
+    // (token, method, path, body, the action its event must carry)
+    let mut calls: Vec<(String, Method, String, Option<Value>, &str)> = vec![(
+        app.owner.clone(),
+        Method::POST,
+        "/v1/customers".into(),
+        Some(
+            json!({"fields": {"first_name": canaries[0], "last_name": canaries[1], "email": canaries[2], "phone": "601 777 888", "note": canaries[4], "insurance_number": canaries[6]}}),
+        ),
+        "customer.create",
+    )];
+    let mut seen: Vec<(String, &str, String)> = Vec::new();
+    let mut id = String::new();
+    let mut i = 0;
+    while i < calls.len() {
+        let (token, method, path, body, action) = calls[i].clone();
+        let mut r = app.req(method.clone(), &path, &token);
+        if method == Method::PATCH {
+            r = r.header("if-match", "\"1\"");
+        }
+        if let Some(b) = &body {
+            r = r.json(b);
+        }
+        let resp = r.send().await.unwrap();
+        assert!(
+            resp.status().is_success(),
+            "{method} {path}: {}",
+            resp.status()
+        );
+        let rid = resp.headers()["x-request-id"].to_str().unwrap().to_owned();
+        let text = resp.text().await.unwrap();
+        seen.push((rid, action, format!("{method} {path}")));
+        if i == 0 {
+            id = serde_json::from_str::<Value>(&text).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            let c = format!("/v1/customers/{id}");
+            calls.extend([
+                (
+                    app.owner.clone(),
+                    Method::GET,
+                    c.clone(),
+                    None,
+                    "customer.read",
+                ),
+                (
+                    app.owner.clone(),
+                    Method::PATCH,
+                    c.clone(),
+                    Some(json!({"fields": {"city": "Toruń"}})),
+                    "customer.update",
+                ),
+                (
+                    staff.clone(),
+                    Method::GET,
+                    "/v1/customers/search?q=coverage.canary@example.org".into(),
+                    None,
+                    "customer.search",
+                ),
+                (
+                    staff.clone(),
+                    Method::GET,
+                    "/v1/customers/search?phone=601777888".into(),
+                    None,
+                    "customer.search",
+                ),
+                (
+                    app.owner.clone(),
+                    Method::GET,
+                    "/v1/customers".into(),
+                    None,
+                    "customer.list",
+                ),
+                (
+                    clinician.clone(),
+                    Method::POST,
+                    format!("{c}/records"),
+                    Some(json!({"type": "eye_exam", "fields": {"remarks": canaries[5]}})),
+                    "record.create",
+                ),
+                (
+                    staff.clone(),
+                    Method::POST,
+                    format!("{c}/records"),
+                    Some(json!({"type": "purchase", "fields": {"amount": 10}})),
+                    "record.create",
+                ),
+                (
+                    clinician.clone(),
+                    Method::GET,
+                    format!("{c}/records"),
+                    None,
+                    "record.read",
+                ),
+                (
+                    staff.clone(),
+                    Method::POST,
+                    format!("{c}/reveal"),
+                    Some(json!({"fields": ["insurance_number"], "reason": "claim"})),
+                    "customer.reveal",
+                ),
+                (
+                    app.owner.clone(),
+                    Method::GET,
+                    format!("{c}/access-history"),
+                    None,
+                    "audit.read",
+                ),
+                (
+                    app.owner.clone(),
+                    Method::GET,
+                    "/v1/audit/verify".into(),
+                    None,
+                    "audit.verify",
+                ),
+                (
+                    app.owner.clone(),
+                    Method::POST,
+                    "/v1/tokens".into(),
+                    Some(json!({"name": "cov"})),
+                    "token.create",
+                ),
+                (
+                    app.owner.clone(),
+                    Method::POST,
+                    "/v1/roles".into(),
+                    Some(json!({"name": "cov_role", "actions": ["customer.read"]})),
+                    "role.create",
+                ),
+                (
+                    app.owner.clone(),
+                    Method::POST,
+                    "/v1/devices".into(),
+                    Some(json!({"name": "cov-till"})),
+                    "device.register",
+                ),
+                (
+                    app.owner.clone(),
+                    Method::DELETE,
+                    c.clone(),
+                    None,
+                    "customer.erase",
+                ),
+            ]);
+        }
+        i += 1;
+    }
+    assert!(!id.is_empty());
+    let bodies = app.audit_bodies();
+    for (rid, action, call) in &seen {
+        let events: Vec<&Value> = bodies
+            .iter()
+            .filter(|e| e["request_id"] == rid.as_str())
+            .collect();
+        assert_eq!(
+            events.len(),
+            1,
+            "{call}: one event per access, got {events:?}"
+        );
+        let e = events[0];
+        assert_eq!(e["action"], *action, "{call}");
+        assert!(
+            e["actor_id"].is_string() && e["actor_role"].is_string(),
+            "{call}: an actor"
+        );
+        assert_eq!(e["outcome"], "ok", "{call}");
+    }
+    let trail = serde_json::to_string(&bodies).unwrap();
+    for c in canaries {
+        assert!(!trail.contains(c), "{c} is in the audit trail");
+    }
+    assert!(!trail.contains("601777888"), "no phone in any form");
+}
