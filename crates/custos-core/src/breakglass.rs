@@ -165,35 +165,3 @@ impl Vault {
             })
     }
 }
-
-impl Vault {
-    /// Verifies the audit trail (roles that read the audit trail); the check is itself audited.
-    pub async fn verify_audit(
-        &self,
-        p: &Principal,
-        public_key_hex: &str,
-        meta: &RequestMeta,
-    ) -> Result<crate::trail::Verification, CoreError> {
-        p.active()?;
-        if !p.role.may(Action::AuditRead) {
-            return Err(forbidden(Action::AuditRead));
-        }
-        let v = crate::trail::verify(self.store.as_ref(), public_key_hex).await?;
-        let mut ev = AuditEvent::by(p, "audit.verify", self.clock.now(), meta);
-        if !v.ok {
-            ev = ev.outcome(crate::audit::Outcome::Failed);
-            let at = v.first_bad.unwrap_or(0);
-            self.raise(
-                p.tenant_id,
-                "audit_verification_failed",
-                "critical",
-                format!("The audit trail does not verify from event {at}: {}", v.problem.clone().unwrap_or_default()),
-                serde_json::json!({"first_bad": v.first_bad, "problem": v.problem, "events": v.events}),
-                &at.to_string(),
-            )
-            .await?;
-        }
-        self.store.append_audit(vec![ev]).await?;
-        Ok(v)
-    }
-}

@@ -122,18 +122,43 @@ impl TestApp {
             .bearer_auth(token)
     }
 
-    pub async fn login(&self, username: &str, password: &str, tenant: Option<&str>) -> String {
-        let r = self
-            .client
+    /// Posts to `/v1/auth/token` and answers the raw response (for error cases).
+    pub async fn try_login(&self, body: Value) -> Response {
+        self.client
             .post(format!("{}/v1/auth/token", self.base))
-            .json(&json!({"username": username, "password": password, "tenant": tenant}))
+            .json(&body)
             .send()
             .await
-            .unwrap();
+            .unwrap()
+    }
+
+    pub async fn login(&self, username: &str, password: &str, tenant: Option<&str>) -> String {
+        let r = self
+            .try_login(json!({"username": username, "password": password, "tenant": tenant}))
+            .await;
         assert_eq!(r.status(), StatusCode::OK, "login of {username}");
         let v: Value = r.json().await.unwrap();
         assert_eq!(v["token_type"], "Bearer");
         v["token"].as_str().unwrap().to_owned()
+    }
+
+    /// The id of the user with that name, as the owner sees it.
+    pub async fn user_id(&self, username: &str) -> String {
+        let users: Value = self
+            .get(&self.owner, "/v1/users")
+            .await
+            .json()
+            .await
+            .unwrap();
+        users
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["username"] == username)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     }
 
     /// Enrols the token's user in MFA (enrol, then confirm with the current code); returns the

@@ -5,25 +5,12 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 async fn user_id(app: &TestApp, username: &str) -> String {
-    let users: Value = app.get(&app.owner, "/v1/users").await.json().await.unwrap();
-    users
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["username"] == username)
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    app.user_id(username).await
 }
 
 async fn try_login(app: &TestApp, username: &str, password: &str) -> reqwest::Response {
-    app.client
-        .post(format!("{}/v1/auth/token", app.base))
-        .json(&json!({"username": username, "password": password}))
-        .send()
+    app.try_login(json!({"username": username, "password": password}))
         .await
-        .unwrap()
 }
 
 #[tokio::test]

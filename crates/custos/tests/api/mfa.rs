@@ -10,12 +10,7 @@ async fn login(app: &TestApp, user: &str, pw: &str, extra: Value) -> reqwest::Re
     for (k, v) in extra.as_object().unwrap() {
         body[k] = v.clone();
     }
-    app.client
-        .post(format!("{}/v1/auth/token", app.base))
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
+    app.try_login(body).await
 }
 
 #[tokio::test]

@@ -374,16 +374,7 @@ async fn devices_pair_once_act_under_their_name_and_are_revoked_at_once() {
         assert_problem(app.get(&till, path).await, 403, "forbidden").await;
     }
     // The manager who registered it leaving does not stop the till.
-    let users: Value = app.get(&app.owner, "/v1/users").await.json().await.unwrap();
-    let meg_id = users
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["username"] == "meg")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let meg_id = app.user_id("meg").await;
     app.req(Method::PATCH, &format!("/v1/users/{meg_id}"), &app.owner)
         .json(&json!({"disabled": true}))
         .send()
@@ -489,16 +480,7 @@ async fn break_glass_lifts_a_role_for_a_while_and_raises_an_alert() {
     let (app, clock) = spawn_clocked("retail").await;
     app.customer(json!({"first_name": "Ewa"})).await;
     let sam = app.user("sam", "staff").await;
-    let users: Value = app.get(&app.owner, "/v1/users").await.json().await.unwrap();
-    let sam_id = users
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["username"] == "sam")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let sam_id = app.user_id("sam").await;
     assert_problem(app.get(&sam, "/v1/customers").await, 403, "forbidden").await;
 
     let grant = |token: &str, body: Value| {
