@@ -216,14 +216,97 @@ pub struct TenantSettings {
     pub template: String,
     /// Every staff account must use MFA.
     pub require_mfa: bool,
+    /// The IANA time zone the business hours are in, e.g. `Europe/Warsaw`.
+    pub time_zone: String,
+    /// Opening hours per weekday; access to customer data outside them raises an alert.
+    pub business_hours: BusinessHours,
+    /// Where alerts are mailed (shown to those who may change the settings).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alert_email: Option<String>,
+    /// Where alerts are posted as signed JSON (shown to those who may change the settings).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alert_webhook_url: Option<String>,
+    /// The HMAC-SHA-256 key of the alert webhook's `Custos-Signature` header: answered once,
+    /// when a webhook URL is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alert_webhook_secret: Option<String>,
 }
 
-/// Body of `PATCH /v1/tenant`.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+/// Opening hours: per weekday `"HH:MM-HH:MM"` (local time, `24:00` allowed as an end), or
+/// `null` for a closed day.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BusinessHours {
+    /// Monday.
+    pub mon: Option<String>,
+    /// Tuesday.
+    pub tue: Option<String>,
+    /// Wednesday.
+    pub wed: Option<String>,
+    /// Thursday.
+    pub thu: Option<String>,
+    /// Friday.
+    pub fri: Option<String>,
+    /// Saturday.
+    pub sat: Option<String>,
+    /// Sunday.
+    pub sun: Option<String>,
+}
+
+impl BusinessHours {
+    /// The days from Monday to Sunday.
+    pub fn days(&self) -> [&Option<String>; 7] {
+        [
+            &self.mon, &self.tue, &self.wed, &self.thu, &self.fri, &self.sat, &self.sun,
+        ]
+    }
+
+    /// The same hours every day.
+    pub fn every_day(hours: &str) -> Self {
+        let h = Some(hours.to_owned());
+        BusinessHours {
+            mon: h.clone(),
+            tue: h.clone(),
+            wed: h.clone(),
+            thu: h.clone(),
+            fri: h.clone(),
+            sat: h.clone(),
+            sun: h,
+        }
+    }
+}
+
+/// Body of `PATCH /v1/tenant`: only the settings given change.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TenantPatch {
     /// Require MFA of every staff account.
-    pub require_mfa: bool,
+    #[serde(default)]
+    pub require_mfa: Option<bool>,
+    /// An IANA time zone name.
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    /// Opening hours (all seven days are replaced).
+    #[serde(default)]
+    pub business_hours: Option<BusinessHours>,
+    /// Where to mail alerts; `null` stops it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub alert_email: Option<Option<String>>,
+    /// An `https://` URL (or `http://` on a loopback address) to post alerts to; `null` stops
+    /// it. Setting it answers a new signing secret once.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub alert_webhook_url: Option<Option<String>>,
+}
+
+/// Tells an absent field (`None`) from an explicit `null` (`Some(None)`).
+pub fn double_option<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
 }
 
 /// Answer of `/healthz` and `/readyz`.

@@ -3,10 +3,13 @@
 //! trying, and a failing audit verification. Each raises an alert with its evidence, at most once
 //! per subject and hour. Rules over windows of the trail run in [`Vault::scan_anomalies`], which
 //! walks new audit events from a persisted position (so a restart neither misses nor repeats):
-//! one actor reading an unusual number of distinct customers within a window.
+//! one actor reading an unusual number of distinct customers within a window, customer data
+//! used outside the business's opening hours, and every export of customer data.
 
+use crate::audit::{AuditEvent, Outcome};
 use crate::error::CoreError;
 use crate::ids::{AlertId, TenantId};
+use crate::settings::TenantPolicy;
 use crate::store::AlertRow;
 use crate::vault::Vault;
 use serde_json::Value;
@@ -39,6 +42,24 @@ const READS: [&str; 5] = [
     "customer.reveal",
 ];
 
+/// Everything that touches customer data, for the off-hours rule.
+const ACCESSES: [&str; 11] = [
+    "customer.read",
+    "customer.search",
+    "customer.list",
+    "record.read",
+    "customer.reveal",
+    "customer.create",
+    "customer.update",
+    "customer.erase",
+    "record.create",
+    "customer.export",
+    "marketing.audience",
+];
+
+/// Exports of customer data: each one is worth a look.
+const EXPORTS: [&str; 2] = ["customer.export", "marketing.audience"];
+
 impl Vault {
     /// Raises an alert unless one with the same key was raised in the same hour.
     pub(crate) async fn raise(
@@ -51,7 +72,25 @@ impl Vault {
         subject: &str,
     ) -> Result<(), CoreError> {
         let now = self.clock.now();
-        let hour = now.unix_timestamp() / 3600;
+        self.raise_for(tenant, kind, severity, message, evidence, subject, now)
+            .await
+    }
+
+    /// Raises an alert about something that happened at `when`, unless one with the same key
+    /// was raised for the same hour.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn raise_for(
+        &self,
+        tenant: TenantId,
+        kind: &str,
+        severity: &str,
+        message: String,
+        evidence: Value,
+        subject: &str,
+        when: OffsetDateTime,
+    ) -> Result<(), CoreError> {
+        let now = self.clock.now();
+        let hour = when.unix_timestamp() / 3600;
         let alert = AlertRow {
             id: AlertId::new_at(now),
             tenant_id: tenant,
@@ -72,6 +111,7 @@ impl Vault {
     pub async fn scan_anomalies(&self, cfg: &AnomalyConfig) -> Result<u64, CoreError> {
         let mut position = self.store.scanner_position("anomaly").await?;
         let mut seen = 0u64;
+        let mut policies: HashMap<TenantId, Option<TenantPolicy>> = HashMap::new();
         loop {
             let batch = self.store.audit_range(position + 1, 5_000).await?;
             let Some(last) = batch.last().map(|e| e.seq) else {
@@ -81,10 +121,12 @@ impl Vault {
             let mut readers: HashMap<(TenantId, uuid::Uuid), (OffsetDateTime, u64, u64)> =
                 HashMap::new();
             for e in &batch {
-                let Ok(ev) = serde_json::from_slice::<crate::audit::AuditEvent>(&e.body) else {
+                let Ok(ev) = serde_json::from_slice::<AuditEvent>(&e.body) else {
                     continue;
                 };
-                if !READS.contains(&ev.action.as_str()) || ev.outcome != crate::audit::Outcome::Ok {
+                self.off_hours(&ev, e.seq, &mut policies).await?;
+                self.exports(&ev, e.seq).await?;
+                if !READS.contains(&ev.action.as_str()) || ev.outcome != Outcome::Ok {
                     continue;
                 }
                 if let (Some(t), Some(a)) = (ev.tenant_id, ev.actor_id) {
@@ -99,13 +141,14 @@ impl Vault {
                     .customers_read_by(tenant, actor, at - cfg.bulk_read_window, at)
                     .await?;
                 if n > cfg.bulk_read_customers {
-                    self.raise(
+                    self.raise_for(
                         tenant,
                         "bulk_reads",
                         "high",
                         format!("Actor {actor} read {n} different customers within {} minutes.", cfg.bulk_read_window.whole_minutes()),
                         serde_json::json!({"actor_id": actor, "customers": n, "window_minutes": cfg.bulk_read_window.whole_minutes(), "events_from": first, "events_to": last_seq}),
                         &actor.to_string(),
+                        at,
                     )
                     .await?;
                 }
@@ -115,5 +158,76 @@ impl Vault {
             self.store.set_scanner_position("anomaly", position).await?;
         }
         Ok(seen)
+    }
+
+    /// The off-hours rule: customer data touched by a person, device or token outside the
+    /// business's opening hours (in its own time zone).
+    async fn off_hours(
+        &self,
+        ev: &AuditEvent,
+        seq: u64,
+        policies: &mut HashMap<TenantId, Option<TenantPolicy>>,
+    ) -> Result<(), CoreError> {
+        let (Some(tenant), Some(actor)) = (ev.tenant_id, ev.actor_id) else {
+            return Ok(());
+        };
+        if !ACCESSES.contains(&ev.action.as_str()) || ev.outcome != Outcome::Ok {
+            return Ok(());
+        }
+        let policy = match policies.get(&tenant) {
+            Some(p) => p.clone(),
+            None => {
+                let p = self.store.tenant(tenant).await?.map(|t| t.policy());
+                policies.insert(tenant, p.clone());
+                p
+            }
+        };
+        let Some(policy) = policy else {
+            return Ok(());
+        };
+        if policy.is_open_at(ev.at) {
+            return Ok(());
+        }
+        let local = policy.local_time(ev.at);
+        self.raise_for(
+            tenant,
+            "off_hours_access",
+            "warning",
+            format!(
+                "{} {actor} ({}) used customer data outside business hours: {} at {local}.",
+                ev.actor_kind,
+                ev.actor_role.as_deref().unwrap_or("no role"),
+                ev.action
+            ),
+            serde_json::json!({"actor_id": actor, "actor_kind": ev.actor_kind, "event_id": ev.id, "position": seq, "action": ev.action, "local_time": local}),
+            &actor.to_string(),
+            ev.at,
+        )
+        .await
+    }
+
+    /// The export rule: every export of customer data or of a marketing audience.
+    async fn exports(&self, ev: &AuditEvent, seq: u64) -> Result<(), CoreError> {
+        let (Some(tenant), Some(actor)) = (ev.tenant_id, ev.actor_id) else {
+            return Ok(());
+        };
+        if !EXPORTS.contains(&ev.action.as_str()) || ev.outcome != Outcome::Ok {
+            return Ok(());
+        }
+        self.raise(
+            tenant,
+            "export",
+            "info",
+            format!(
+                "{} {actor} ({}) exported customer data: {} of {} customer(s).",
+                ev.actor_kind,
+                ev.actor_role.as_deref().unwrap_or("no role"),
+                ev.action,
+                ev.customer_ids.len()
+            ),
+            serde_json::json!({"actor_id": actor, "event_id": ev.id, "position": seq, "action": ev.action, "customers": ev.customer_ids.len()}),
+            &ev.id.to_string(),
+        )
+        .await
     }
 }

@@ -15,6 +15,7 @@ pub mod mfa;
 pub mod password;
 pub mod policy;
 pub mod roles;
+pub mod settings;
 pub mod store;
 pub mod trail;
 pub mod values;

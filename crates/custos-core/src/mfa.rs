@@ -7,9 +7,9 @@ use crate::audit::{AuditEvent, Outcome, RequestMeta};
 use crate::error::CoreError;
 use crate::identity::ThrottleKeys;
 use crate::ids::{TenantId, UserId};
-use crate::policy::{Action, ActorKind, Principal};
+use crate::policy::{ActorKind, Principal};
 use crate::store::{TenantRow, UserRow};
-use crate::vault::{forbidden, TenantKeys, Vault};
+use crate::vault::{TenantKeys, Vault};
 use custos_crypto as crypto;
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
@@ -264,37 +264,5 @@ impl Vault {
     pub async fn recovery_codes_left(&self, p: &Principal) -> Result<u32, CoreError> {
         let uid = self.mfa_user(p)?;
         Ok(self.store.recovery_codes_left(uid).await?)
-    }
-
-    /// The principal's business.
-    pub async fn tenant_settings(&self, p: &Principal) -> Result<TenantRow, CoreError> {
-        p.active()?;
-        self.store
-            .tenant(p.tenant_id)
-            .await?
-            .ok_or(CoreError::NotFound("Business"))
-    }
-
-    /// Requires (or stops requiring) MFA of every staff account (owner only). Accounts without MFA
-    /// must set it up at their next request.
-    pub async fn set_require_mfa(
-        &self,
-        p: &Principal,
-        on: bool,
-        meta: &RequestMeta,
-    ) -> Result<TenantRow, CoreError> {
-        p.active()?;
-        if !p.role.may(Action::TenantManage) {
-            return Err(forbidden(Action::TenantManage));
-        }
-        let action = if on {
-            "tenant.require_mfa"
-        } else {
-            "tenant.allow_no_mfa"
-        };
-        let ev = AuditEvent::by(p, action, self.clock.now(), meta)
-            .target(format!("tenant:{}", p.tenant_id));
-        self.store.set_require_mfa(p.tenant_id, on, ev).await?;
-        self.tenant_settings(p).await
     }
 }

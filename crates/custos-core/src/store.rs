@@ -53,8 +53,23 @@ pub struct TenantRow {
     pub master_key_id: String,
     /// Every staff account must use MFA.
     pub require_mfa: bool,
+    /// Opening hours and time zone, when the business has set them.
+    pub policy: Option<crate::settings::TenantPolicy>,
+    /// Where alerts are pushed, sealed under the tenant key.
+    pub sealed_contacts: Option<Vec<u8>>,
     /// Created.
     pub created_at: OffsetDateTime,
+}
+
+/// A change of a tenant's settings; `None` leaves a setting alone.
+#[derive(Debug, Clone, Default)]
+pub struct TenantChange {
+    /// Require MFA.
+    pub require_mfa: Option<bool>,
+    /// Hours and zone.
+    pub policy: Option<crate::settings::TenantPolicy>,
+    /// Sealed alert contacts (`Some(None)` clears them).
+    pub sealed_contacts: Option<Option<Vec<u8>>>,
 }
 
 /// A staff user.
@@ -468,12 +483,12 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<bool, StoreError>;
     /// Unused recovery codes left.
     async fn recovery_codes_left(&self, user: UserId) -> Result<u32, StoreError>;
-    /// Requires (or not) MFA of every account of the tenant.
-    async fn set_require_mfa(
+    /// Changes a tenant's settings.
+    async fn update_tenant(
         &self,
         tenant: TenantId,
-        on: bool,
-        audit: AuditEvent,
+        change: TenantChange,
+        audit: Vec<AuditEvent>,
     ) -> Result<(), StoreError>;
 
     /// Stores a custom role; `Conflict` when the name is taken.

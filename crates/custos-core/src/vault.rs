@@ -385,6 +385,8 @@ impl Vault {
             master_key_id: self.master.fingerprint(),
             // Health data: the optician template asks for MFA from the start.
             require_mfa: template_name == "optician",
+            policy: None,
+            sealed_contacts: None,
             created_at: now,
         };
         let owner = UserRow {

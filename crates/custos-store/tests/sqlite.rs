@@ -58,6 +58,8 @@ fn tenant_row(id: TenantId) -> custos_core::store::TenantRow {
         kek_version: 1,
         master_key_id: "x".into(),
         require_mfa: false,
+        policy: None,
+        sealed_contacts: None,
         created_at: OffsetDateTime::now_utc(),
     }
 }

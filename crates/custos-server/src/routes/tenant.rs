@@ -1,4 +1,5 @@
-//! `/v1/tenant`: the business's security settings (requiring MFA of every staff account).
+//! `/v1/tenant`: the business's settings: requiring MFA of every staff account, its time zone
+//! and opening hours (for the off-hours alert), and where alerts are pushed.
 
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, Auth, Meta};
@@ -7,20 +8,26 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use custos_api::{TenantPatch, TenantSettings};
-use custos_core::store::TenantRow;
+use custos_core::settings::{Settings, SettingsUpdate};
 
 /// The routes of this resource.
 pub fn router() -> Router<AppState> {
     Router::new().route("/v1/tenant", get(read).patch(update))
 }
 
-fn wire(t: TenantRow) -> TenantSettings {
+fn wire(s: Settings) -> TenantSettings {
+    let contacts = s.contacts.unwrap_or_default();
     TenantSettings {
-        id: t.id.as_uuid(),
-        slug: t.slug,
-        name: t.name,
-        template: t.catalog.template,
-        require_mfa: t.require_mfa,
+        id: s.tenant.id.as_uuid(),
+        slug: s.tenant.slug,
+        name: s.tenant.name,
+        template: s.tenant.catalog.template,
+        require_mfa: s.tenant.require_mfa,
+        time_zone: s.policy.time_zone,
+        business_hours: s.policy.business_hours,
+        alert_email: contacts.email,
+        alert_webhook_url: contacts.webhook_url,
+        alert_webhook_secret: s.new_webhook_secret,
     }
 }
 
@@ -31,7 +38,8 @@ pub async fn read(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Te
     Ok(Json(wire(s.vault.tenant_settings(&p).await?)))
 }
 
-/// Change the security settings (owner): require MFA of every staff account.
+/// Change settings (owner): require MFA, the time zone and opening hours, where alerts go.
+/// Only the settings given change; setting a webhook URL answers its signing secret once.
 #[utoipa::path(patch, path = "/v1/tenant", tag = "tenant", request_body = TenantPatch,
     responses((status = 200, body = TenantSettings), (status = 400, body = custos_api::Problem), (status = 401, body = custos_api::Problem), (status = 403, body = custos_api::Problem)),
     security(("bearer" = [])))]
@@ -42,6 +50,18 @@ pub async fn update(
     ApiJson(body): ApiJson<TenantPatch>,
 ) -> ApiResult<Json<TenantSettings>> {
     Ok(Json(wire(
-        s.vault.set_require_mfa(&p, body.require_mfa, &meta).await?,
+        s.vault
+            .update_settings(
+                &p,
+                SettingsUpdate {
+                    require_mfa: body.require_mfa,
+                    time_zone: body.time_zone,
+                    business_hours: body.business_hours,
+                    alert_email: body.alert_email,
+                    alert_webhook_url: body.alert_webhook_url,
+                },
+                &meta,
+            )
+            .await?,
     )))
 }

@@ -537,7 +537,7 @@ impl CloneLossy for StoreError {
 
 // --- row mapping -------------------------------------------------------------------------------
 
-const TENANT_COLS: &str = "id, slug, name, catalog, wrapped_kek, wrapped_index_key, kek_version, master_key_id, created_at, require_mfa";
+const TENANT_COLS: &str = "id, slug, name, catalog, wrapped_kek, wrapped_index_key, kek_version, master_key_id, created_at, require_mfa, settings, sealed_contacts";
 
 fn tenant_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TenantRow> {
     let catalog: String = r.get(3)?;
@@ -554,6 +554,17 @@ fn tenant_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TenantRow> {
         master_key_id: r.get(7)?,
         created_at: from_ts(r.get(8)?),
         require_mfa: r.get(9)?,
+        policy: match r.get::<_, Option<String>>(10)? {
+            Some(text) => Some(serde_json::from_str(&text).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    10,
+                    rusqlite::types::Type::Text,
+                    Box::new(e),
+                )
+            })?),
+            None => None,
+        },
+        sealed_contacts: r.get(11)?,
     })
 }
 
@@ -1042,19 +1053,38 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn set_require_mfa(
+    async fn update_tenant(
         &self,
         tenant: TenantId,
-        on: bool,
-        audit: AuditEvent,
+        change: TenantChange,
+        audit: Vec<AuditEvent>,
     ) -> Result<(), StoreError> {
-        self.write(vec![audit], move |tx| {
-            tx.execute(
-                "UPDATE tenants SET require_mfa = ?2 WHERE id = ?1",
-                params![b(tenant.as_uuid()), on],
-            )
-            .map(|_| 0)
-            .map_err(map_err)
+        let policy = change
+            .policy
+            .map(|p| serde_json::to_string(&p))
+            .transpose()
+            .map_err(|e| StoreError::Other(e.to_string()))?;
+        self.write(audit, move |tx| {
+            let id = b(tenant.as_uuid());
+            if let Some(on) = change.require_mfa {
+                exactly_one(tx.execute(
+                    "UPDATE tenants SET require_mfa = ?2 WHERE id = ?1",
+                    params![id, on],
+                ))?;
+            }
+            if let Some(p) = policy {
+                exactly_one(tx.execute(
+                    "UPDATE tenants SET settings = ?2 WHERE id = ?1",
+                    params![id, p],
+                ))?;
+            }
+            if let Some(c) = change.sealed_contacts {
+                exactly_one(tx.execute(
+                    "UPDATE tenants SET sealed_contacts = ?2 WHERE id = ?1",
+                    params![id, c],
+                ))?;
+            }
+            Ok(0)
         })
         .await
         .map(|_| ())

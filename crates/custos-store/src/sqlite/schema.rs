@@ -175,6 +175,10 @@ CREATE TABLE scanner_state (
     position INTEGER NOT NULL
 ) WITHOUT ROWID;
 "#,
+    r#"
+ALTER TABLE tenants ADD COLUMN settings TEXT;
+ALTER TABLE tenants ADD COLUMN sealed_contacts BLOB;
+"#,
 ];
 
 /// Migrations of the audit file (`audit.db`).

@@ -39,6 +39,17 @@ pub async fn spawn_clocked(
     (spawn_inner(template, Some(clock.clone())).await, clock)
 }
 
+/// A server with a clock the test moves, starting at `at`, and settings changed before it
+/// starts.
+pub async fn spawn_clocked_tuned(
+    template: &str,
+    at: time::OffsetDateTime,
+    tune: impl FnOnce(&mut Settings),
+) -> (TestApp, std::sync::Arc<custos_core::clock::ManualClock>) {
+    let clock = std::sync::Arc::new(custos_core::clock::ManualClock::new(at));
+    (spawn_full(template, Some(clock.clone()), tune).await, clock)
+}
+
 /// A server with settings changed before it starts.
 pub async fn spawn_tuned(template: &str, tune: impl FnOnce(&mut Settings)) -> TestApp {
     spawn_full(template, None, tune).await
@@ -104,6 +115,15 @@ async fn spawn_full(
     };
     app.owner = app.login("owner", OWNER_PW, None).await;
     app.enrol_if_required(&app.owner).await;
+    // Open around the clock, so that the off-hours rule does not depend on when tests run;
+    // the test of that rule sets real hours.
+    let r = app
+        .req(Method::PATCH, "/v1/tenant", &app.owner)
+        .json(&serde_json::json!({"business_hours": {"mon": "00:00-24:00", "tue": "00:00-24:00", "wed": "00:00-24:00", "thu": "00:00-24:00", "fri": "00:00-24:00", "sat": "00:00-24:00", "sun": "00:00-24:00"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
     app
 }
 
@@ -233,6 +253,37 @@ impl TestApp {
         let r = self.create(&self.owner, fields).await;
         assert_eq!(r.status(), StatusCode::CREATED);
         r.json().await.unwrap()
+    }
+
+    /// The business's alerts of one kind, newest first.
+    pub async fn alerts_of(&self, kind: &str) -> Vec<Value> {
+        let all: Value = self
+            .get(&self.owner, "/v1/alerts?limit=500")
+            .await
+            .json()
+            .await
+            .unwrap();
+        all.as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["kind"] == kind)
+            .cloned()
+            .collect()
+    }
+
+    /// Waits (up to ten seconds) until there are at least `n` alerts of a kind.
+    pub async fn await_alerts(&self, kind: &str, n: usize) -> Vec<Value> {
+        for _ in 0..100 {
+            let found = self.alerts_of(kind).await;
+            if found.len() >= n {
+                return found;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!(
+            "fewer than {n} '{kind}' alerts after ten seconds: {:?}",
+            self.alerts_of(kind).await
+        );
     }
 
     pub async fn get(&self, token: &str, path: &str) -> Response {
