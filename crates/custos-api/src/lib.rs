@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod error;
+pub mod incident;
 
 pub use error::{ErrorCode, Problem};
 

@@ -11,6 +11,8 @@ pub mod devices;
 pub mod error;
 pub mod identity;
 pub mod ids;
+pub mod incident_text;
+pub mod incidents;
 pub mod mfa;
 pub mod password;
 pub mod policy;

@@ -42,11 +42,13 @@ pub enum Action {
     DeviceManage,
     /// Define and delete custom roles.
     RoleManage,
+    /// Open and keep the incident register (reading it needs `AuditRead`).
+    IncidentManage,
 }
 
 impl Action {
     /// Every action, in a stable order.
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 17] = [
         Action::CustomerCreate,
         Action::CustomerRead,
         Action::CustomerList,
@@ -63,6 +65,7 @@ impl Action {
         Action::TenantManage,
         Action::DeviceManage,
         Action::RoleManage,
+        Action::IncidentManage,
     ];
 
     /// Parses an action's name.
@@ -89,6 +92,7 @@ impl Action {
             Action::TenantManage => "tenant.manage",
             Action::DeviceManage => "device.manage",
             Action::RoleManage => "role.manage",
+            Action::IncidentManage => "incident.manage",
         }
     }
 }
@@ -195,6 +199,7 @@ impl Role {
                         TenantManage,
                         DeviceManage,
                         RoleManage,
+                        IncidentManage,
                     ],
                 ]
                 .concat(),
@@ -212,6 +217,7 @@ impl Role {
                             TokenManage,
                             AuditRead,
                             DeviceManage,
+                            IncidentManage,
                         ],
                     ]
                     .concat(),

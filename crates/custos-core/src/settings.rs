@@ -124,7 +124,20 @@ impl TenantPolicy {
         }
     }
 
-    /// `at` as local time in the business's zone, e.g. `2026-11-22 03:14 Europe/Warsaw`.
+    /// `at` in the business's zone for documents, e.g. `2026-11-22 03:14 (Europe/Warsaw)`.
+    pub fn stamp(&self, at: OffsetDateTime) -> String {
+        let tz = jiff::tz::TimeZone::get(&self.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+        match jiff::Timestamp::from_second(at.unix_timestamp()) {
+            Ok(ts) => format!(
+                "{} ({})",
+                ts.to_zoned(tz).strftime("%Y-%m-%d %H:%M"),
+                self.time_zone
+            ),
+            Err(_) => at.to_string(),
+        }
+    }
+
+    /// `at` as local time with its weekday, e.g. `2026-11-22 03:14 (Sun) Europe/Warsaw`.
     pub fn local_time(&self, at: OffsetDateTime) -> String {
         let tz = jiff::tz::TimeZone::get(&self.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
         match jiff::Timestamp::from_second(at.unix_timestamp()) {

@@ -507,6 +507,12 @@ pub trait Store: Send + Sync + 'static {
 
     /// Raises an alert.
     async fn insert_alert(&self, alert: AlertRow) -> Result<(), StoreError>;
+    /// One alert of the tenant.
+    async fn alert(
+        &self,
+        tenant: TenantId,
+        id: crate::ids::AlertId,
+    ) -> Result<Option<AlertRow>, StoreError>;
     /// The tenant's alerts, newest first (only unacknowledged ones with `open_only`).
     async fn alerts(
         &self,
@@ -711,6 +717,30 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_checkpoint(&self, checkpoint: Checkpoint) -> Result<(), StoreError>;
     /// Every checkpoint, oldest first.
     async fn checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError>;
+    /// Opens an incident.
+    async fn insert_incident(&self, row: IncidentRow, audit: AuditEvent) -> Result<(), StoreError>;
+    /// One incident.
+    async fn incident(
+        &self,
+        tenant: TenantId,
+        id: uuid::Uuid,
+    ) -> Result<Option<IncidentRow>, StoreError>;
+    /// The register, newest first.
+    async fn incidents(&self, tenant: TenantId) -> Result<Vec<IncidentRow>, StoreError>;
+    /// Replaces an incident's row.
+    async fn update_incident(&self, row: IncidentRow, audit: AuditEvent) -> Result<(), StoreError>;
+    /// Appends to an incident's log.
+    async fn insert_incident_note(
+        &self,
+        note: IncidentNoteRow,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError>;
+    /// An incident's log, oldest first.
+    async fn incident_notes(
+        &self,
+        tenant: TenantId,
+        incident: uuid::Uuid,
+    ) -> Result<Vec<IncidentNoteRow>, StoreError>;
     /// Audit events in chain order from position `from` (1-based), with their stored hashes.
     async fn audit_range(&self, from: u64, limit: u32) -> Result<Vec<StoredEvent>, StoreError>;
 }
@@ -743,6 +773,56 @@ pub struct AuditFilter {
     pub to: Option<OffsetDateTime>,
     /// Only events before this position (the cursor; newest first).
     pub before: Option<u64>,
+}
+
+/// An incident in the register; free texts sealed.
+#[derive(Debug, Clone)]
+pub struct IncidentRow {
+    /// Id.
+    pub id: uuid::Uuid,
+    /// Tenant.
+    pub tenant_id: TenantId,
+    /// Opened.
+    pub created_at: OffsetDateTime,
+    /// Opened by (user id).
+    pub created_by: uuid::Uuid,
+    /// When the business became aware.
+    pub aware_at: OffsetDateTime,
+    /// `unassessed`, `unlikely`, `risk`, `high_risk`.
+    pub risk: String,
+    /// The scope as JSON (ids and times only).
+    pub scope: Option<String>,
+    /// Alerts it grew from.
+    pub alert_ids: Vec<uuid::Uuid>,
+    /// Title, nature, consequences, measures, contact: sealed JSON.
+    pub sealed: Vec<u8>,
+    /// Authority notified.
+    pub authority_notified_at: Option<OffsetDateTime>,
+    /// People concerned told.
+    pub customers_notified_at: Option<OffsetDateTime>,
+    /// Closed.
+    pub closed_at: Option<OffsetDateTime>,
+    /// Last changed.
+    pub updated_at: OffsetDateTime,
+}
+
+/// An entry in an incident's log; its text sealed.
+#[derive(Debug, Clone)]
+pub struct IncidentNoteRow {
+    /// Id.
+    pub id: uuid::Uuid,
+    /// The incident.
+    pub incident_id: uuid::Uuid,
+    /// Tenant.
+    pub tenant_id: TenantId,
+    /// When.
+    pub at: OffsetDateTime,
+    /// By (user id).
+    pub by: uuid::Uuid,
+    /// `follow_up` or `delay_reason`.
+    pub kind: String,
+    /// The sealed text.
+    pub sealed: Vec<u8>,
 }
 
 /// A signed checkpoint of the audit chain's head.

@@ -68,6 +68,7 @@ pub fn app(state: AppState, opts: HttpOptions) -> Router {
         .merge(routes::roles::router())
         .merge(routes::alerts::router())
         .merge(routes::audit::router())
+        .merge(routes::incidents::router())
         .merge(routes::docs::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -8,6 +8,7 @@ pub mod customers;
 pub mod devices;
 pub mod docs;
 pub mod health;
+pub mod incidents;
 pub mod roles;
 pub mod tenant;
 pub mod tokens;

@@ -678,6 +678,57 @@ fn insert_alert(tx: &Transaction<'_>, a: &AlertRow) -> Result<(), StoreError> {
     Ok(())
 }
 
+const INCIDENT_COLS: &str = "id, tenant_id, created_at, created_by, aware_at, risk, scope, alert_ids, sealed, authority_notified_at, customers_notified_at, closed_at, updated_at";
+
+fn incident_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<IncidentRow> {
+    let alerts: String = r.get(7)?;
+    Ok(IncidentRow {
+        id: uuid_of(&r.get::<_, Vec<u8>>(0)?),
+        tenant_id: TenantId::from_uuid(uuid_of(&r.get::<_, Vec<u8>>(1)?)),
+        created_at: from_ts(r.get(2)?),
+        created_by: uuid_of(&r.get::<_, Vec<u8>>(3)?),
+        aware_at: from_ts(r.get(4)?),
+        risk: r.get(5)?,
+        scope: r.get(6)?,
+        alert_ids: serde_json::from_str(&alerts).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(7, rusqlite::types::Type::Text, Box::new(e))
+        })?,
+        sealed: r.get(8)?,
+        authority_notified_at: r.get::<_, Option<i64>>(9)?.map(from_ts),
+        customers_notified_at: r.get::<_, Option<i64>>(10)?.map(from_ts),
+        closed_at: r.get::<_, Option<i64>>(11)?.map(from_ts),
+        updated_at: from_ts(r.get(12)?),
+    })
+}
+
+fn write_incident(tx: &Transaction<'_>, i: &IncidentRow, insert: bool) -> Result<(), StoreError> {
+    let alerts =
+        serde_json::to_string(&i.alert_ids).map_err(|e| StoreError::Other(e.to_string()))?;
+    let sql = if insert {
+        format!("INSERT INTO incidents ({INCIDENT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)")
+    } else {
+        "UPDATE incidents SET created_at = ?3, created_by = ?4, aware_at = ?5, risk = ?6, scope = ?7, alert_ids = ?8, sealed = ?9, authority_notified_at = ?10, customers_notified_at = ?11, closed_at = ?12, updated_at = ?13 WHERE id = ?1 AND tenant_id = ?2".to_owned()
+    };
+    exactly_one(tx.execute(
+        &sql,
+        params![
+            b(i.id),
+            b(i.tenant_id.as_uuid()),
+            ts(i.created_at),
+            b(i.created_by),
+            ts(i.aware_at),
+            i.risk,
+            i.scope,
+            alerts,
+            i.sealed,
+            i.authority_notified_at.map(ts),
+            i.customers_notified_at.map(ts),
+            i.closed_at.map(ts),
+            ts(i.updated_at)
+        ],
+    ))
+}
+
 const GRANT_COLS: &str =
     "id, tenant_id, user_id, role, reason, granted_by, created_at, expires_at, ended";
 
@@ -1155,6 +1206,18 @@ impl Store for SqliteStore {
         self.write(vec![], move |tx| insert_alert(tx, &a).map(|_| 0))
             .await
             .map(|_| ())
+    }
+
+    async fn alert(&self, tenant: TenantId, id: AlertId) -> Result<Option<AlertRow>, StoreError> {
+        self.read(move |c| {
+            c.query_row(
+                &format!("SELECT {ALERT_COLS} FROM alerts WHERE tenant_id = ?1 AND id = ?2"),
+                params![b(tenant.as_uuid()), b(id.as_uuid())],
+                alert_row,
+            )
+            .optional()
+        })
+        .await
     }
 
     async fn alerts(
@@ -1807,6 +1870,90 @@ impl Store for SqliteStore {
                     hash: arr32(&r.get::<_, Vec<u8>>(1)?),
                     at: from_ts(r.get(2)?),
                     signature: r.get(3)?,
+                })
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn insert_incident(&self, row: IncidentRow, audit: AuditEvent) -> Result<(), StoreError> {
+        self.write(vec![audit], move |tx| {
+            write_incident(tx, &row, true).map(|_| 0)
+        })
+        .await
+        .map(|_| ())
+    }
+
+    async fn incident(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+    ) -> Result<Option<IncidentRow>, StoreError> {
+        self.read(move |c| {
+            c.query_row(
+                &format!("SELECT {INCIDENT_COLS} FROM incidents WHERE tenant_id = ?1 AND id = ?2"),
+                params![b(tenant.as_uuid()), b(id)],
+                incident_row,
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn incidents(&self, tenant: TenantId) -> Result<Vec<IncidentRow>, StoreError> {
+        self.read(move |c| {
+            let mut st = c.prepare_cached(&format!(
+                "SELECT {INCIDENT_COLS} FROM incidents WHERE tenant_id = ?1 ORDER BY id DESC"
+            ))?;
+            let rows = st.query_map(params![b(tenant.as_uuid())], incident_row)?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn update_incident(&self, row: IncidentRow, audit: AuditEvent) -> Result<(), StoreError> {
+        self.write(vec![audit], move |tx| {
+            write_incident(tx, &row, false).map(|_| 0)
+        })
+        .await
+        .map(|_| ())
+    }
+
+    async fn insert_incident_note(
+        &self,
+        n: IncidentNoteRow,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError> {
+        self.write(vec![audit], move |tx| {
+            exactly_one(tx.execute(
+                "INSERT INTO incident_notes (id, incident_id, tenant_id, at, by, kind, sealed) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE EXISTS (SELECT 1 FROM incidents WHERE id = ?2 AND tenant_id = ?3)",
+                params![b(n.id), b(n.incident_id), b(n.tenant_id.as_uuid()), ts(n.at), b(n.by), n.kind, n.sealed],
+            ))?;
+            Ok(0)
+        })
+        .await
+        .map(|_| ())
+    }
+
+    async fn incident_notes(
+        &self,
+        tenant: TenantId,
+        incident: Uuid,
+    ) -> Result<Vec<IncidentNoteRow>, StoreError> {
+        self.read(move |c| {
+            let mut st = c.prepare_cached(
+                "SELECT id, incident_id, tenant_id, at, by, kind, sealed FROM incident_notes WHERE tenant_id = ?1 AND incident_id = ?2 ORDER BY id",
+            )?;
+            let rows = st.query_map(params![b(tenant.as_uuid()), b(incident)], |r| {
+                Ok(IncidentNoteRow {
+                    id: uuid_of(&r.get::<_, Vec<u8>>(0)?),
+                    incident_id: uuid_of(&r.get::<_, Vec<u8>>(1)?),
+                    tenant_id: TenantId::from_uuid(uuid_of(&r.get::<_, Vec<u8>>(2)?)),
+                    at: from_ts(r.get(3)?),
+                    by: uuid_of(&r.get::<_, Vec<u8>>(4)?),
+                    kind: r.get(5)?,
+                    sealed: r.get(6)?,
                 })
             })?;
             rows.collect()

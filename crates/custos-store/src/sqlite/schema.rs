@@ -179,6 +179,34 @@ CREATE TABLE scanner_state (
 ALTER TABLE tenants ADD COLUMN settings TEXT;
 ALTER TABLE tenants ADD COLUMN sealed_contacts BLOB;
 "#,
+    r#"
+CREATE TABLE incidents (
+    id BLOB PRIMARY KEY,
+    tenant_id BLOB NOT NULL REFERENCES tenants(id),
+    created_at INTEGER NOT NULL,
+    created_by BLOB NOT NULL,
+    aware_at INTEGER NOT NULL,
+    risk TEXT NOT NULL,
+    scope TEXT,
+    alert_ids TEXT NOT NULL,
+    sealed BLOB NOT NULL,
+    authority_notified_at INTEGER,
+    customers_notified_at INTEGER,
+    closed_at INTEGER,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX incidents_tenant ON incidents(tenant_id, id);
+CREATE TABLE incident_notes (
+    id BLOB PRIMARY KEY,
+    incident_id BLOB NOT NULL REFERENCES incidents(id),
+    tenant_id BLOB NOT NULL,
+    at INTEGER NOT NULL,
+    by BLOB NOT NULL,
+    kind TEXT NOT NULL,
+    sealed BLOB NOT NULL
+);
+CREATE INDEX incident_notes_incident ON incident_notes(incident_id, id);
+"#,
 ];
 
 /// Migrations of the audit file (`audit.db`).

@@ -658,6 +658,7 @@ async fn a_session_touching_every_endpoint_leaves_one_event_per_access_and_no_va
     let app = spawn_with("optician").await;
     let staff = app.user("cov-staff", "staff").await;
     let clinician = app.user("cov-clin", "clinician").await;
+    let staff_id = app.user_id("cov-staff").await;
     let canaries = [
         "CoverageCanaryFirst",
         "CoverageCanaryLast",
@@ -805,10 +806,76 @@ async fn a_session_touching_every_endpoint_leaves_one_event_per_access_and_no_va
                 ),
                 (
                     app.owner.clone(),
+                    Method::PATCH,
+                    "/v1/tenant".into(),
+                    Some(json!({"time_zone": "Europe/Berlin"})),
+                    "tenant.hours",
+                ),
+                (
+                    app.owner.clone(),
+                    Method::POST,
+                    "/v1/incidents".into(),
+                    Some(json!({"title": "coverage", "nature": canaries[4], "scope": {"actors": [staff_id], "from": "2020-01-01T00:00:00Z"}})),
+                    "incident.open",
+                ),
+                (
+                    app.owner.clone(),
                     Method::DELETE,
                     c.clone(),
                     None,
                     "customer.erase",
+                ),
+            ]);
+        }
+        if action == "incident.open" {
+            let inc = format!(
+                "/v1/incidents/{}",
+                serde_json::from_str::<Value>(&text).unwrap()["id"]
+                    .as_str()
+                    .unwrap()
+            );
+            calls.extend([
+                (
+                    app.owner.clone(),
+                    Method::GET,
+                    "/v1/incidents".into(),
+                    None,
+                    "incident.read",
+                ),
+                (
+                    app.owner.clone(),
+                    Method::GET,
+                    inc.clone(),
+                    None,
+                    "incident.read",
+                ),
+                (
+                    app.owner.clone(),
+                    Method::GET,
+                    format!("{inc}/affected"),
+                    None,
+                    "incident.affected",
+                ),
+                (
+                    app.owner.clone(),
+                    Method::GET,
+                    format!("{inc}/draft?audience=authority&lang=pl"),
+                    None,
+                    "incident.draft",
+                ),
+                (
+                    app.owner.clone(),
+                    Method::POST,
+                    format!("{inc}/updates"),
+                    Some(json!({"kind": "follow_up", "text": canaries[1]})),
+                    "incident.follow_up",
+                ),
+                (
+                    app.owner.clone(),
+                    Method::PATCH,
+                    inc.clone(),
+                    Some(json!({"measures": canaries[0]})),
+                    "incident.update",
                 ),
             ]);
         }

@@ -161,6 +161,11 @@ async fn catalog_health_and_docs() {
         "/v1/alerts/{id}/ack",
         "/v1/break-glass",
         "/v1/break-glass/{id}",
+        "/v1/incidents",
+        "/v1/incidents/{id}",
+        "/v1/incidents/{id}/updates",
+        "/v1/incidents/{id}/affected",
+        "/v1/incidents/{id}/draft",
         "/healthz",
         "/readyz",
     ] {

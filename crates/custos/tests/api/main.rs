@@ -10,6 +10,7 @@ mod customers;
 mod errors;
 mod helpers;
 mod identity;
+mod incidents;
 mod matrix;
 mod mfa;
 mod privacy;
