@@ -644,6 +644,30 @@ pub struct Alert {
     pub acknowledged_by: Option<Uuid>,
 }
 
+/// One attempt log of a pushed message (an alert's e-mail or webhook).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Delivery {
+    /// Its id (also sent as `Custos-Delivery` with webhooks).
+    pub id: Uuid,
+    /// `email` or `webhook`.
+    pub channel: String,
+    /// `pending`, `delivered` or `failed` (given up after 12 attempts).
+    pub status: String,
+    /// Attempts so far.
+    pub attempts: u32,
+    /// The last attempt's error.
+    pub last_error: Option<String>,
+    /// The next attempt, while pending.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub next_attempt_at: Option<OffsetDateTime>,
+    /// Delivered or given up.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub done_at: Option<OffsetDateTime>,
+    /// Created.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
 /// One audit event: ids, roles and categories, never a customer's value.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct AuditEntry {

@@ -10,7 +10,7 @@ use crate::audit::{AuditEvent, Outcome};
 use crate::error::CoreError;
 use crate::ids::{AlertId, TenantId};
 use crate::settings::TenantPolicy;
-use crate::store::AlertRow;
+use crate::store::{AlertRow, DeliveryRow};
 use crate::vault::Vault;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -102,8 +102,25 @@ impl Vault {
             acknowledged: None,
             dedup_key: Some(format!("{tenant}:{kind}:{subject}:{hour}")),
         };
-        self.store.insert_alert(alert).await?;
+        let deliveries = self.deliveries_for(&alert).await;
+        self.store.insert_alert(alert, deliveries).await?;
         Ok(())
+    }
+
+    /// The pushes of an alert to the business's contacts. An alert is never held back because
+    /// its pushes cannot be prepared: that is logged and the alert raised without them.
+    pub(crate) async fn deliveries_for(&self, alert: &AlertRow) -> Vec<DeliveryRow> {
+        let tenant = match self.store.tenant(alert.tenant_id).await {
+            Ok(Some(t)) => t,
+            _ => return Vec::new(),
+        };
+        match self.alert_deliveries(&tenant, alert).await {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::error!(error = %e, alert = %alert.id, "cannot prepare the alert's pushes");
+                Vec::new()
+            }
+        }
     }
 
     /// Applies the window rules to the audit events written since the last scan; answers how

@@ -85,7 +85,10 @@ impl Vault {
         let mut ev =
             AuditEvent::by(p, "breakglass.grant", now, meta).target(format!("user:{user}"));
         ev.reason = Some(reason.to_owned());
-        self.store.insert_grant(grant.clone(), alert, ev).await?;
+        let deliveries = self.deliveries_for(&alert).await;
+        self.store
+            .insert_grant(grant.clone(), alert, deliveries, ev)
+            .await?;
         Ok(grant)
     }
 

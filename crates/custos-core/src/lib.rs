@@ -14,6 +14,7 @@ pub mod ids;
 pub mod incident_text;
 pub mod incidents;
 pub mod mfa;
+pub mod outbox;
 pub mod password;
 pub mod policy;
 pub mod roles;

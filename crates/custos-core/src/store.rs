@@ -506,7 +506,11 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<(), StoreError>;
 
     /// Raises an alert.
-    async fn insert_alert(&self, alert: AlertRow) -> Result<(), StoreError>;
+    async fn insert_alert(
+        &self,
+        alert: AlertRow,
+        deliveries: Vec<DeliveryRow>,
+    ) -> Result<(), StoreError>;
     /// One alert of the tenant.
     async fn alert(
         &self,
@@ -534,6 +538,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         grant: GrantRow,
         alert: AlertRow,
+        deliveries: Vec<DeliveryRow>,
         audit: AuditEvent,
     ) -> Result<(), StoreError>;
     /// The tenant's grants active at `now`.
@@ -717,6 +722,22 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_checkpoint(&self, checkpoint: Checkpoint) -> Result<(), StoreError>;
     /// Every checkpoint, oldest first.
     async fn checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError>;
+    /// Claims up to `limit` pending deliveries due at `now`, moving their `next_at` to
+    /// `lease_until` so that no other sender takes them meanwhile.
+    async fn claim_deliveries(
+        &self,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<DeliveryRow>, StoreError>;
+    /// Records a delivery attempt's outcome.
+    async fn update_delivery(&self, row: DeliveryRow) -> Result<(), StoreError>;
+    /// A tenant's deliveries about a topic, oldest first.
+    async fn deliveries(
+        &self,
+        tenant: TenantId,
+        topic: String,
+    ) -> Result<Vec<DeliveryRow>, StoreError>;
     /// Opens an incident.
     async fn insert_incident(&self, row: IncidentRow, audit: AuditEvent) -> Result<(), StoreError>;
     /// One incident.
@@ -773,6 +794,33 @@ pub struct AuditFilter {
     pub to: Option<OffsetDateTime>,
     /// Only events before this position (the cursor; newest first).
     pub before: Option<u64>,
+}
+
+/// A message in the outbox with its delivery log.
+#[derive(Debug, Clone)]
+pub struct DeliveryRow {
+    /// Id.
+    pub id: uuid::Uuid,
+    /// Tenant.
+    pub tenant_id: TenantId,
+    /// `email` or `webhook`.
+    pub channel: String,
+    /// What it is about, e.g. `alert:<id>`.
+    pub topic: String,
+    /// The sealed message.
+    pub sealed: Vec<u8>,
+    /// Created.
+    pub created_at: OffsetDateTime,
+    /// Attempts so far.
+    pub attempts: u32,
+    /// Not before (also the lease of a claimed row).
+    pub next_at: OffsetDateTime,
+    /// `pending`, `delivered` or `failed`.
+    pub status: String,
+    /// The last attempt's error.
+    pub last_error: Option<String>,
+    /// Delivered or given up.
+    pub done_at: Option<OffsetDateTime>,
 }
 
 /// An incident in the register; free texts sealed.

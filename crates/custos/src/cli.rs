@@ -276,6 +276,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     insecure_http,
                     master_key_file: std::env::var_os("CUSTOS_MASTER_KEY_FILE").map(PathBuf::from),
                     log_format: std::env::var("CUSTOS_LOG_FORMAT").ok(),
+                    smtp_url: std::env::var("CUSTOS_SMTP_URL").ok(),
+                    mail_from: std::env::var("CUSTOS_MAIL_FROM").ok(),
+                    public_url: std::env::var("CUSTOS_PUBLIC_URL").ok(),
                 },
             )?;
             crate::telemetry::init(s.log_json);

@@ -53,6 +53,18 @@ pub struct FileConfig {
     pub anomaly_bulk_read_customers: Option<u64>,
     /// The window of that rule, in minutes.
     pub anomaly_bulk_read_minutes: Option<i64>,
+    /// The SMTP server: `smtp://[user:pass@]host:port` (plain; `?tls=starttls` to upgrade),
+    /// `smtps://…` (TLS from the start).
+    pub smtp_url: Option<String>,
+    /// The sender of custos's mails.
+    pub mail_from: Option<String>,
+    /// The URL staff and customers reach custos at (for links in mails).
+    pub public_url: Option<String>,
+    /// Seconds between looks at the outbox for mails and webhooks to send.
+    pub outbox_poll_secs: Option<u64>,
+    /// Seconds before the first retry of a failed delivery (doubling each time, at most an
+    /// hour).
+    pub outbox_retry_secs: Option<u64>,
 }
 
 /// Values given by flags or `CUSTOS_*` variables (clap fills these).
@@ -68,6 +80,12 @@ pub struct Overrides {
     pub master_key_file: Option<PathBuf>,
     /// `CUSTOS_LOG_FORMAT`.
     pub log_format: Option<String>,
+    /// `CUSTOS_SMTP_URL`.
+    pub smtp_url: Option<String>,
+    /// `CUSTOS_MAIL_FROM`.
+    pub mail_from: Option<String>,
+    /// `CUSTOS_PUBLIC_URL`.
+    pub public_url: Option<String>,
 }
 
 /// The resolved settings of a server.
@@ -105,6 +123,16 @@ pub struct Settings {
     pub anomaly_scan_every: Duration,
     /// The anomaly rules' thresholds.
     pub anomaly: custos_core::anomaly::AnomalyConfig,
+    /// The SMTP server URL (secret: may hold a password; never logged).
+    pub smtp_url: Option<String>,
+    /// The sender address.
+    pub mail_from: String,
+    /// The public URL, without a trailing slash.
+    pub public_url: Option<String>,
+    /// How often the outbox is looked at.
+    pub outbox_poll_every: Duration,
+    /// The first retry delay.
+    pub outbox_retry_base: time::Duration,
 }
 
 impl Settings {
@@ -165,6 +193,36 @@ impl Settings {
         if bulk_customers == 0 || !(1..=24 * 60).contains(&bulk_minutes) {
             bail!("anomaly_bulk_read_customers must be at least 1 and anomaly_bulk_read_minutes between 1 and 1440");
         }
+        let smtp_url = o.smtp_url.or(file.smtp_url).filter(|u| !u.is_empty());
+        if let Some(u) = &smtp_url {
+            if !(u.starts_with("smtp://") || u.starts_with("smtps://")) {
+                bail!("smtp_url must start with smtp:// or smtps://");
+            }
+        }
+        let mail_from = o
+            .mail_from
+            .or(file.mail_from)
+            .unwrap_or_else(|| "custos@localhost".to_owned());
+        if mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            bail!("mail_from must be an e-mail address (optionally 'Name <address>'), not '{mail_from}'");
+        }
+        let public_url = o
+            .public_url
+            .or(file.public_url)
+            .map(|u| u.trim_end_matches('/').to_owned());
+        if let Some(u) = &public_url {
+            if !(u.starts_with("https://") || u.starts_with("http://")) {
+                bail!("public_url must start with https:// (or http://)");
+            }
+        }
+        let poll = file.outbox_poll_secs.unwrap_or(5);
+        if !(1..=3600).contains(&poll) {
+            bail!("outbox_poll_secs must be between 1 and 3600");
+        }
+        let retry = file.outbox_retry_secs.unwrap_or(60);
+        if !(1..=3600).contains(&retry) {
+            bail!("outbox_retry_secs must be between 1 and 3600");
+        }
         let minutes = file.login_token_minutes.unwrap_or(12 * 60);
         if !(5..=60 * 24 * 30).contains(&minutes) {
             bail!("login_token_minutes must be between 5 and 43200");
@@ -194,6 +252,11 @@ impl Settings {
                 bulk_read_customers: bulk_customers,
                 bulk_read_window: time::Duration::minutes(bulk_minutes),
             },
+            smtp_url,
+            mail_from,
+            public_url,
+            outbox_poll_every: Duration::from_secs(poll),
+            outbox_retry_base: time::Duration::seconds(retry as i64),
         })
     }
 }

@@ -4,6 +4,7 @@
 pub mod audit_export;
 pub mod cli;
 pub mod config;
+pub mod outbox;
 pub mod telemetry;
 
 use anyhow::{bail, Context};
@@ -353,6 +354,16 @@ pub async fn start_with(
             }
         })
     };
+    // Mails and webhooks waiting in the outbox.
+    let sender = {
+        let sender = crate::outbox::Sender::new(&s)?;
+        tokio::spawn(crate::outbox::run(
+            vault.clone(),
+            sender,
+            s.outbox_poll_every,
+            s.outbox_retry_base,
+        ))
+    };
     // Checkpoints of the audit chain's head, signed now and then and at shutdown.
     let checkpointer = {
         let (vault, key, every) = (vault.clone(), audit_key.clone(), s.checkpoint_every);
@@ -403,6 +414,7 @@ pub async fn start_with(
         .await;
         checkpointer.abort();
         scanner.abort();
+        sender.abort();
         if let Err(e) =
             custos_core::trail::checkpoint(vault.store().as_ref(), &audit_key, vault.now()).await
         {

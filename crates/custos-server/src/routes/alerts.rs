@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
-use custos_api::{Alert, ErrorCode, Grant, NewGrant};
+use custos_api::{Alert, Delivery, ErrorCode, Grant, NewGrant};
 use custos_core::ids::{AlertId, GrantId, UserId};
 use custos_core::store::{AlertRow, GrantRow};
 use serde::Deserialize;
@@ -18,6 +18,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/alerts", get(list_alerts))
         .route("/v1/alerts/{id}/ack", post(acknowledge))
+        .route("/v1/alerts/{id}/deliveries", get(deliveries))
         .route("/v1/break-glass", get(list_grants).post(grant))
         .route("/v1/break-glass/{id}", delete(end))
 }
@@ -89,6 +90,33 @@ pub async fn acknowledge(
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "Alert not found."))?;
     s.vault.acknowledge_alert(&p, id, &meta).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The alert's pushes to the business's e-mail address and webhook: attempts, errors, outcome.
+#[utoipa::path(get, path = "/v1/alerts/{id}/deliveries", tag = "alerts", params(("id" = String, Path, description = "Alert id")),
+    responses((status = 200, body = Vec<Delivery>), (status = 401, body = custos_api::Problem), (status = 403, body = custos_api::Problem), (status = 404, body = custos_api::Problem)), security(("bearer" = [])))]
+pub async fn deliveries(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<Delivery>>> {
+    let id = AlertId::parse(&id)
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "Alert not found."))?;
+    let rows = s.vault.deliveries(&p, &format!("alert:{id}")).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|d| Delivery {
+                id: d.id,
+                next_attempt_at: (d.status == "pending").then_some(d.next_at),
+                channel: d.channel,
+                status: d.status,
+                attempts: d.attempts,
+                last_error: d.last_error,
+                done_at: d.done_at,
+                created_at: d.created_at,
+            })
+            .collect(),
+    ))
 }
 
 /// Break-glass grants active now.

@@ -658,8 +658,12 @@ fn alert_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AlertRow> {
     })
 }
 
-fn insert_alert(tx: &Transaction<'_>, a: &AlertRow) -> Result<(), StoreError> {
-    tx.execute(
+fn insert_alert(
+    tx: &Transaction<'_>,
+    a: &AlertRow,
+    deliveries: &[DeliveryRow],
+) -> Result<(), StoreError> {
+    let inserted = tx.execute(
         &format!(
             "INSERT INTO alerts ({ALERT_COLS}, dedup_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, NULL, ?8) ON CONFLICT (dedup_key) DO NOTHING"
         ),
@@ -675,7 +679,56 @@ fn insert_alert(tx: &Transaction<'_>, a: &AlertRow) -> Result<(), StoreError> {
         ],
     )
     .map_err(map_err)?;
+    // A repeated alert (same key, same hour) is not raised again, nor pushed again.
+    if inserted == 1 {
+        for d in deliveries {
+            write_delivery(tx, d, true)?;
+        }
+    }
     Ok(())
+}
+
+const DELIVERY_COLS: &str =
+    "id, tenant_id, channel, topic, sealed, created_at, attempts, next_at, status, last_error, done_at";
+
+fn delivery_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeliveryRow> {
+    Ok(DeliveryRow {
+        id: uuid_of(&r.get::<_, Vec<u8>>(0)?),
+        tenant_id: TenantId::from_uuid(uuid_of(&r.get::<_, Vec<u8>>(1)?)),
+        channel: r.get(2)?,
+        topic: r.get(3)?,
+        sealed: r.get(4)?,
+        created_at: from_ts(r.get(5)?),
+        attempts: r.get(6)?,
+        next_at: from_ts(r.get(7)?),
+        status: r.get(8)?,
+        last_error: r.get(9)?,
+        done_at: r.get::<_, Option<i64>>(10)?.map(from_ts),
+    })
+}
+
+fn write_delivery(tx: &Transaction<'_>, d: &DeliveryRow, insert: bool) -> Result<(), StoreError> {
+    let sql = if insert {
+        format!("INSERT INTO deliveries ({DELIVERY_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")
+    } else {
+        "UPDATE deliveries SET channel = ?3, topic = ?4, sealed = ?5, created_at = ?6, attempts = ?7, next_at = ?8, status = ?9, last_error = ?10, done_at = ?11 WHERE id = ?1 AND tenant_id = ?2".to_owned()
+    };
+    exactly_one(tx.execute(
+        &sql,
+        params![
+            b(d.id),
+            b(d.tenant_id.as_uuid()),
+            d.channel,
+            d.topic,
+            d.sealed,
+            ts(d.created_at),
+            d.attempts,
+            ts(d.next_at),
+            d.status,
+            d.last_error,
+            d.done_at.map(ts)
+        ],
+    ))
 }
 
 const INCIDENT_COLS: &str = "id, tenant_id, created_at, created_by, aware_at, risk, scope, alert_ids, sealed, authority_notified_at, customers_notified_at, closed_at, updated_at";
@@ -1202,10 +1255,16 @@ impl Store for SqliteStore {
         .map(|_| ())
     }
 
-    async fn insert_alert(&self, a: AlertRow) -> Result<(), StoreError> {
-        self.write(vec![], move |tx| insert_alert(tx, &a).map(|_| 0))
-            .await
-            .map(|_| ())
+    async fn insert_alert(
+        &self,
+        a: AlertRow,
+        deliveries: Vec<DeliveryRow>,
+    ) -> Result<(), StoreError> {
+        self.write(vec![], move |tx| {
+            insert_alert(tx, &a, &deliveries).map(|_| 0)
+        })
+        .await
+        .map(|_| ())
     }
 
     async fn alert(&self, tenant: TenantId, id: AlertId) -> Result<Option<AlertRow>, StoreError> {
@@ -1257,6 +1316,7 @@ impl Store for SqliteStore {
         &self,
         g: GrantRow,
         alert: AlertRow,
+        deliveries: Vec<DeliveryRow>,
         audit: AuditEvent,
     ) -> Result<(), StoreError> {
         self.write(vec![audit], move |tx| {
@@ -1265,7 +1325,7 @@ impl Store for SqliteStore {
                 params![b(g.id.as_uuid()), b(g.tenant_id.as_uuid()), b(g.user_id.as_uuid()), g.role, g.reason, b(g.granted_by.as_uuid()), ts(g.created_at), ts(g.expires_at), g.ended],
             )
             .map_err(map_err)?;
-            insert_alert(tx, &alert)?;
+            insert_alert(tx, &alert, &deliveries)?;
             Ok(0)
         })
         .await
@@ -1872,6 +1932,61 @@ impl Store for SqliteStore {
                     signature: r.get(3)?,
                 })
             })?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn claim_deliveries(
+        &self,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<DeliveryRow>, StoreError> {
+        let claimed = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let out = claimed.clone();
+        self.write(vec![], move |tx| {
+            let rows: Vec<DeliveryRow> = {
+                let mut st = tx
+                    .prepare_cached(&format!("SELECT {DELIVERY_COLS} FROM deliveries WHERE status = 'pending' AND next_at <= ?1 ORDER BY next_at LIMIT ?2"))
+                    .map_err(map_err)?;
+                let rows = st
+                    .query_map(params![ts(now), limit], delivery_row)
+                    .map_err(map_err)?;
+                rows.collect::<rusqlite::Result<_>>().map_err(map_err)?
+            };
+            for r in &rows {
+                tx.execute(
+                    "UPDATE deliveries SET next_at = ?2 WHERE id = ?1",
+                    params![b(r.id), ts(lease_until)],
+                )
+                .map_err(map_err)?;
+            }
+            let n = rows.len() as i64;
+            *out.lock().unwrap_or_else(|e| e.into_inner()) = rows;
+            Ok(n)
+        })
+        .await?;
+        let rows = std::mem::take(&mut *claimed.lock().unwrap_or_else(|e| e.into_inner()));
+        Ok(rows)
+    }
+
+    async fn update_delivery(&self, d: DeliveryRow) -> Result<(), StoreError> {
+        self.write(vec![], move |tx| write_delivery(tx, &d, false).map(|_| 0))
+            .await
+            .map(|_| ())
+    }
+
+    async fn deliveries(
+        &self,
+        tenant: TenantId,
+        topic: String,
+    ) -> Result<Vec<DeliveryRow>, StoreError> {
+        self.read(move |c| {
+            let mut st = c.prepare_cached(&format!(
+                "SELECT {DELIVERY_COLS} FROM deliveries WHERE tenant_id = ?1 AND topic = ?2 ORDER BY id"
+            ))?;
+            let rows = st.query_map(params![b(tenant.as_uuid()), topic], delivery_row)?;
             rows.collect()
         })
         .await

@@ -207,6 +207,23 @@ CREATE TABLE incident_notes (
 );
 CREATE INDEX incident_notes_incident ON incident_notes(incident_id, id);
 "#,
+    r#"
+CREATE TABLE deliveries (
+    id BLOB PRIMARY KEY,
+    tenant_id BLOB NOT NULL REFERENCES tenants(id),
+    channel TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    sealed BLOB NOT NULL,
+    created_at INTEGER NOT NULL,
+    attempts INTEGER NOT NULL,
+    next_at INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    last_error TEXT,
+    done_at INTEGER
+);
+CREATE INDEX deliveries_due ON deliveries(status, next_at);
+CREATE INDEX deliveries_topic ON deliveries(tenant_id, topic);
+"#,
 ];
 
 /// Migrations of the audit file (`audit.db`).

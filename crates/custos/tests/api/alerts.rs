@@ -220,3 +220,178 @@ async fn customer_data_used_outside_business_hours_raises_an_alert() {
         "{found:?}"
     );
 }
+
+async fn grant_break_glass(app: &TestApp, user_id: &str) -> Value {
+    let r = app
+        .req(Method::POST, "/v1/break-glass", &app.owner)
+        .json(&json!({"user_id": user_id, "role": "manager", "minutes": 30, "reason": "covering the manager"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    app.alerts_of("break_glass").await.remove(0)
+}
+
+#[tokio::test]
+async fn alerts_are_pushed_by_mail_and_by_a_signed_webhook_that_is_retried() {
+    use hmac::Mac;
+    let smtp = crate::receivers::SmtpServer::start().await;
+    let hooks = crate::receivers::HookReceiver::start(1).await;
+    let smtp_url = smtp.url();
+    let app = spawn_tuned("retail", |s| {
+        s.smtp_url = Some(smtp_url);
+        s.mail_from = "custos@shop.example".into();
+        s.outbox_poll_every = std::time::Duration::from_millis(100);
+        s.outbox_retry_base = time::Duration::seconds(1);
+    })
+    .await;
+    let t: Value = patch_tenant(
+        &app,
+        &app.owner,
+        json!({"alert_email": "security@shop.example", "alert_webhook_url": hooks.url()}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let secret = t["alert_webhook_secret"].as_str().unwrap().to_owned();
+    app.user("sam", "staff").await;
+    let sam = app.user_id("sam").await;
+    let alert = grant_break_glass(&app, &sam).await;
+    let alert_id = alert["id"].as_str().unwrap();
+
+    // The mail: to the alert address, from the configured sender, naming the alert.
+    let mails = smtp.wait_for(1).await;
+    let m = &mails[0];
+    assert_eq!(m.from, "custos@shop.example");
+    assert_eq!(m.to, vec!["security@shop.example".to_owned()]);
+    let subject = m.header("Subject").unwrap();
+    assert!(
+        subject.contains("high alert at Test Shop: break_glass"),
+        "{subject}"
+    );
+    let body = m.body();
+    assert!(body.contains(alert_id) && body.contains(&sam), "{body}");
+
+    // The webhook: refused once, delivered on the retry, the same delivery id both times,
+    // signed over the timestamp and the body with the secret answered once.
+    let got = hooks.wait_for(2).await;
+    assert_eq!((got[0].status, got[1].status), (500, 204));
+    assert_eq!(
+        got[0].headers["custos-delivery"],
+        got[1].headers["custos-delivery"]
+    );
+    let h = &got[1];
+    assert_eq!(h.headers["custos-event"], "alert.raised");
+    let sig = h.headers["custos-signature"].to_str().unwrap();
+    let (t_part, v1) = sig.split_once(",v1=").unwrap();
+    let ts: i64 = t_part.strip_prefix("t=").unwrap().parse().unwrap();
+    assert!((ts - unix_now() as i64).abs() < 60);
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{ts}.{}", h.body).as_bytes());
+    assert_eq!(
+        v1,
+        hex::encode(mac.finalize().into_bytes()),
+        "a valid signature"
+    );
+    let mut forged = hmac::Hmac::<sha2::Sha256>::new_from_slice(b"another secret").unwrap();
+    forged.update(format!("{ts}.{}", h.body).as_bytes());
+    assert_ne!(v1, hex::encode(forged.finalize().into_bytes()));
+    let payload: Value = serde_json::from_str(&h.body).unwrap();
+    assert_eq!(payload["type"], "alert.raised");
+    assert_eq!(payload["alert"]["id"], alert_id);
+    assert_eq!(payload["alert"]["evidence"]["user_id"], sam.as_str());
+
+    // The delivery log.
+    let mut log: Value = Value::Null;
+    for _ in 0..50 {
+        log = app
+            .get(&app.owner, &format!("/v1/alerts/{alert_id}/deliveries"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        if log
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["status"] == "delivered")
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let by = |ch: &str| {
+        log.as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["channel"] == ch)
+            .cloned()
+            .unwrap()
+    };
+    let (mail, hook) = (by("email"), by("webhook"));
+    assert_eq!(
+        (mail["status"].as_str(), mail["attempts"].as_u64()),
+        (Some("delivered"), Some(1))
+    );
+    assert_eq!(
+        (hook["status"].as_str(), hook["attempts"].as_u64()),
+        (Some("delivered"), Some(2))
+    );
+    assert_eq!(hook["id"], h.headers["custos-delivery"].to_str().unwrap());
+
+    // The outbox keeps addresses sealed.
+    let found = find_in_files(
+        &files_under(&app.data),
+        &["security@shop.example".to_owned(), secret],
+    );
+    assert!(found.is_empty(), "{found:?}");
+}
+
+#[tokio::test]
+async fn a_mail_that_cannot_be_sent_stays_pending_with_its_error() {
+    // Nothing listens on this port.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("smtp://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let app = spawn_tuned("retail", |s| {
+        s.smtp_url = Some(url);
+        s.outbox_poll_every = std::time::Duration::from_millis(100);
+        s.outbox_retry_base = time::Duration::seconds(60);
+    })
+    .await;
+    patch_tenant(
+        &app,
+        &app.owner,
+        json!({"alert_email": "security@shop.example"}),
+    )
+    .await;
+    app.user("sam", "staff").await;
+    let sam = app.user_id("sam").await;
+    let alert = grant_break_glass(&app, &sam).await;
+    let path = format!("/v1/alerts/{}/deliveries", alert["id"].as_str().unwrap());
+    let mut d = Value::Null;
+    for _ in 0..100 {
+        d = app
+            .get(&app.owner, &path)
+            .await
+            .json::<Value>()
+            .await
+            .unwrap()[0]
+            .clone();
+        if d["attempts"] == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        (d["status"].as_str(), d["attempts"].as_u64()),
+        (Some("pending"), Some(1)),
+        "{d}"
+    );
+    assert!(d["last_error"].as_str().unwrap().starts_with("SMTP"), "{d}");
+    assert!(d["next_attempt_at"].is_string());
+    // Staff do not read the log (Sam, lifted to manager, now could).
+    let staff = app.user("tim", "staff").await;
+    assert_problem(app.get(&staff, &path).await, 403, "forbidden").await;
+}

@@ -159,6 +159,7 @@ async fn catalog_health_and_docs() {
         "/v1/tenant",
         "/v1/alerts",
         "/v1/alerts/{id}/ack",
+        "/v1/alerts/{id}/deliveries",
         "/v1/break-glass",
         "/v1/break-glass/{id}",
         "/v1/incidents",

@@ -14,5 +14,6 @@ mod incidents;
 mod matrix;
 mod mfa;
 mod privacy;
+mod receivers;
 mod search;
 mod sessions;
