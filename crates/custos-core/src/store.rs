@@ -720,6 +720,9 @@ pub trait Store: Send + Sync + 'static {
     async fn audit_head(&self) -> Result<Option<(u64, [u8; 32])>, StoreError>;
     /// Stores a signed checkpoint.
     async fn insert_checkpoint(&self, checkpoint: Checkpoint) -> Result<(), StoreError>;
+    /// Removes the events up to and including `upto` and the checkpoints before it (retention);
+    /// answers how many events went.
+    async fn prune_audit(&self, upto: u64) -> Result<u64, StoreError>;
     /// Every checkpoint, oldest first.
     async fn checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError>;
     /// Claims up to `limit` pending deliveries due at `now`, moving their `next_at` to

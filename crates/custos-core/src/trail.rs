@@ -30,22 +30,35 @@ const BATCH: u32 = 10_000;
 /// Verifies events fed in chain order, then the checkpoints: the same check whether the events
 /// come from the database or from an exported file.
 pub struct Verifier {
-    wanted: HashMap<u64, ()>,
+    wanted: HashMap<u64, [u8; 32]>,
     at_checkpoint: HashMap<u64, [u8; 32]>,
     prev: [u8; 32],
     n: u64,
     broken: Option<Verification>,
+    /// When the trail starts after event 1: the signed checkpoint it starts from.
+    anchor: Option<u64>,
+    /// Whether the trail records the pruning that removed the events up to the anchor.
+    prune_recorded: bool,
+}
+
+/// The action of the event that records a pruning (its target is `seq:<anchor>`).
+pub const PRUNE_ACTION: &str = "audit.prune";
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
 }
 
 impl Verifier {
     /// A verifier expecting these checkpoints.
     pub fn new(checkpoints: &[Checkpoint]) -> Self {
         Verifier {
-            wanted: checkpoints.iter().map(|c| (c.seq, ())).collect(),
+            wanted: checkpoints.iter().map(|c| (c.seq, c.hash)).collect(),
             at_checkpoint: HashMap::new(),
             prev: chain::GENESIS,
             n: 0,
             broken: None,
+            anchor: None,
+            prune_recorded: false,
         }
     }
 
@@ -63,6 +76,28 @@ impl Verifier {
     pub fn push(&mut self, seq: u64, body: &[u8], prev_hash: &[u8; 32], hash: &[u8; 32]) -> bool {
         if self.broken.is_some() {
             return false;
+        }
+        // A trail pruned by retention starts right after a signed checkpoint, whose hash the
+        // first remaining event must link to.
+        if self.n == 0 && seq > 1 {
+            if let Some(hash) = self.wanted.get(&(seq - 1)).copied() {
+                self.anchor = Some(seq - 1);
+                self.prev = hash;
+                self.n = seq - 1;
+                self.at_checkpoint.insert(seq - 1, hash);
+            }
+        }
+        if let Some(anchor) = self.anchor {
+            if !self.prune_recorded
+                && contains(body, PRUNE_ACTION.as_bytes())
+                && contains(body, format!("\"target\":\"seq:{anchor}\"").as_bytes())
+            {
+                self.prune_recorded = serde_json::from_slice::<crate::audit::AuditEvent>(body)
+                    .is_ok_and(|e| {
+                        e.action == PRUNE_ACTION
+                            && e.target.as_deref() == Some(&format!("seq:{anchor}"))
+                    });
+            }
         }
         let expected = self.n + 1;
         if seq != expected {
@@ -108,7 +143,18 @@ impl Verifier {
             first_bad: Some(at),
             problem: Some(problem),
         };
-        let mut previous_good = 0u64;
+        if let Some(anchor) = self.anchor {
+            if !self.prune_recorded {
+                return bad(
+                    0,
+                    1,
+                    format!(
+                        "events 1..={anchor} are missing and the trail records no pruning of them"
+                    ),
+                );
+            }
+        }
+        let mut previous_good = self.anchor.unwrap_or(0);
         for (i, cp) in checkpoints.iter().enumerate() {
             if !signing::verify(
                 public_key_hex,
@@ -165,6 +211,56 @@ pub async fn verify(store: &dyn Store, public_key_hex: &str) -> Result<Verificat
         }
     }
     Ok(v.finish(&checkpoints, public_key_hex))
+}
+
+/// Removes the events older than `cutoff` that a signed checkpoint covers: the trail then
+/// starts right after that checkpoint, which stays as its anchor, and an `audit.prune` event
+/// (target `seq:<anchor>`) records the pruning first. Answers the anchor and how many events
+/// were removed; nothing when no checkpoint is old enough.
+pub async fn prune(
+    store: &dyn Store,
+    cutoff: OffsetDateTime,
+    now: OffsetDateTime,
+    retention_days: i64,
+) -> Result<Option<(u64, u64)>, StoreError> {
+    let checkpoints = store.checkpoints().await?;
+    let first = match store.audit_range(1, 1).await?.first() {
+        Some(e) => e.seq,
+        None => return Ok(None),
+    };
+    let mut anchor = None;
+    for cp in checkpoints.iter().rev() {
+        if cp.seq < first {
+            break;
+        }
+        let Some(e) = store.audit_range(cp.seq, 1).await?.into_iter().next() else {
+            continue;
+        };
+        let at = serde_json::from_slice::<crate::audit::AuditEvent>(&e.body)
+            .map(|ev| ev.at)
+            .map_err(|_| StoreError::Other(format!("audit event {} does not parse", e.seq)))?;
+        if e.seq == cp.seq && at < cutoff {
+            anchor = Some(cp.seq);
+            break;
+        }
+    }
+    let Some(anchor) = anchor else {
+        return Ok(None);
+    };
+    let mut ev = crate::audit::AuditEvent::anonymous(
+        PRUNE_ACTION,
+        "system",
+        None,
+        now,
+        &crate::audit::RequestMeta::default(),
+    )
+    .target(format!("seq:{anchor}"));
+    ev.reason = Some(format!(
+        "retention: events older than {retention_days} days"
+    ));
+    store.append_audit(vec![ev]).await?;
+    let removed = store.prune_audit(anchor).await?;
+    Ok(Some((anchor, removed)))
 }
 
 /// Signs the current head if it moved since the last checkpoint; answers the new checkpoint.

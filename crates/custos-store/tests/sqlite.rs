@@ -228,3 +228,66 @@ async fn a_newer_schema_is_refused() {
     let err = SqliteStore::open(dir.path()).err().unwrap().to_string();
     assert!(err.contains("newer than this binary"), "{err}");
 }
+
+fn event_at(action: &str, at: OffsetDateTime) -> AuditEvent {
+    AuditEvent::anonymous(action, "system", None, at, &RequestMeta::default())
+}
+
+#[tokio::test]
+async fn retention_prunes_up_to_a_signed_checkpoint_and_verification_still_holds() {
+    use custos_core::trail;
+    use custos_crypto::signing::AuditSigningKey;
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    let key = AuditSigningKey::generate();
+    let public = key.public_hex();
+    let now = OffsetDateTime::now_utc();
+    let old = now - time::Duration::days(400);
+    let middle = now - time::Duration::days(200);
+    // 10 old events, signed; 10 middle-aged, signed; 5 recent, signed.
+    for (at, n) in [(old, 10), (middle, 10), (now, 5)] {
+        for i in 0..n {
+            store
+                .append_audit(vec![event_at(&format!("test.{i}"), at)])
+                .await
+                .unwrap();
+        }
+        trail::checkpoint(&store, &key, at).await.unwrap().unwrap();
+    }
+    assert!(trail::verify(&store, &public).await.unwrap().ok);
+
+    // Nothing is older than 500 days: nothing to do.
+    let none = trail::prune(&store, now - time::Duration::days(500), now, 500)
+        .await
+        .unwrap();
+    assert_eq!(none, None);
+    // Keep a year: the old stretch goes, up to its checkpoint at event 10.
+    let pruned = trail::prune(&store, now - time::Duration::days(365), now, 365)
+        .await
+        .unwrap();
+    assert_eq!(pruned, Some((10, 10)));
+    let first = store.audit_range(1, 1).await.unwrap()[0].seq;
+    assert_eq!(first, 11);
+    let v = trail::verify(&store, &public).await.unwrap();
+    assert!(v.ok, "{v:?}");
+    assert_eq!(
+        v.events, 26,
+        "the last position, the pruning recorded as event 26"
+    );
+    let last = store.audit_range(26, 1).await.unwrap();
+    let rec: AuditEvent = serde_json::from_slice(&last[0].body).unwrap();
+    assert_eq!(
+        (rec.action.as_str(), rec.target.as_deref()),
+        ("audit.prune", Some("seq:10"))
+    );
+
+    // Someone removes more, up to the next signed checkpoint, to hide events: caught, since
+    // no pruning of those is on record.
+    let conn = rusqlite::Connection::open(dir.path().join("audit.db")).unwrap();
+    conn.execute("DELETE FROM audit_events WHERE seq <= 20", [])
+        .unwrap();
+    let v = trail::verify(&store, &public).await.unwrap();
+    assert!(!v.ok);
+    assert!(v.problem.unwrap().contains("no pruning"), "names the cause");
+    store.close();
+}

@@ -60,6 +60,9 @@ pub struct FileConfig {
     pub mail_from: Option<String>,
     /// The URL staff and customers reach custos at (for links in mails).
     pub public_url: Option<String>,
+    /// Keep audit events this many days, then remove them up to a signed checkpoint (default:
+    /// keep for ever).
+    pub audit_retention_days: Option<i64>,
     /// Seconds between looks at the outbox for mails and webhooks to send.
     pub outbox_poll_secs: Option<u64>,
     /// Seconds before the first retry of a failed delivery (doubling each time, at most an
@@ -129,6 +132,8 @@ pub struct Settings {
     pub mail_from: String,
     /// The public URL, without a trailing slash.
     pub public_url: Option<String>,
+    /// How long audit events are kept (`None`: for ever).
+    pub audit_retention: Option<time::Duration>,
     /// How often the outbox is looked at.
     pub outbox_poll_every: Duration,
     /// The first retry delay.
@@ -215,6 +220,13 @@ impl Settings {
                 bail!("public_url must start with https:// (or http://)");
             }
         }
+        let audit_retention = match file.audit_retention_days {
+            None | Some(0) => None,
+            Some(d) if (1..=36_500).contains(&d) => Some(time::Duration::days(d)),
+            Some(_) => bail!(
+                "audit_retention_days must be between 1 and 36500 (0 or absent keeps everything)"
+            ),
+        };
         let poll = file.outbox_poll_secs.unwrap_or(5);
         if !(1..=3600).contains(&poll) {
             bail!("outbox_poll_secs must be between 1 and 3600");
@@ -255,6 +267,7 @@ impl Settings {
             smtp_url,
             mail_from,
             public_url,
+            audit_retention,
             outbox_poll_every: Duration::from_secs(poll),
             outbox_retry_base: time::Duration::seconds(retry as i64),
         })

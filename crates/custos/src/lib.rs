@@ -341,15 +341,40 @@ pub async fn start_with(
         shutting_down: shutting_down.clone(),
         audit_public_key: Arc::from(audit_key.public_hex()),
     };
-    // The window anomaly rules, over the audit events written since the last scan.
+    // The window anomaly rules, over the audit events written since the last scan; and, at
+    // most once an hour (by the vault's clock), the trail's retention.
     let scanner = {
         let (vault, every, cfg) = (vault.clone(), s.anomaly_scan_every, s.anomaly.clone());
+        let retention = s.audit_retention;
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
+            let mut last_prune: Option<time::OffsetDateTime> = None;
             loop {
                 tick.tick().await;
                 if let Err(e) = vault.scan_anomalies(&cfg).await {
                     tracing::warn!(error = %e, "anomaly scan failed");
+                }
+                let now = vault.now();
+                if let Some(keep) = retention {
+                    if last_prune.is_none_or(|t| now - t >= time::Duration::hours(1)) {
+                        last_prune = Some(now);
+                        match custos_core::trail::prune(
+                            vault.store().as_ref(),
+                            now - keep,
+                            now,
+                            keep.whole_days(),
+                        )
+                        .await
+                        {
+                            Ok(Some((anchor, n))) => tracing::info!(
+                                anchor,
+                                removed = n,
+                                "audit trail pruned by retention"
+                            ),
+                            Ok(None) => {}
+                            Err(e) => tracing::warn!(error = %e, "audit retention failed"),
+                        }
+                    }
                 }
             }
         })

@@ -54,6 +54,10 @@ enum Job {
         cp: Checkpoint,
         reply: Reply,
     },
+    Prune {
+        upto: u64,
+        reply: Reply,
+    },
 }
 
 /// The SQLite store over a data dir.
@@ -318,6 +322,7 @@ impl Writer {
         let mut audit_replies: Vec<Reply> = Vec::new();
         let mut writes = Vec::new();
         let mut checkpoints = Vec::new();
+        let mut prunes = Vec::new();
         for job in batch {
             match job {
                 Job::Audit { events: e, reply } => {
@@ -326,6 +331,7 @@ impl Writer {
                 }
                 Job::Write { op, audit, reply } => writes.push((op, audit, reply)),
                 Job::Checkpoint { cp, reply } => checkpoints.push((cp, reply)),
+                Job::Prune { upto, reply } => prunes.push((upto, reply)),
             }
         }
         let mut write_events: Vec<AuditEvent> = Vec::new();
@@ -378,6 +384,21 @@ impl Writer {
                 .map_err(map_err);
             let _ = reply.send(r);
         }
+        for (upto, reply) in prunes {
+            let _ = reply.send(self.prune(upto).map_err(map_err));
+        }
+    }
+
+    fn prune(&mut self, upto: u64) -> rusqlite::Result<i64> {
+        let tx = self.audit.transaction()?;
+        tx.execute("DELETE FROM audit_customers WHERE seq <= ?1", [upto as i64])?;
+        let n = tx.execute("DELETE FROM audit_events WHERE seq <= ?1", [upto as i64])?;
+        tx.execute(
+            "DELETE FROM audit_checkpoints WHERE seq < ?1",
+            [upto as i64],
+        )?;
+        tx.commit()?;
+        Ok(n as i64)
     }
 
     #[allow(clippy::type_complexity)]
@@ -1917,6 +1938,14 @@ impl Store for SqliteStore {
         rx.await
             .map_err(|_| StoreError::Unavailable("the writer stopped".into()))?
             .map(|_| ())
+    }
+
+    async fn prune_audit(&self, upto: u64) -> Result<u64, StoreError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Job::Prune { upto, reply })?;
+        rx.await
+            .map_err(|_| StoreError::Unavailable("the writer stopped".into()))?
+            .map(|n| n as u64)
     }
 
     async fn checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError> {

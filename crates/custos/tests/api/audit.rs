@@ -907,3 +907,55 @@ async fn a_session_touching_every_endpoint_leaves_one_event_per_access_and_no_va
     }
     assert!(!trail.contains("601777888"), "no phone in any form");
 }
+
+#[tokio::test]
+async fn retention_prunes_old_events_and_the_trail_still_verifies() {
+    let start = time::OffsetDateTime::now_utc();
+    let (app, clock) = spawn_clocked_tuned("retail", start, |s| {
+        s.anomaly_scan_every = std::time::Duration::from_millis(100);
+        s.audit_retention = Some(time::Duration::days(30));
+    })
+    .await;
+    let c = app.customer(json!({"first_name": "Old"})).await;
+    let id = c["id"].as_str().unwrap().to_owned();
+    // Nothing is old enough yet.
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let before = app.audit_bodies();
+    assert!(before.iter().all(|e| e["action"] != "audit.prune"));
+    let first_action = before[0]["action"].as_str().unwrap().to_owned();
+
+    // A month and a day later the events that `init` covered with its signed checkpoint go.
+    clock.advance(time::Duration::days(31));
+    let mut after = Vec::new();
+    for _ in 0..100 {
+        after = app.audit_bodies();
+        if after.iter().any(|e| e["action"] == "audit.prune") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let prune = after
+        .iter()
+        .find(|e| e["action"] == "audit.prune")
+        .expect("a pruning is recorded");
+    assert!(prune["target"].as_str().unwrap().starts_with("seq:"));
+    assert!(
+        after.len() < before.len(),
+        "events were removed: {} then {}",
+        before.len(),
+        after.len()
+    );
+    assert_ne!(after[0]["action"].as_str().unwrap(), first_action);
+    let owner = app.login("owner", OWNER_PW, None).await;
+    let v: Value = app
+        .get(&owner, "/v1/audit/verify")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["ok"], true, "{v}");
+    // Later events (the customer's creation, after the checkpoint) are kept.
+    assert!(after
+        .iter()
+        .any(|e| e["action"] == "customer.create" && e["customer_ids"][0] == id.as_str()));
+}
