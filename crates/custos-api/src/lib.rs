@@ -644,6 +644,26 @@ pub struct Alert {
     pub acknowledged_by: Option<Uuid>,
 }
 
+/// Everything custos holds about a customer, for an access or portability request
+/// (GDPR art. 15 and 20).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CustomerExport {
+    /// `custos-export/1`.
+    pub format: String,
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    pub exported_at: OffsetDateTime,
+    /// The business (the controller).
+    pub business: String,
+    /// The profile, unmasked.
+    pub customer: Customer,
+    /// Every timeline record, oldest first.
+    pub records: Vec<Record>,
+    /// Categories the exporting role may not export in full (ask an owner for a complete
+    /// export).
+    pub omitted_categories: Vec<catalog::Category>,
+}
+
 /// One attempt log of a pushed message (an alert's e-mail or webhook).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Delivery {

@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod clock;
 pub mod devices;
 pub mod error;
+pub mod export;
 pub mod identity;
 pub mod ids;
 pub mod incident_text;

@@ -44,11 +44,13 @@ pub enum Action {
     RoleManage,
     /// Open and keep the incident register (reading it needs `AuditRead`).
     IncidentManage,
+    /// Export everything about a customer (art. 15/20).
+    CustomerExport,
 }
 
 impl Action {
     /// Every action, in a stable order.
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 18] = [
         Action::CustomerCreate,
         Action::CustomerRead,
         Action::CustomerList,
@@ -66,6 +68,7 @@ impl Action {
         Action::DeviceManage,
         Action::RoleManage,
         Action::IncidentManage,
+        Action::CustomerExport,
     ];
 
     /// Parses an action's name.
@@ -93,6 +96,7 @@ impl Action {
             Action::DeviceManage => "device.manage",
             Action::RoleManage => "role.manage",
             Action::IncidentManage => "incident.manage",
+            Action::CustomerExport => "customer.export",
         }
     }
 }
@@ -200,6 +204,7 @@ impl Role {
                         DeviceManage,
                         RoleManage,
                         IncidentManage,
+                        CustomerExport,
                     ],
                 ]
                 .concat(),
@@ -218,6 +223,7 @@ impl Role {
                             AuditRead,
                             DeviceManage,
                             IncidentManage,
+                            CustomerExport,
                         ],
                     ]
                     .concat(),

@@ -783,7 +783,7 @@ impl Vault {
         forbidden(action)
     }
 
-    async fn authorize(
+    pub(crate) async fn authorize(
         &self,
         p: &Principal,
         action: Action,
@@ -911,7 +911,7 @@ impl Vault {
         })
     }
 
-    fn unwrap_dek(t: &TenantKeys, row: &CustomerRow) -> Result<Key32, CoreError> {
+    pub(crate) fn unwrap_dek(t: &TenantKeys, row: &CustomerRow) -> Result<Key32, CoreError> {
         crypto::unwrap_key(
             &t.kek,
             &row.wrapped_dek,
@@ -922,7 +922,7 @@ impl Vault {
 
     /// Decrypts the categories the role may see (and only those) and renders the customer.
     /// Returns the view and the categories opened.
-    fn view(
+    pub(crate) fn view(
         &self,
         p: &Principal,
         t: &TenantKeys,
@@ -1563,7 +1563,7 @@ impl Vault {
         Ok(Created::Replayed(self.record_view(p, t, &rec, None, &dek)?))
     }
 
-    fn record_view(
+    pub(crate) fn record_view(
         &self,
         p: &Principal,
         t: &TenantKeys,

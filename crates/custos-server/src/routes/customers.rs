@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
             get(list_records).post(create_record),
         )
         .route("/v1/customers/{id}/reveal", axum::routing::post(reveal))
+        .route("/v1/customers/{id}/export", get(export))
 }
 
 fn customer_id(s: &str) -> ApiResult<CustomerId> {
@@ -294,4 +295,47 @@ pub async fn reveal(
         id: id.as_uuid(),
         fields,
     }))
+}
+
+/// Export format.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ExportQuery {
+    /// `json` (the default; CSV and HTML come with the data-request work).
+    pub format: Option<String>,
+}
+
+/// Everything held about a customer, unmasked, for an access or portability request (owner,
+/// manager); audited, and raises an `export` alert.
+#[utoipa::path(get, path = "/v1/customers/{id}/export", tag = "customers", params(("id" = String, Path, description = "Customer id"), ExportQuery),
+    responses((status = 200, body = custos_api::CustomerExport), (status = 400, body = custos_api::Problem), (status = 401, body = custos_api::Problem), (status = 403, body = custos_api::Problem),
+        (status = 404, body = custos_api::Problem), (status = 422, body = custos_api::Problem)),
+    security(("bearer" = [])))]
+pub async fn export(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<ExportQuery>,
+) -> ApiResult<Response> {
+    let id = customer_id(&id)?;
+    match q.format.as_deref() {
+        None | Some("json") => {}
+        Some(_) => {
+            return Err(ApiError::new(
+                ErrorCode::InvalidRequest,
+                "format must be json for now.",
+            ))
+        }
+    }
+    let export = s.vault.export_customer(&p, id, &meta).await?;
+    let disposition = format!(
+        "attachment; filename=\"customer-{}.json\"",
+        export.customer.number
+    );
+    let mut r = Json(export).into_response();
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(r)
 }

@@ -395,3 +395,44 @@ async fn a_mail_that_cannot_be_sent_stays_pending_with_its_error() {
     let staff = app.user("tim", "staff").await;
     assert_problem(app.get(&staff, &path).await, 403, "forbidden").await;
 }
+
+#[tokio::test]
+async fn every_export_of_customer_data_raises_an_alert() {
+    let app = spawn_tuned("retail", |s| {
+        s.anomaly_scan_every = std::time::Duration::from_millis(100);
+    })
+    .await;
+    let id = app.customer(json!({"first_name": "Ola"})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let manager = app.user("mia", "manager").await;
+    let mia = app.user_id("mia").await;
+    let r = app
+        .get(&manager, &format!("/v1/customers/{id}/export"))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let request_id = r.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let found = app.await_alerts("export", 1).await;
+    assert_eq!(found.len(), 1);
+    let a = &found[0];
+    assert_eq!(a["severity"], "info");
+    assert_eq!(a["evidence"]["actor_id"], mia.as_str());
+    assert_eq!(a["evidence"]["customers"], 1);
+    let event = app
+        .audit_bodies()
+        .into_iter()
+        .find(|e| e["request_id"] == request_id.as_str())
+        .unwrap();
+    assert_eq!(a["evidence"]["event_id"], event["id"]);
+    // A refused export is no export.
+    let staff = app.user("sam", "staff").await;
+    assert_eq!(
+        app.get(&staff, &format!("/v1/customers/{id}/export"))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    assert_eq!(app.alerts_of("export").await.len(), 1);
+}

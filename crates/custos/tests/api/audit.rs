@@ -806,6 +806,13 @@ async fn a_session_touching_every_endpoint_leaves_one_event_per_access_and_no_va
                 ),
                 (
                     app.owner.clone(),
+                    Method::GET,
+                    format!("{c}/export"),
+                    None,
+                    "customer.export",
+                ),
+                (
+                    app.owner.clone(),
                     Method::PATCH,
                     "/v1/tenant".into(),
                     Some(json!({"time_zone": "Europe/Berlin"})),

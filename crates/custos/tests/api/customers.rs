@@ -371,3 +371,107 @@ async fn records_on_the_timeline() {
     );
     assert_problem(app.get(&app.owner, &path).await, 404, "not_found").await;
 }
+
+#[tokio::test]
+async fn an_export_holds_everything_the_role_may_see_in_full_and_names_the_rest() {
+    let app = spawn_with("optician").await;
+    let c = app
+        .customer(json!({"first_name": "Zofia", "last_name": "Wójcik", "email": "zofia@example.org", "insurance_number": "INS-EXPORT-1", "note": "prefers mornings"}))
+        .await;
+    let id = c["id"].as_str().unwrap().to_owned();
+    for (t, fields) in [
+        (
+            "eye_exam",
+            json!({"sphere_right": -1.25, "remarks": "stable"}),
+        ),
+        ("purchase", json!({"amount": 120})),
+    ] {
+        let r = app
+            .req(
+                Method::POST,
+                &format!("/v1/customers/{id}/records"),
+                &app.owner,
+            )
+            .json(&json!({"type": t, "fields": fields}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    let path = format!("/v1/customers/{id}/export");
+
+    let r = app.get(&app.owner, &path).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("customer-C-000001.json"));
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(e["format"], "custos-export/1");
+    assert_eq!(e["business"], "Test Shop");
+    assert_eq!(e["customer"]["fields"]["insurance_number"], "INS-EXPORT-1");
+    assert_eq!(e["customer"]["fields"]["email"], "zofia@example.org");
+    assert_eq!(e["customer"]["masked"], json!([]));
+    let types: Vec<&str> = e["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types.len(), 2);
+    assert!(types.contains(&"eye_exam") && types.contains(&"purchase"));
+    assert_eq!(e["omitted_categories"], json!([]));
+
+    // A manager sees no health data: the eye exam is left out and health named as omitted.
+    let manager = app.user("mia", "manager").await;
+    let e: Value = app.get(&manager, &path).await.json().await.unwrap();
+    let types: Vec<&str> = e["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, vec!["purchase"]);
+    assert_eq!(e["omitted_categories"], json!(["health"]));
+    assert!(!e.to_string().contains("stable"));
+
+    // Staff may not export; other formats are not there yet; unknown customers are 404.
+    let staff = app.user("sam", "staff").await;
+    assert_problem(app.get(&staff, &path).await, 403, "forbidden").await;
+    assert_problem(
+        app.get(&app.owner, &format!("{path}?format=xml")).await,
+        422,
+        "invalid_request",
+    )
+    .await;
+    assert_problem(
+        app.get(
+            &app.owner,
+            "/v1/customers/0190f5c6-0000-7000-8000-000000000000/export",
+        )
+        .await,
+        404,
+        "not_found",
+    )
+    .await;
+
+    // Audited with the customer and the categories, no value.
+    let exports: Vec<Value> = app
+        .audit_bodies()
+        .into_iter()
+        .filter(|e| e["action"] == "customer.export" && e["outcome"] == "ok")
+        .collect();
+    assert_eq!(exports.len(), 2);
+    assert_eq!(exports[0]["customer_ids"], json!([id]));
+    assert!(exports[0]["categories"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("health")));
+    assert!(!exports[1]["categories"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("health")));
+    assert!(!serde_json::to_string(&exports)
+        .unwrap()
+        .contains("INS-EXPORT-1"));
+}

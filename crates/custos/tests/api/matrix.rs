@@ -138,6 +138,30 @@ async fn every_role_against_every_endpoint() {
                 &["owner"],
             ),
             (Method::GET, "/v1/tenant".into(), None, &ROLES),
+            (
+                Method::GET,
+                format!("/v1/customers/{id}/export"),
+                None,
+                &["owner", "manager"],
+            ),
+            (
+                Method::GET,
+                "/v1/incidents".into(),
+                None,
+                &["owner", "manager", "auditor"],
+            ),
+            (
+                Method::POST,
+                "/v1/incidents".into(),
+                Some(json!({"title": "matrix"})),
+                &["owner", "manager"],
+            ),
+            (
+                Method::GET,
+                "/v1/alerts".into(),
+                None,
+                &["owner", "manager", "auditor"],
+            ),
             (Method::GET, "/v1/auth/whoami".into(), None, &ROLES),
             (
                 Method::PATCH,
