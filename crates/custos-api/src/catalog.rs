@@ -157,6 +157,69 @@ pub enum LawfulBasis {
     HealthCare,
 }
 
+impl LawfulBasis {
+    /// Whether processing rests on the person's consent (art. 6(1)(a) or 9(2)(a)).
+    pub fn is_consent(self) -> bool {
+        matches!(self, LawfulBasis::Consent | LawfulBasis::ExplicitConsent)
+    }
+}
+
+/// A way of reaching a customer.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// E-mail.
+    Email,
+    /// Text message.
+    Sms,
+    /// Phone call.
+    Phone,
+    /// Letter.
+    Post,
+    /// WhatsApp message.
+    Whatsapp,
+}
+
+impl Channel {
+    /// Every channel.
+    pub const ALL: [Channel; 5] = [
+        Channel::Email,
+        Channel::Sms,
+        Channel::Phone,
+        Channel::Post,
+        Channel::Whatsapp,
+    ];
+
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Sms => "sms",
+            Channel::Phone => "phone",
+            Channel::Post => "post",
+            Channel::Whatsapp => "whatsapp",
+        }
+    }
+
+    /// Parses the name.
+    pub fn parse(s: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+/// One version of the consent text shown for a purpose, in one language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ConsentText {
+    /// The version (texts are never changed, only superseded).
+    pub version: u32,
+    /// `en`, `de` or `pl`.
+    pub lang: String,
+    /// What the customer agrees to.
+    pub text: String,
+}
+
 /// A declared processing purpose.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Purpose {
@@ -166,6 +229,28 @@ pub struct Purpose {
     pub lawful_basis: LawfulBasis,
     /// A plain-language description.
     pub description: String,
+    /// Direct marketing: an objection (art. 21(2)) stops it whatever its basis.
+    #[serde(default)]
+    pub marketing: bool,
+    /// The channels consent is asked for (consent-based purposes).
+    #[serde(default)]
+    pub channels: Vec<Channel>,
+    /// Consent lapses after this many days without interaction (none: it does not lapse).
+    #[serde(default)]
+    pub consent_lapses_after_days: Option<u32>,
+    /// The consent texts, every version in every language (consent-based purposes).
+    #[serde(default)]
+    pub consent_texts: Vec<ConsentText>,
+}
+
+impl Purpose {
+    /// The newest version of the consent text in `lang`.
+    pub fn current_text(&self, lang: &str) -> Option<&ConsentText> {
+        self.consent_texts
+            .iter()
+            .filter(|t| t.lang == lang)
+            .max_by_key(|t| t.version)
+    }
 }
 
 /// A business's catalog.

@@ -63,6 +63,8 @@ error_codes! {
     MethodNotAllowed => (405, "method_not_allowed", "Method not allowed"),
     /// A unique value is already taken (e.g. a username).
     Conflict => (409, "conflict", "Conflict"),
+    /// A link that has expired or was replaced by a later one.
+    LinkExpired => (410, "link_expired", "Link expired"),
     /// `If-Match` names a version that is no longer current.
     VersionMismatch => (412, "version_mismatch", "The resource has changed"),
     /// The body is larger than the server accepts.

@@ -2,6 +2,7 @@
 //! server, the client crate and the tests.
 
 pub mod catalog;
+pub mod consent;
 pub mod error;
 pub mod incident;
 
@@ -659,6 +660,8 @@ pub struct CustomerExport {
     pub customer: Customer,
     /// Every timeline record, oldest first.
     pub records: Vec<Record>,
+    /// Every consent event and the current state of each.
+    pub consents: consent::Consents,
     /// Categories the exporting role may not export in full (ask an owner for a complete
     /// export).
     pub omitted_categories: Vec<catalog::Category>,

@@ -3,7 +3,8 @@
 
 use crate::values::{contains_card_number, Email, Phone};
 pub use custos_api::catalog::{
-    Catalog, Category, FieldDef, FieldType, LawfulBasis, Purpose, RecordTypeDef,
+    Catalog, Category, Channel, ConsentText, FieldDef, FieldType, LawfulBasis, Purpose,
+    RecordTypeDef,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -206,6 +207,36 @@ pub fn check_catalog(c: &Catalog) -> Result<(), String> {
             check_def(f, &purposes)?;
         }
     }
+    let mut seen = std::collections::HashSet::new();
+    for p in &c.purposes {
+        if !seen.insert(p.name.as_str()) {
+            return Err(format!("purpose '{}' is declared twice", p.name));
+        }
+        if p.lawful_basis.is_consent() {
+            for lang in CONSENT_LANGS {
+                if p.current_text(lang)
+                    .is_none_or(|t| t.text.trim().is_empty())
+                {
+                    return Err(format!(
+                        "purpose '{}' rests on consent but has no consent text in '{lang}'",
+                        p.name
+                    ));
+                }
+            }
+        }
+        if p.marketing && p.lawful_basis.is_consent() && p.channels.is_empty() {
+            return Err(format!(
+                "marketing purpose '{}' names no channel to ask consent for",
+                p.name
+            ));
+        }
+        if p.consent_lapses_after_days == Some(0) {
+            return Err(format!(
+                "purpose '{}': consent cannot lapse after 0 days",
+                p.name
+            ));
+        }
+    }
     if c.default_country
         .parse::<phonenumber::country::Id>()
         .is_err()
@@ -271,8 +302,62 @@ fn purpose(name: &str, lawful_basis: LawfulBasis, description: &str) -> Purpose 
         name: name.to_owned(),
         lawful_basis,
         description: description.to_owned(),
+        marketing: false,
+        channels: Vec::new(),
+        consent_lapses_after_days: None,
+        consent_texts: consent_texts(name),
     }
 }
+
+/// A marketing purpose resting on consent, over `channels`, lapsing after two years without
+/// interaction.
+fn marketing(name: &str, channels: &[Channel], description: &str) -> Purpose {
+    Purpose {
+        marketing: true,
+        channels: channels.to_vec(),
+        consent_lapses_after_days: Some(730),
+        ..purpose(name, LawfulBasis::Consent, description)
+    }
+}
+
+/// The first version of the consent texts of the template purposes that rest on consent, in
+/// English, German and Polish.
+fn consent_texts(purpose: &str) -> Vec<ConsentText> {
+    let texts: [(&str, &str); 3] = match purpose {
+        "newsletter" => [
+            ("en", "Yes, I would like to receive the newsletter by e-mail with news and offers. I can unsubscribe at any time, with the link in every e-mail or by telling the shop."),
+            ("de", "Ja, ich möchte den Newsletter mit Neuigkeiten und Angeboten per E-Mail erhalten. Ich kann ihn jederzeit abbestellen, über den Link in jeder E-Mail oder im Geschäft."),
+            ("pl", "Tak, chcę otrzymywać newsletter z nowościami i ofertami pocztą elektroniczną. Mogę zrezygnować w każdej chwili, klikając link w każdej wiadomości lub informując sklep."),
+        ],
+        "sms_offers" => [
+            ("en", "Yes, I would like to receive offers by text message. I can stop them at any time by replying STOP or by telling the shop."),
+            ("de", "Ja, ich möchte Angebote per SMS erhalten. Ich kann sie jederzeit abbestellen, mit der Antwort STOP oder im Geschäft."),
+            ("pl", "Tak, chcę otrzymywać oferty SMS-em. Mogę zrezygnować w każdej chwili, odpowiadając STOP lub informując sklep."),
+        ],
+        "birthday_greetings" => [
+            ("en", "Yes, I would like to receive birthday greetings (and a small birthday offer). I can stop them at any time."),
+            ("de", "Ja, ich möchte Geburtstagsgrüße (und ein kleines Geburtstagsangebot) erhalten. Ich kann sie jederzeit abbestellen."),
+            ("pl", "Tak, chcę otrzymywać życzenia urodzinowe (i małą ofertę urodzinową). Mogę zrezygnować w każdej chwili."),
+        ],
+        "health_records" => [
+            ("en", "I explicitly agree that my allergies and skin reactions are recorded so that treatments are safe for me. I can withdraw this consent at any time; the data is then deleted."),
+            ("de", "Ich willige ausdrücklich ein, dass meine Allergien und Hautreaktionen erfasst werden, damit Behandlungen für mich sicher sind. Ich kann diese Einwilligung jederzeit widerrufen; die Daten werden dann gelöscht."),
+            ("pl", "Wyrażam wyraźną zgodę na zapisanie moich alergii i reakcji skórnych, aby zabiegi były dla mnie bezpieczne. Mogę w każdej chwili wycofać tę zgodę; dane zostaną wtedy usunięte."),
+        ],
+        _ => return Vec::new(),
+    };
+    texts
+        .iter()
+        .map(|(lang, text)| ConsentText {
+            version: 1,
+            lang: (*lang).to_owned(),
+            text: (*text).to_owned(),
+        })
+        .collect()
+}
+
+/// The languages every consent text must exist in.
+pub const CONSENT_LANGS: [&str; 3] = ["en", "de", "pl"];
 
 fn record_type(
     name: &str,
@@ -338,19 +423,19 @@ fn common_purposes() -> Vec<Purpose> {
             LawfulBasis::Contract,
             "Serving the customer: sales, bookings, after-sales care.",
         ),
-        purpose(
+        marketing(
             "newsletter",
-            LawfulBasis::Consent,
+            &[Channel::Email],
             "Sending the newsletter to customers who asked for it.",
         ),
-        purpose(
+        marketing(
             "sms_offers",
-            LawfulBasis::Consent,
+            &[Channel::Sms],
             "Sending offers by SMS to customers who asked for them.",
         ),
-        purpose(
+        marketing(
             "birthday_greetings",
-            LawfulBasis::Consent,
+            &[Channel::Email, Channel::Sms, Channel::Post],
             "Sending birthday greetings to customers who asked for them.",
         ),
         purpose(
@@ -645,5 +730,32 @@ mod tests {
         let mut c = template("retail", "PL").unwrap();
         c.fields[0].purposes = vec!["profiling".into()];
         assert!(check_catalog(&c).unwrap_err().contains("profiling"));
+    }
+
+    #[test]
+    fn every_consent_purpose_of_every_template_has_texts_in_three_languages() {
+        for t in ["retail", "salon", "subscription", "optician"] {
+            let c = template(t, "DE").unwrap();
+            check_catalog(&c).unwrap();
+            for p in c.purposes.iter().filter(|p| p.lawful_basis.is_consent()) {
+                for lang in CONSENT_LANGS {
+                    let text = p.current_text(lang).unwrap();
+                    assert!(text.text.len() > 40, "{t}/{}/{lang}", p.name);
+                }
+            }
+        }
+        let mut c = template("retail", "PL").unwrap();
+        let n = c
+            .purposes
+            .iter()
+            .position(|p| p.name == "newsletter")
+            .unwrap();
+        c.purposes[n].consent_texts.retain(|x| x.lang != "pl");
+        assert!(check_catalog(&c)
+            .unwrap_err()
+            .contains("no consent text in 'pl'"));
+        c.purposes[n].consent_texts.clear();
+        c.purposes[n].lawful_basis = LawfulBasis::LegitimateInterest;
+        check_catalog(&c).unwrap();
     }
 }

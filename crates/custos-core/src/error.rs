@@ -60,6 +60,9 @@ pub enum CoreError {
     /// The idempotency key was used for another request.
     #[error("This Idempotency-Key was already used for a different request.")]
     IdempotencyKeyReused,
+    /// A link that expired or was superseded.
+    #[error("{0}")]
+    Gone(String),
     /// A request that cannot be carried out as asked.
     #[error("{0}")]
     Invalid(String),
@@ -93,6 +96,7 @@ impl CoreError {
             CoreError::MfaRequired => ErrorCode::MfaRequired,
             CoreError::InvalidMfaCode => ErrorCode::InvalidMfaCode,
             CoreError::Invalid(_) => ErrorCode::InvalidRequest,
+            CoreError::Gone(_) => ErrorCode::LinkExpired,
             CoreError::Unavailable(_) => ErrorCode::Unavailable,
             CoreError::Internal(_) => ErrorCode::Internal,
         }

@@ -1,5 +1,5 @@
-//! The customer's export (GDPR art. 15 access, art. 20 portability): the profile unmasked and
-//! every timeline record, in the categories the exporting role may see in full; the others are
+//! The customer's export (GDPR art. 15 access, art. 20 portability): the profile unmasked,
+//! every consent with its evidence, and every timeline record in the categories the exporting role may see in full; the others are
 //! named as omitted, never shown masked. Each export is audited with its categories, and the
 //! export anomaly rule raises an alert for it.
 
@@ -78,6 +78,7 @@ impl Vault {
             business: t.name.clone(),
             customer,
             records,
+            consents: self.consents_for_export(p.tenant_id, id).await?,
             omitted_categories: omitted,
         })
     }

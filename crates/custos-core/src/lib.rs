@@ -7,6 +7,7 @@ pub mod audit;
 pub mod breakglass;
 pub mod catalog;
 pub mod clock;
+pub mod consents;
 pub mod devices;
 pub mod error;
 pub mod export;

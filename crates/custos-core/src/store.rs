@@ -741,6 +741,25 @@ pub trait Store: Send + Sync + 'static {
         tenant: TenantId,
         topic: String,
     ) -> Result<Vec<DeliveryRow>, StoreError>;
+    /// Appends a consent event, with the mails it causes.
+    async fn insert_consent(
+        &self,
+        row: ConsentRow,
+        deliveries: Vec<DeliveryRow>,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError>;
+    /// A customer's consent events, oldest first.
+    async fn consents(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+    ) -> Result<Vec<ConsentRow>, StoreError>;
+    /// One consent event.
+    async fn consent(
+        &self,
+        tenant: TenantId,
+        id: uuid::Uuid,
+    ) -> Result<Option<ConsentRow>, StoreError>;
     /// Opens an incident.
     async fn insert_incident(&self, row: IncidentRow, audit: AuditEvent) -> Result<(), StoreError>;
     /// One incident.
@@ -797,6 +816,39 @@ pub struct AuditFilter {
     pub to: Option<OffsetDateTime>,
     /// Only events before this position (the cursor; newest first).
     pub before: Option<u64>,
+}
+
+/// One consent event (ids, purpose, channel, state and evidence made of hashes and times).
+#[derive(Debug, Clone)]
+pub struct ConsentRow {
+    /// Id.
+    pub id: uuid::Uuid,
+    /// Tenant.
+    pub tenant_id: TenantId,
+    /// Customer.
+    pub customer_id: CustomerId,
+    /// Purpose.
+    pub purpose: String,
+    /// Channel.
+    pub channel: Option<String>,
+    /// `given`, `pending_confirmation`, `withdrawn`.
+    pub state: String,
+    /// How it was collected.
+    pub method: String,
+    /// Text version shown.
+    pub text_version: Option<u32>,
+    /// Text language.
+    pub lang: Option<String>,
+    /// When.
+    pub at: OffsetDateTime,
+    /// `user`, `device`, `token`, `customer`.
+    pub actor_kind: String,
+    /// The user, device or token.
+    pub actor_id: Option<uuid::Uuid>,
+    /// Evidence as JSON.
+    pub evidence: String,
+    /// A pending request's expiry.
+    pub expires_at: Option<OffsetDateTime>,
 }
 
 /// A message in the outbox with its delivery log.

@@ -246,6 +246,12 @@ pub fn mask_text(s: &str) -> String {
     format!("{first}•••")
 }
 
+/// An instant as RFC 3339 text (UTC), for evidence and documents.
+pub fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

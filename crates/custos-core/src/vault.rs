@@ -58,7 +58,7 @@ pub(crate) struct TenantKeys {
     pub(crate) id: TenantId,
     /// The business name (passwords may not contain it).
     pub(crate) name: String,
-    catalog: Catalog,
+    pub(crate) catalog: Catalog,
     pub(crate) kek: Key32,
     kek_version: u32,
     pub(crate) index_key: Key32,
@@ -71,6 +71,7 @@ pub struct Vault {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) settings: VaultSettings,
     tenants: RwLock<HashMap<TenantId, Arc<TenantKeys>>>,
+    public_url: std::sync::OnceLock<String>,
 }
 
 /// An idempotency key with the fingerprint of the request it came with.
@@ -258,7 +259,20 @@ impl Vault {
             clock,
             settings,
             tenants: RwLock::new(HashMap::new()),
+            public_url: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Sets the URL customers and staff reach this server at (links in mails); once.
+    pub fn set_public_url(&self, url: &str) {
+        let _ = self.public_url.set(url.trim_end_matches('/').to_owned());
+    }
+
+    /// The URL links are built on (`https://localhost` until set).
+    pub fn public_url(&self) -> &str {
+        self.public_url
+            .get()
+            .map_or("https://localhost", String::as_str)
     }
 
     /// The store underneath (for readiness checks and the command line).
@@ -889,7 +903,7 @@ impl Vault {
         crypto::seal(dek, &json, &field_aad(t.id, customer, &category_place(cat)))
     }
 
-    fn open_category(
+    pub(crate) fn open_category(
         t: &TenantKeys,
         customer: CustomerId,
         dek: &Key32,

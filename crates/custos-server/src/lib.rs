@@ -69,6 +69,7 @@ pub fn app(state: AppState, opts: HttpOptions) -> Router {
         .merge(routes::alerts::router())
         .merge(routes::audit::router())
         .merge(routes::incidents::router())
+        .merge(routes::consents::router())
         .merge(routes::docs::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -133,6 +134,8 @@ async fn request_layer(State(opts): State<Arc<HttpOptions>>, req: Request, next:
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(if docs {
             "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
+        } else if path.starts_with("/privacy/") {
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
         } else {
             "default-src 'none'; frame-ancestors 'none'"
         }),

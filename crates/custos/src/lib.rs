@@ -334,6 +334,14 @@ pub async fn start_with(
     let listener = std::net::TcpListener::bind(s.listen)
         .with_context(|| format!("cannot listen on {}", s.listen))?;
     let addr = listener.local_addr()?;
+    vault.set_public_url(&match &s.public_url {
+        Some(u) => u.clone(),
+        None => format!(
+            "{}://localhost:{}",
+            if s.insecure_http { "http" } else { "https" },
+            addr.port()
+        ),
+    });
     let shutting_down = Arc::new(AtomicBool::new(false));
     let audit_key = Arc::new(read_audit_key(&s.data_dir.join(AUDIT_KEY_FILE))?);
     let state = AppState {

@@ -4,6 +4,7 @@ pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod catalog;
+pub mod consents;
 pub mod customers;
 pub mod devices;
 pub mod docs;

@@ -709,6 +709,27 @@ fn insert_alert(
     Ok(())
 }
 
+const CONSENT_COLS: &str = "id, tenant_id, customer_id, purpose, channel, state, method, text_version, lang, at, actor_kind, actor_id, evidence, expires_at";
+
+fn consent_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConsentRow> {
+    Ok(ConsentRow {
+        id: uuid_of(&r.get::<_, Vec<u8>>(0)?),
+        tenant_id: TenantId::from_uuid(uuid_of(&r.get::<_, Vec<u8>>(1)?)),
+        customer_id: CustomerId::from_uuid(uuid_of(&r.get::<_, Vec<u8>>(2)?)),
+        purpose: r.get(3)?,
+        channel: r.get(4)?,
+        state: r.get(5)?,
+        method: r.get(6)?,
+        text_version: r.get(7)?,
+        lang: r.get(8)?,
+        at: from_ts(r.get(9)?),
+        actor_kind: r.get(10)?,
+        actor_id: r.get::<_, Option<Vec<u8>>>(11)?.map(|v| uuid_of(&v)),
+        evidence: r.get(12)?,
+        expires_at: r.get::<_, Option<i64>>(13)?.map(from_ts),
+    })
+}
+
 const DELIVERY_COLS: &str =
     "id, tenant_id, channel, topic, sealed, created_at, attempts, next_at, status, last_error, done_at";
 
@@ -1682,6 +1703,9 @@ impl Store for SqliteStore {
             tx.execute("DELETE FROM blind_index WHERE customer_id = ?1", [&cid]).map_err(map_err)?;
             tx.execute("DELETE FROM records WHERE customer_id = ?1", [&cid]).map_err(map_err)?;
             tx.execute("DELETE FROM idempotency WHERE customer_id = ?1", [&cid]).map_err(map_err)?;
+            tx.execute("DELETE FROM consents WHERE customer_id = ?1", [&cid]).map_err(map_err)?;
+            // Mails not yet sent to the customer (e.g. a consent confirmation) go too.
+            tx.execute("DELETE FROM deliveries WHERE tenant_id = ?1 AND topic LIKE ?2", params![t, format!("customer:{}:%", id.as_uuid())]).map_err(map_err)?;
             tx.execute("DELETE FROM customers WHERE id = ?1", [&cid]).map_err(map_err)?;
             tx.execute("INSERT OR REPLACE INTO tombstones (customer_id, tenant_id, erased_at) VALUES (?1, ?2, ?3)", params![cid, t, ts(at)]).map_err(map_err)?;
             Ok(0)
@@ -1962,6 +1986,69 @@ impl Store for SqliteStore {
                 })
             })?;
             rows.collect()
+        })
+        .await
+    }
+
+    async fn insert_consent(
+        &self,
+        c: ConsentRow,
+        deliveries: Vec<DeliveryRow>,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError> {
+        self.write(vec![audit], move |tx| {
+            // Only for a customer that still exists (an erasure may have come first).
+            exactly_one(tx.execute(
+                &format!("INSERT INTO consents ({CONSENT_COLS}) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14 WHERE EXISTS (SELECT 1 FROM customers WHERE id = ?3 AND tenant_id = ?2)"),
+                params![
+                    b(c.id),
+                    b(c.tenant_id.as_uuid()),
+                    b(c.customer_id.as_uuid()),
+                    c.purpose,
+                    c.channel,
+                    c.state,
+                    c.method,
+                    c.text_version,
+                    c.lang,
+                    ts(c.at),
+                    c.actor_kind,
+                    c.actor_id.map(b),
+                    c.evidence,
+                    c.expires_at.map(ts)
+                ],
+            ))?;
+            for d in &deliveries {
+                write_delivery(tx, d, true)?;
+            }
+            Ok(0)
+        })
+        .await
+        .map(|_| ())
+    }
+
+    async fn consents(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+    ) -> Result<Vec<ConsentRow>, StoreError> {
+        self.read(move |c| {
+            let mut st = c.prepare_cached(&format!(
+                "SELECT {CONSENT_COLS} FROM consents WHERE customer_id = ?1 AND tenant_id = ?2 ORDER BY id"
+            ))?;
+            let rows = st.query_map(params![b(customer.as_uuid()), b(tenant.as_uuid())], consent_row)?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn consent(&self, tenant: TenantId, id: Uuid) -> Result<Option<ConsentRow>, StoreError> {
+        self.read(move |c| {
+            c.query_row(
+                &format!("SELECT {CONSENT_COLS} FROM consents WHERE id = ?1 AND tenant_id = ?2"),
+                params![b(id), b(tenant.as_uuid())],
+                consent_row,
+            )
+            .optional()
         })
         .await
     }

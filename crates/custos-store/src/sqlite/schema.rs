@@ -224,6 +224,26 @@ CREATE TABLE deliveries (
 CREATE INDEX deliveries_due ON deliveries(status, next_at);
 CREATE INDEX deliveries_topic ON deliveries(tenant_id, topic);
 "#,
+    r#"
+CREATE TABLE consents (
+    id BLOB PRIMARY KEY,
+    tenant_id BLOB NOT NULL REFERENCES tenants(id),
+    customer_id BLOB NOT NULL,
+    purpose TEXT NOT NULL,
+    channel TEXT,
+    state TEXT NOT NULL,
+    method TEXT NOT NULL,
+    text_version INTEGER,
+    lang TEXT,
+    at INTEGER NOT NULL,
+    actor_kind TEXT NOT NULL,
+    actor_id BLOB,
+    evidence TEXT NOT NULL,
+    expires_at INTEGER
+);
+CREATE INDEX consents_customer ON consents(customer_id, id);
+CREATE INDEX consents_purpose ON consents(tenant_id, purpose, channel);
+"#,
 ];
 
 /// Migrations of the audit file (`audit.db`).

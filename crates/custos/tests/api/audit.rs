@@ -805,6 +805,20 @@ async fn a_session_touching_every_endpoint_leaves_one_event_per_access_and_no_va
                     "device.register",
                 ),
                 (
+                    staff.clone(),
+                    Method::POST,
+                    format!("{c}/consents"),
+                    Some(json!({"purpose": "sms_offers", "channel": "sms", "state": "given", "method": "in_store"})),
+                    "consent.record",
+                ),
+                (
+                    staff.clone(),
+                    Method::GET,
+                    format!("{c}/consents"),
+                    None,
+                    "consent.read",
+                ),
+                (
                     app.owner.clone(),
                     Method::GET,
                     format!("{c}/export"),

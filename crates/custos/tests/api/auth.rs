@@ -163,6 +163,7 @@ async fn catalog_health_and_docs() {
         "/v1/break-glass",
         "/v1/break-glass/{id}",
         "/v1/customers/{id}/export",
+        "/v1/customers/{id}/consents",
         "/v1/incidents",
         "/v1/incidents/{id}",
         "/v1/incidents/{id}/updates",

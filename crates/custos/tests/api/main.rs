@@ -6,6 +6,7 @@ mod alerts;
 mod audit;
 mod auth;
 mod cli;
+mod consents;
 mod customers;
 mod errors;
 mod helpers;

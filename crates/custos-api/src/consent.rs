@@ -1,0 +1,123 @@
+//! Consents on the wire (`/v1/customers/{id}/consents`): an append-only history of events per
+//! purpose and channel, and the state they add up to.
+
+use crate::catalog::Channel;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// The state of a consent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentState {
+    /// Given (and confirmed, where a confirmation is needed).
+    Given,
+    /// Asked for by e-mail; the customer has not followed the confirmation link yet.
+    PendingConfirmation,
+    /// Withdrawn (or never confirmed before the link expired).
+    Withdrawn,
+}
+
+impl ConsentState {
+    /// The name on the wire and in storage.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConsentState::Given => "given",
+            ConsentState::PendingConfirmation => "pending_confirmation",
+            ConsentState::Withdrawn => "withdrawn",
+        }
+    }
+
+    /// Parses the name.
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Given, Self::PendingConfirmation, Self::Withdrawn]
+            .into_iter()
+            .find(|x| x.as_str() == s)
+    }
+}
+
+/// Body of `POST /v1/customers/{id}/consents`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewConsent {
+    /// A declared purpose resting on consent, e.g. `newsletter`.
+    pub purpose: String,
+    /// One of the purpose's channels (absent for a purpose without channels, e.g. health
+    /// records).
+    #[serde(default)]
+    pub channel: Option<Channel>,
+    /// `given` or `withdrawn`. Giving e-mail consent starts a double opt-in: the answer says
+    /// `pending_confirmation` until the customer follows the mailed link.
+    pub state: ConsentState,
+    /// How it was collected: `in_store`, `web_form`, `phone`, `paper`, `import`.
+    pub method: String,
+    /// The version of the consent text shown (default: the current one).
+    #[serde(default)]
+    pub text_version: Option<u32>,
+    /// The language of the text shown (`en`, `de`, `pl`; default: the business's).
+    #[serde(default)]
+    pub lang: Option<String>,
+    /// Where it came from, for imports: the file name.
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+/// One consent event.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ConsentEvent {
+    /// Its id.
+    pub id: Uuid,
+    /// The purpose.
+    pub purpose: String,
+    /// The channel.
+    pub channel: Option<Channel>,
+    /// The state it set.
+    pub state: ConsentState,
+    /// How: `in_store`, `web_form`, `phone`, `paper`, `import`, `double_opt_in` (the
+    /// confirmation link), `unsubscribe_link`, `expired` (an unconfirmed request lapsed).
+    pub method: String,
+    /// The consent text's version and language shown.
+    pub text_version: Option<u32>,
+    /// Language.
+    pub lang: Option<String>,
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// `user`, `device`, `token`, or `customer` (the customer's own click).
+    pub recorded_by_kind: String,
+    /// The user, device or token id.
+    pub recorded_by: Option<Uuid>,
+    /// Evidence: the client address's keyed hash, the confirmation time, the source file.
+    #[schema(value_type = Object)]
+    pub evidence: serde_json::Value,
+}
+
+/// The current state of one purpose and channel.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ConsentStatus {
+    /// The purpose.
+    pub purpose: String,
+    /// The channel.
+    pub channel: Option<Channel>,
+    /// The state.
+    pub state: ConsentState,
+    /// Since when.
+    #[serde(with = "time::serde::rfc3339")]
+    pub since: OffsetDateTime,
+    /// The event that set it.
+    pub event_id: Uuid,
+    /// The text version agreed to.
+    pub text_version: Option<u32>,
+}
+
+/// A customer's consents: the current state and the whole history.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Consents {
+    /// The customer.
+    pub customer_id: Uuid,
+    /// Per purpose and channel, the latest state.
+    pub current: Vec<ConsentStatus>,
+    /// Every event, oldest first.
+    pub history: Vec<ConsentEvent>,
+}

@@ -1,0 +1,259 @@
+//! `/v1/customers/{id}/consents` (the consent history and new events), and the customers'
+//! links under `/privacy/`: confirming a double opt-in and unsubscribing (RFC 8058 one-click),
+//! both without logging in.
+
+use crate::error::ApiResult;
+use crate::extract::{ApiJson, Auth, Meta};
+use crate::AppState;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use custos_api::consent::{ConsentEvent, ConsentStatus, Consents, NewConsent};
+use custos_core::consents::{html_escape, LinkOutcome};
+use custos_core::ids::CustomerId;
+use custos_core::CoreError;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// The routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/customers/{id}/consents", get(list).post(record))
+        .route("/privacy/consent/confirm", get(confirm_page).post(confirm))
+        .route(
+            "/privacy/unsubscribe",
+            get(unsubscribe_page).post(unsubscribe),
+        )
+}
+
+/// The answer to a new consent event: the event and the state it led to.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Recorded {
+    /// The event.
+    pub event: ConsentEvent,
+    /// The resulting state (`pending_confirmation` while a double opt-in waits).
+    pub status: ConsentStatus,
+}
+
+fn customer_id(s: &str) -> Result<CustomerId, crate::error::ApiError> {
+    CustomerId::parse(s).ok_or_else(|| {
+        crate::error::ApiError::new(custos_api::ErrorCode::NotFound, "Customer not found.")
+    })
+}
+
+/// A customer's consents: the current state per purpose and channel and every event.
+#[utoipa::path(get, path = "/v1/customers/{id}/consents", tag = "consents", params(("id" = String, Path, description = "Customer id")),
+    responses((status = 200, body = Consents), (status = 401, body = custos_api::Problem), (status = 403, body = custos_api::Problem), (status = 404, body = custos_api::Problem)), security(("bearer" = [])))]
+pub async fn list(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Meta(meta): Meta,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> ApiResult<Json<Consents>> {
+    Ok(Json(s.vault.consents(&p, customer_id(&id)?, &meta).await?))
+}
+
+/// Record a consent given or withdrawn. E-mail consent starts a double opt-in.
+#[utoipa::path(post, path = "/v1/customers/{id}/consents", tag = "consents", params(("id" = String, Path, description = "Customer id")), request_body = NewConsent,
+    responses((status = 201, body = Recorded), (status = 400, body = custos_api::Problem), (status = 401, body = custos_api::Problem), (status = 403, body = custos_api::Problem),
+        (status = 404, body = custos_api::Problem), (status = 422, body = custos_api::Problem)), security(("bearer" = [])))]
+pub async fn record(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Meta(meta): Meta,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    ApiJson(body): ApiJson<NewConsent>,
+) -> ApiResult<(StatusCode, Json<Recorded>)> {
+    let (event, status) = s
+        .vault
+        .record_consent(&p, customer_id(&id)?, body, &meta)
+        .await?;
+    Ok((StatusCode::CREATED, Json(Recorded { event, status })))
+}
+
+/// The link's token.
+#[derive(Debug, Deserialize)]
+pub struct LinkQuery {
+    /// The signed token.
+    #[serde(default)]
+    pub t: String,
+}
+
+/// The token from a form body (`t=…`), whatever else it holds (RFC 8058's
+/// `List-Unsubscribe=One-Click`) and whatever its content type: tokens are base64url and a dot,
+/// which need no decoding.
+fn form_token(body: &[u8]) -> Option<String> {
+    std::str::from_utf8(body)
+        .ok()?
+        .split(['&', '\n', '\r'])
+        .find_map(|pair| pair.strip_prefix("t="))
+        .map(str::to_owned)
+}
+
+struct Words {
+    confirm_title: &'static str,
+    confirm_ask: &'static str,
+    confirm_button: &'static str,
+    confirmed: &'static str,
+    unsub_title: &'static str,
+    unsub_ask: &'static str,
+    unsub_button: &'static str,
+    unsubscribed: &'static str,
+    bad: &'static str,
+}
+
+fn words(lang: &str) -> Words {
+    match lang {
+        "de" => Words {
+            confirm_title: "Anmeldung bestätigen",
+            confirm_ask: "Bitte bestätigen Sie Ihre Einwilligung:",
+            confirm_button: "Ja, ich bestätige",
+            confirmed: "Danke, Ihre Einwilligung ist bestätigt.",
+            unsub_title: "Abmelden",
+            unsub_ask: "Möchten Sie sich abmelden von:",
+            unsub_button: "Abmelden",
+            unsubscribed: "Sie sind abgemeldet. Sie erhalten dazu keine Nachrichten mehr.",
+            bad: "Dieser Link ist ungültig oder abgelaufen.",
+        },
+        "pl" => Words {
+            confirm_title: "Potwierdzenie zapisu",
+            confirm_ask: "Prosimy potwierdzić zgodę na:",
+            confirm_button: "Tak, potwierdzam",
+            confirmed: "Dziękujemy, zgoda została potwierdzona.",
+            unsub_title: "Rezygnacja",
+            unsub_ask: "Czy chcą Państwo zrezygnować z:",
+            unsub_button: "Rezygnuję",
+            unsubscribed: "Rezygnacja przyjęta. Nie będą Państwo otrzymywać tych wiadomości.",
+            bad: "Ten link jest nieprawidłowy lub wygasł.",
+        },
+        _ => Words {
+            confirm_title: "Confirm your subscription",
+            confirm_ask: "Please confirm your consent to:",
+            confirm_button: "Yes, I confirm",
+            confirmed: "Thank you, your consent is confirmed.",
+            unsub_title: "Unsubscribe",
+            unsub_ask: "Do you want to unsubscribe from:",
+            unsub_button: "Unsubscribe",
+            unsubscribed: "You are unsubscribed and will not receive these messages any more.",
+            bad: "This link is not valid or has expired.",
+        },
+    }
+}
+
+fn page(lang: &str, title: &str, body: String) -> Response {
+    let html = format!(
+        "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><meta name=\"referrer\" content=\"no-referrer\"><title>{title}</title>\
+         <style>body{{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;line-height:1.5}}button{{font-size:1rem;padding:.6rem 1.2rem}}</style></head>\
+         <body><h1>{title}</h1>{body}</body></html>",
+        lang = html_escape(lang),
+        title = html_escape(title)
+    );
+    let mut r = Html(html).into_response();
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+fn form(action: &str, token: &str, ask: &str, o: &LinkOutcome, button: &str) -> String {
+    format!(
+        "<p>{ask}</p><p><strong>{purpose}</strong> — {business}</p><form method=\"post\" action=\"{action}\"><input type=\"hidden\" name=\"t\" value=\"{token}\"><button type=\"submit\">{button}</button></form>",
+        purpose = html_escape(&o.purpose),
+        business = html_escape(&o.business),
+        token = html_escape(token),
+    )
+}
+
+fn failed(e: CoreError) -> Response {
+    let status = match e {
+        CoreError::Gone(_) => StatusCode::GONE,
+        CoreError::NotFound(_) | CoreError::Invalid(_) => StatusCode::NOT_FOUND,
+        _ => StatusCode::SERVICE_UNAVAILABLE,
+    };
+    let w = words("en");
+    let mut r = page(
+        "en",
+        w.bad,
+        format!("<p>{}</p>", html_escape(&e.to_string())),
+    );
+    *r.status_mut() = status;
+    r
+}
+
+/// The confirmation page: a button, since mail scanners follow links on their own.
+pub async fn confirm_page(State(s): State<AppState>, Query(q): Query<LinkQuery>) -> Response {
+    match s.vault.describe_link(&q.t).await {
+        Ok(o) => {
+            let w = words(&o.lang);
+            page(
+                &o.lang,
+                w.confirm_title,
+                form(
+                    "/privacy/consent/confirm",
+                    &q.t,
+                    w.confirm_ask,
+                    &o,
+                    w.confirm_button,
+                ),
+            )
+        }
+        Err(e) => failed(e),
+    }
+}
+
+/// Confirms a double opt-in.
+pub async fn confirm(
+    State(s): State<AppState>,
+    Meta(meta): Meta,
+    Query(q): Query<LinkQuery>,
+    body: axum::body::Bytes,
+) -> Response {
+    let token = form_token(&body).unwrap_or(q.t);
+    match s.vault.confirm_consent(&token, &meta).await {
+        Ok(o) => {
+            let w = words(&o.lang);
+            page(&o.lang, w.confirm_title, format!("<p>{}</p>", w.confirmed))
+        }
+        Err(e) => failed(e),
+    }
+}
+
+/// The unsubscribe page: a button.
+pub async fn unsubscribe_page(State(s): State<AppState>, Query(q): Query<LinkQuery>) -> Response {
+    match s.vault.describe_link(&q.t).await {
+        Ok(o) => {
+            let w = words(&o.lang);
+            page(
+                &o.lang,
+                w.unsub_title,
+                form(
+                    "/privacy/unsubscribe",
+                    &q.t,
+                    w.unsub_ask,
+                    &o,
+                    w.unsub_button,
+                ),
+            )
+        }
+        Err(e) => failed(e),
+    }
+}
+
+/// Unsubscribes: the page's button, or a mail client's RFC 8058 one-click POST to the URL
+/// from `List-Unsubscribe` (the token in the query, `List-Unsubscribe=One-Click` in the body).
+pub async fn unsubscribe(
+    State(s): State<AppState>,
+    Meta(meta): Meta,
+    Query(q): Query<LinkQuery>,
+    body: axum::body::Bytes,
+) -> Response {
+    let token = form_token(&body).unwrap_or(q.t);
+    match s.vault.unsubscribe(&token, &meta).await {
+        Ok(o) => {
+            let w = words(&o.lang);
+            page(&o.lang, w.unsub_title, format!("<p>{}</p>", w.unsubscribed))
+        }
+        Err(e) => failed(e),
+    }
+}
