@@ -15,8 +15,10 @@ pub enum ConsentState {
     Given,
     /// Asked for by e-mail; the customer has not followed the confirmation link yet.
     PendingConfirmation,
-    /// Withdrawn (or never confirmed before the link expired).
+    /// Withdrawn (or never confirmed before the link expired, or objected to).
     Withdrawn,
+    /// Given, but the purpose's period without interaction has passed: it no longer counts.
+    Lapsed,
 }
 
 impl ConsentState {
@@ -26,14 +28,20 @@ impl ConsentState {
             ConsentState::Given => "given",
             ConsentState::PendingConfirmation => "pending_confirmation",
             ConsentState::Withdrawn => "withdrawn",
+            ConsentState::Lapsed => "lapsed",
         }
     }
 
     /// Parses the name.
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Given, Self::PendingConfirmation, Self::Withdrawn]
-            .into_iter()
-            .find(|x| x.as_str() == s)
+        [
+            Self::Given,
+            Self::PendingConfirmation,
+            Self::Withdrawn,
+            Self::Lapsed,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
     }
 }
 
@@ -120,4 +128,37 @@ pub struct Consents {
     pub current: Vec<ConsentStatus>,
     /// Every event, oldest first.
     pub history: Vec<ConsentEvent>,
+}
+
+/// The purpose name under which an objection to direct marketing (art. 21(2)) is recorded; no
+/// catalog purpose may use it.
+pub const OBJECTION: &str = "direct_marketing";
+
+/// Body of `POST /v1/customers/{id}/objection`: the customer objects to direct marketing
+/// (art. 21(2)); every marketing purpose stops at once, whatever was consented before.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewObjection {
+    /// How it reached the business: `in_store`, `web_form`, `phone`, `paper`, `email`.
+    pub method: String,
+}
+
+/// Body of `PUT /v1/customers/{id}/restriction` (art. 18).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRestriction {
+    /// Why: e.g. `accuracy_contested`, `unlawful_processing`, `legal_claims`, `objection_pending`.
+    pub reason: String,
+}
+
+/// A customer's restriction of processing.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Restriction {
+    /// The customer.
+    pub customer_id: Uuid,
+    /// Why.
+    pub reason: String,
+    /// Since.
+    #[serde(with = "time::serde::rfc3339")]
+    pub since: OffsetDateTime,
 }

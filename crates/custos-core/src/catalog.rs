@@ -212,6 +212,12 @@ pub fn check_catalog(c: &Catalog) -> Result<(), String> {
         if !seen.insert(p.name.as_str()) {
             return Err(format!("purpose '{}' is declared twice", p.name));
         }
+        if p.name == custos_api::consent::OBJECTION {
+            return Err(format!(
+                "'{}' is reserved for objections to direct marketing",
+                p.name
+            ));
+        }
         if p.lawful_basis.is_consent() {
             for lang in CONSENT_LANGS {
                 if p.current_text(lang)

@@ -13,7 +13,9 @@ use crate::store::ConsentRow;
 use crate::vault::{TenantKeys, Vault};
 use base64::Engine;
 use custos_api::catalog::{Category, Channel, Purpose};
-use custos_api::consent::{ConsentEvent, ConsentState, ConsentStatus, Consents, NewConsent};
+use custos_api::consent::{
+    ConsentEvent, ConsentState, ConsentStatus, Consents, NewConsent, OBJECTION,
+};
 use custos_crypto as crypto;
 use std::collections::BTreeMap;
 use time::{Duration, OffsetDateTime};
@@ -99,7 +101,7 @@ impl LinkToken {
     }
 
     /// The token text: the payload and a MAC under the business's index key, both base64url.
-    fn sign(&self, index_key: &crypto::Key32) -> String {
+    pub(crate) fn sign(&self, index_key: &crypto::Key32) -> String {
         let payload = B64.encode(self.payload());
         let mac = crypto::blind_index(index_key, "link/v1", &payload);
         format!("{payload}.{}", B64.encode(mac))
@@ -139,13 +141,52 @@ fn bad_link() -> CoreError {
     CoreError::NotFound("Link")
 }
 
-/// The current state per (purpose, channel): the latest event, a pending one past its expiry
-/// counting as withdrawn.
-pub fn current_states(rows: &[ConsentRow], now: OffsetDateTime) -> Vec<ConsentStatus> {
+/// What the catalog says about how consent states add up: which purposes are direct
+/// marketing (an objection stops them) and after how many days without interaction consent to
+/// a purpose lapses.
+#[derive(Debug, Clone, Default)]
+pub struct StateRules {
+    marketing: std::collections::HashSet<String>,
+    lapse_days: std::collections::HashMap<String, u32>,
+}
+
+impl StateRules {
+    /// The rules of a catalog.
+    pub fn from_catalog(c: &custos_api::catalog::Catalog) -> Self {
+        StateRules {
+            marketing: c
+                .purposes
+                .iter()
+                .filter(|p| p.marketing)
+                .map(|p| p.name.clone())
+                .collect(),
+            lapse_days: c
+                .purposes
+                .iter()
+                .filter_map(|p| p.consent_lapses_after_days.map(|d| (p.name.clone(), d)))
+                .collect(),
+        }
+    }
+}
+
+/// The current state per (purpose, channel): the latest event; a pending one past its expiry
+/// counts as withdrawn; a marketing consent given before the latest objection counts as
+/// withdrawn; a given consent with no interaction for the purpose's lapse period is lapsed.
+pub fn current_states(
+    rows: &[ConsentRow],
+    rules: &StateRules,
+    last_activity: Option<OffsetDateTime>,
+    now: OffsetDateTime,
+) -> Vec<ConsentStatus> {
     let mut latest: BTreeMap<(String, Option<String>), &ConsentRow> = BTreeMap::new();
     for r in rows {
         latest.insert((r.purpose.clone(), r.channel.clone()), r);
     }
+    let objection = rows
+        .iter()
+        .filter(|r| r.purpose == OBJECTION)
+        .map(|r| r.at)
+        .max();
     latest
         .into_values()
         .map(|r| {
@@ -155,6 +196,26 @@ pub fn current_states(rows: &[ConsentRow], now: OffsetDateTime) -> Vec<ConsentSt
                 if let Some(exp) = r.expires_at.filter(|e| *e <= now) {
                     state = ConsentState::Withdrawn;
                     since = exp;
+                }
+            }
+            if matches!(
+                state,
+                ConsentState::Given | ConsentState::PendingConfirmation
+            ) && rules.marketing.contains(&r.purpose)
+            {
+                if let Some(o) = objection.filter(|o| *o >= r.at) {
+                    state = ConsentState::Withdrawn;
+                    since = o;
+                }
+            }
+            if state == ConsentState::Given {
+                if let Some(days) = rules.lapse_days.get(&r.purpose) {
+                    let last = last_activity.map_or(r.at, |a| a.max(r.at));
+                    let until = last + Duration::days(i64::from(*days));
+                    if until <= now {
+                        state = ConsentState::Lapsed;
+                        since = until;
+                    }
                 }
             }
             ConsentStatus {
@@ -169,7 +230,7 @@ pub fn current_states(rows: &[ConsentRow], now: OffsetDateTime) -> Vec<ConsentSt
         .collect()
 }
 
-fn event_wire(r: &ConsentRow) -> ConsentEvent {
+pub(crate) fn event_wire(r: &ConsentRow) -> ConsentEvent {
     ConsentEvent {
         id: r.id,
         purpose: r.purpose.clone(),
@@ -286,9 +347,9 @@ impl Vault {
             }
             _ => {}
         }
-        if new.state == ConsentState::PendingConfirmation {
+        if !matches!(new.state, ConsentState::Given | ConsentState::Withdrawn) {
             return Err(CoreError::Invalid(
-                "state must be given or withdrawn; pending_confirmation is set by custos.".into(),
+                "state must be given or withdrawn; custos sets the others.".into(),
             ));
         }
         if !METHODS.contains(&new.method.as_str()) {
@@ -425,7 +486,9 @@ impl Vault {
             .insert_consent(consent.clone(), deliveries, ev)
             .await?;
         let rows = self.store.consents(p.tenant_id, customer).await?;
-        let status = current_states(&rows, now)
+        let status = self
+            .states(&t, customer, &rows)
+            .await?
             .into_iter()
             .find(|s| {
                 s.purpose == consent.purpose
@@ -507,13 +570,14 @@ impl Vault {
         if self.store.customer(p.tenant_id, customer).await?.is_none() {
             return Err(CoreError::NotFound("Customer"));
         }
+        let t = self.tenant_keys(p.tenant_id).await?;
         let rows = self.store.consents(p.tenant_id, customer).await?;
         let ev = AuditEvent::by(p, "consent.read", self.clock.now(), meta)
             .customers([customer.as_uuid()]);
         self.store.append_audit(vec![ev]).await?;
         Ok(Consents {
             customer_id: customer.as_uuid(),
-            current: current_states(&rows, self.clock.now()),
+            current: self.states(&t, customer, &rows).await?,
             history: rows.iter().map(event_wire).collect(),
         })
     }
@@ -524,12 +588,29 @@ impl Vault {
         tenant: TenantId,
         customer: CustomerId,
     ) -> Result<Consents, CoreError> {
+        let t = self.tenant_keys(tenant).await?;
         let rows = self.store.consents(tenant, customer).await?;
         Ok(Consents {
             customer_id: customer.as_uuid(),
-            current: current_states(&rows, self.clock.now()),
+            current: self.states(&t, customer, &rows).await?,
             history: rows.iter().map(event_wire).collect(),
         })
+    }
+
+    /// The current states of a customer's consents under the business's rules.
+    pub(crate) async fn states(
+        &self,
+        t: &TenantKeys,
+        customer: CustomerId,
+        rows: &[ConsentRow],
+    ) -> Result<Vec<ConsentStatus>, CoreError> {
+        let last = self.store.last_activity(t.id, customer).await?;
+        Ok(current_states(
+            rows,
+            &StateRules::from_catalog(&t.catalog),
+            last,
+            self.clock.now(),
+        ))
     }
 
     async fn verify_link(
@@ -672,7 +753,7 @@ impl Vault {
         }
         let now = self.clock.now();
         let rows = self.store.consents(t.id, customer).await?;
-        let current = current_states(&rows, now);
+        let current = self.states(&t, customer, &rows).await?;
         let ch = Some(channel);
         if current
             .iter()

@@ -15,6 +15,7 @@ pub mod identity;
 pub mod ids;
 pub mod incident_text;
 pub mod incidents;
+pub mod marketing;
 pub mod mfa;
 pub mod outbox;
 pub mod password;

@@ -46,11 +46,13 @@ pub enum Action {
     IncidentManage,
     /// Export everything about a customer (art. 15/20).
     CustomerExport,
+    /// Export a marketing audience (the consenting customers of a purpose and channel).
+    MarketingAudience,
 }
 
 impl Action {
     /// Every action, in a stable order.
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 19] = [
         Action::CustomerCreate,
         Action::CustomerRead,
         Action::CustomerList,
@@ -69,6 +71,7 @@ impl Action {
         Action::RoleManage,
         Action::IncidentManage,
         Action::CustomerExport,
+        Action::MarketingAudience,
     ];
 
     /// Parses an action's name.
@@ -97,6 +100,7 @@ impl Action {
             Action::RoleManage => "role.manage",
             Action::IncidentManage => "incident.manage",
             Action::CustomerExport => "customer.export",
+            Action::MarketingAudience => "marketing.audience",
         }
     }
 }
@@ -205,6 +209,7 @@ impl Role {
                         RoleManage,
                         IncidentManage,
                         CustomerExport,
+                        MarketingAudience,
                     ],
                 ]
                 .concat(),
@@ -224,6 +229,7 @@ impl Role {
                             DeviceManage,
                             IncidentManage,
                             CustomerExport,
+                            MarketingAudience,
                         ],
                     ]
                     .concat(),
@@ -232,7 +238,7 @@ impl Role {
             }
             "staff" => ([&front_desk[..], &[CatalogRead]].concat(), everyday(None)),
             "clinician" => ([&front_desk[..], &[CatalogRead]].concat(), everyday(Full)),
-            "marketing" => (vec![CatalogRead], BTreeMap::new()),
+            "marketing" => (vec![CatalogRead, MarketingAudience], BTreeMap::new()),
             "auditor" => (vec![CatalogRead, AuditRead], BTreeMap::new()),
             "device" => (
                 vec![

@@ -754,6 +754,34 @@ pub trait Store: Send + Sync + 'static {
         tenant: TenantId,
         customer: CustomerId,
     ) -> Result<Vec<ConsentRow>, StoreError>;
+    /// When the customer last had dealings with the business: the latest record or profile
+    /// change.
+    async fn last_activity(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+    ) -> Result<Option<OffsetDateTime>, StoreError>;
+    /// Restricts processing (with a reason and time) or lifts the restriction (`None`).
+    async fn set_restriction(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        restriction: Option<(String, OffsetDateTime)>,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError>;
+    /// The customer's restriction, if any.
+    async fn restriction(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+    ) -> Result<Option<(String, OffsetDateTime)>, StoreError>;
+    /// Customers with a `given` event for the purpose on the channel (to be checked further).
+    async fn consent_candidates(
+        &self,
+        tenant: TenantId,
+        purpose: String,
+        channel: String,
+    ) -> Result<Vec<CustomerId>, StoreError>;
     /// One consent event.
     async fn consent(
         &self,

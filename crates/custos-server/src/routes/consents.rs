@@ -10,7 +10,10 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use custos_api::consent::{ConsentEvent, ConsentStatus, Consents, NewConsent};
+use custos_api::catalog::Channel;
+use custos_api::consent::{
+    ConsentEvent, ConsentStatus, Consents, NewConsent, NewObjection, NewRestriction, Restriction,
+};
 use custos_core::consents::{html_escape, LinkOutcome};
 use custos_core::ids::CustomerId;
 use custos_core::CoreError;
@@ -26,6 +29,12 @@ pub fn router() -> Router<AppState> {
             "/privacy/unsubscribe",
             get(unsubscribe_page).post(unsubscribe),
         )
+        .route("/v1/customers/{id}/objection", axum::routing::post(object))
+        .route(
+            "/v1/customers/{id}/restriction",
+            get(restriction).put(restrict).delete(lift),
+        )
+        .route("/v1/marketing/audience", get(audience))
 }
 
 /// The answer to a new consent event: the event and the state it led to.
@@ -256,4 +265,142 @@ pub async fn unsubscribe(
         }
         Err(e) => failed(e),
     }
+}
+
+/// The customer objects to direct marketing (art. 21(2)): every marketing purpose stops at once.
+#[utoipa::path(post, path = "/v1/customers/{id}/objection", tag = "consents", params(("id" = String, Path, description = "Customer id")), request_body = NewObjection,
+    responses((status = 204, description = "Recorded"), (status = 400, body = custos_api::Problem), (status = 401, body = custos_api::Problem), (status = 403, body = custos_api::Problem),
+        (status = 404, body = custos_api::Problem), (status = 422, body = custos_api::Problem)), security(("bearer" = [])))]
+pub async fn object(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Meta(meta): Meta,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    ApiJson(body): ApiJson<NewObjection>,
+) -> ApiResult<StatusCode> {
+    s.vault
+        .object_to_marketing(&p, customer_id(&id)?, body, &meta)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The customer's restriction of processing (art. 18), if any.
+#[utoipa::path(get, path = "/v1/customers/{id}/restriction", tag = "consents", params(("id" = String, Path, description = "Customer id")),
+    responses((status = 200, body = Restriction), (status = 401, body = custos_api::Problem), (status = 403, body = custos_api::Problem), (status = 404, body = custos_api::Problem)), security(("bearer" = [])))]
+pub async fn restriction(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Meta(meta): Meta,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> ApiResult<Json<Restriction>> {
+    Ok(Json(
+        s.vault.restriction(&p, customer_id(&id)?, &meta).await?,
+    ))
+}
+
+/// Restrict processing (owner, manager): the customer appears in no audience meanwhile.
+#[utoipa::path(put, path = "/v1/customers/{id}/restriction", tag = "consents", params(("id" = String, Path, description = "Customer id")), request_body = NewRestriction,
+    responses((status = 200, body = Restriction), (status = 400, body = custos_api::Problem), (status = 401, body = custos_api::Problem), (status = 403, body = custos_api::Problem),
+        (status = 404, body = custos_api::Problem), (status = 422, body = custos_api::Problem)), security(("bearer" = [])))]
+pub async fn restrict(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Meta(meta): Meta,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    ApiJson(body): ApiJson<NewRestriction>,
+) -> ApiResult<Json<Restriction>> {
+    Ok(Json(
+        s.vault
+            .restrict(&p, customer_id(&id)?, &body.reason, &meta)
+            .await?,
+    ))
+}
+
+/// Lift the restriction.
+#[utoipa::path(delete, path = "/v1/customers/{id}/restriction", tag = "consents", params(("id" = String, Path, description = "Customer id")),
+    responses((status = 204, description = "Lifted"), (status = 401, body = custos_api::Problem), (status = 403, body = custos_api::Problem), (status = 404, body = custos_api::Problem)), security(("bearer" = [])))]
+pub async fn lift(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Meta(meta): Meta,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> ApiResult<StatusCode> {
+    s.vault
+        .lift_restriction(&p, customer_id(&id)?, &meta)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Which audience.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AudienceQuery {
+    /// A purpose resting on consent, e.g. `newsletter`.
+    pub purpose: String,
+    /// One of its channels.
+    pub channel: Channel,
+}
+
+/// Spreadsheet programs run cells that start with these as formulas; such a cell gets a
+/// leading apostrophe (a phone number's `+` is left alone).
+fn defuse(cell: &str) -> String {
+    let risky = match cell.chars().next() {
+        Some('=' | '@' | '\t' | '\r') => true,
+        Some('+' | '-') => !cell[1..].chars().all(|c| c.is_ascii_digit() || c == ' '),
+        _ => false,
+    };
+    if risky {
+        format!("'{cell}")
+    } else {
+        cell.to_owned()
+    }
+}
+
+/// The customers whose consent to the purpose on the channel counts now, as CSV: only the
+/// fields the channel needs and an unsubscribe link each (owner, manager, marketing). Audited
+/// with its size; raises an `export` alert.
+#[utoipa::path(get, path = "/v1/marketing/audience", tag = "consents", params(AudienceQuery),
+    responses((status = 200, description = "CSV", content_type = "text/csv"), (status = 400, body = custos_api::Problem), (status = 401, body = custos_api::Problem), (status = 403, body = custos_api::Problem),
+        (status = 422, body = custos_api::Problem)), security(("bearer" = [])))]
+pub async fn audience(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Meta(meta): Meta,
+    crate::extract::ApiQuery(q): crate::extract::ApiQuery<AudienceQuery>,
+) -> ApiResult<Response> {
+    let a = s.vault.audience(&p, &q.purpose, q.channel, &meta).await?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let internal = |e: csv::Error| {
+        tracing::error!(error = %e, "audience CSV");
+        crate::error::ApiError::new(
+            custos_api::ErrorCode::Internal,
+            "The audience could not be written.",
+        )
+    };
+    w.write_record(&a.columns).map_err(internal)?;
+    for row in &a.rows {
+        w.write_record(row.iter().map(|c| defuse(c)))
+            .map_err(internal)?;
+    }
+    let bytes = w.into_inner().map_err(|e| {
+        tracing::error!(error = %e, "audience CSV");
+        crate::error::ApiError::new(
+            custos_api::ErrorCode::Internal,
+            "The audience could not be written.",
+        )
+    })?;
+    let mut r = (StatusCode::OK, bytes).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"audience-{}-{}.csv\"",
+        q.purpose
+            .replace(|c: char| !c.is_ascii_alphanumeric() && c != '_', ""),
+        q.channel.as_str()
+    )) {
+        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(r)
 }

@@ -1704,6 +1704,7 @@ impl Store for SqliteStore {
             tx.execute("DELETE FROM records WHERE customer_id = ?1", [&cid]).map_err(map_err)?;
             tx.execute("DELETE FROM idempotency WHERE customer_id = ?1", [&cid]).map_err(map_err)?;
             tx.execute("DELETE FROM consents WHERE customer_id = ?1", [&cid]).map_err(map_err)?;
+            tx.execute("DELETE FROM restrictions WHERE customer_id = ?1", [&cid]).map_err(map_err)?;
             // Mails not yet sent to the customer (e.g. a consent confirmation) go too.
             tx.execute("DELETE FROM deliveries WHERE tenant_id = ?1 AND topic LIKE ?2", params![t, format!("customer:{}:%", id.as_uuid())]).map_err(map_err)?;
             tx.execute("DELETE FROM customers WHERE id = ?1", [&cid]).map_err(map_err)?;
@@ -2036,6 +2037,92 @@ impl Store for SqliteStore {
                 "SELECT {CONSENT_COLS} FROM consents WHERE customer_id = ?1 AND tenant_id = ?2 ORDER BY id"
             ))?;
             let rows = st.query_map(params![b(customer.as_uuid()), b(tenant.as_uuid())], consent_row)?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn last_activity(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+    ) -> Result<Option<OffsetDateTime>, StoreError> {
+        self.read(move |c| {
+            c.query_row(
+                "SELECT max(coalesce((SELECT max(created_at) FROM records WHERE customer_id = ?1), 0), coalesce((SELECT updated_at FROM customers WHERE id = ?1 AND tenant_id = ?2), 0))",
+                params![b(customer.as_uuid()), b(tenant.as_uuid())],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| (n > 0).then(|| from_ts(n)))
+        })
+        .await
+    }
+
+    async fn set_restriction(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        restriction: Option<(String, OffsetDateTime)>,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError> {
+        self.write(vec![audit], move |tx| {
+            let (cid, t) = (b(customer.as_uuid()), b(tenant.as_uuid()));
+            let exists: bool = tx
+                .query_row(
+                    "SELECT EXISTS(SELECT 1 FROM customers WHERE id = ?1 AND tenant_id = ?2)",
+                    params![cid, t],
+                    |r| r.get(0),
+                )
+                .map_err(map_err)?;
+            if !exists {
+                return Err(StoreError::NotFound);
+            }
+            match restriction {
+                Some((reason, since)) => tx.execute(
+                    "INSERT INTO restrictions (customer_id, tenant_id, reason, since) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (customer_id) DO UPDATE SET reason = excluded.reason",
+                    params![cid, t, reason, ts(since)],
+                ),
+                None => tx.execute(
+                    "DELETE FROM restrictions WHERE customer_id = ?1 AND tenant_id = ?2",
+                    params![cid, t],
+                ),
+            }
+            .map_err(map_err)?;
+            Ok(0)
+        })
+        .await
+        .map(|_| ())
+    }
+
+    async fn restriction(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+    ) -> Result<Option<(String, OffsetDateTime)>, StoreError> {
+        self.read(move |c| {
+            c.query_row(
+                "SELECT reason, since FROM restrictions WHERE customer_id = ?1 AND tenant_id = ?2",
+                params![b(customer.as_uuid()), b(tenant.as_uuid())],
+                |r| Ok((r.get::<_, String>(0)?, from_ts(r.get(1)?))),
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn consent_candidates(
+        &self,
+        tenant: TenantId,
+        purpose: String,
+        channel: String,
+    ) -> Result<Vec<CustomerId>, StoreError> {
+        self.read(move |c| {
+            let mut st = c.prepare_cached(
+                "SELECT DISTINCT customer_id FROM consents WHERE tenant_id = ?1 AND purpose = ?2 AND channel = ?3 AND state = 'given' ORDER BY customer_id",
+            )?;
+            let rows = st.query_map(params![b(tenant.as_uuid()), purpose, channel], |r| {
+                Ok(CustomerId::from_uuid(uuid_of(&r.get::<_, Vec<u8>>(0)?)))
+            })?;
             rows.collect()
         })
         .await

@@ -243,6 +243,12 @@ CREATE TABLE consents (
 );
 CREATE INDEX consents_customer ON consents(customer_id, id);
 CREATE INDEX consents_purpose ON consents(tenant_id, purpose, channel);
+CREATE TABLE restrictions (
+    customer_id BLOB PRIMARY KEY,
+    tenant_id BLOB NOT NULL,
+    reason TEXT NOT NULL,
+    since INTEGER NOT NULL
+) WITHOUT ROWID;
 "#,
 ];
 

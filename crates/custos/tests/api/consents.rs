@@ -101,6 +101,13 @@ async fn double_opt_in_over_smtp_then_one_click_unsubscribe() {
         current(&app, &id, "newsletter", "email").await["state"],
         "pending_confirmation"
     );
+    assert_eq!(
+        audience(&app, &app.owner, "newsletter", "email")
+            .await
+            .len(),
+        1,
+        "pending is not consent"
+    );
     // A tampered token is refused.
     let mut bad = confirm.clone();
     bad.pop();
@@ -143,6 +150,11 @@ async fn double_opt_in_over_smtp_then_one_click_unsubscribe() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
 
+    let aud = audience(&app, &app.owner, "newsletter", "email").await;
+    assert_eq!(aud.len(), 2);
+    assert_eq!(aud[1][4], "zofia@example.org");
+    assert!(aud[1][5].starts_with(&format!("{}/privacy/unsubscribe?t=", app.base)));
+
     // The export carries the consents with their evidence.
     let e: Value = app
         .get(&app.owner, &format!("/v1/customers/{id}/export"))
@@ -165,6 +177,12 @@ async fn double_opt_in_over_smtp_then_one_click_unsubscribe() {
     assert_eq!(r.status(), StatusCode::OK);
     let now = current(&app, &id, "newsletter", "email").await;
     assert_eq!(now["state"], "withdrawn");
+    assert_eq!(
+        audience(&app, &app.owner, "newsletter", "email")
+            .await
+            .len(),
+        1
+    );
     let history: Value = app
         .get(&app.owner, &format!("/v1/customers/{id}/consents"))
         .await
@@ -325,4 +343,242 @@ async fn an_unconfirmed_request_expires_and_erasure_drops_its_mail() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     assert_eq!(count(&app), 0, "the unsent mail went with the customer");
+}
+
+async fn audience(app: &TestApp, token: &str, purpose: &str, channel: &str) -> Vec<Vec<String>> {
+    let r = app
+        .get(
+            token,
+            &format!("/v1/marketing/audience?purpose={purpose}&channel={channel}"),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    let text = r.text().await.unwrap();
+    let mut rd = csv::Reader::from_reader(text.as_bytes());
+    let head: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
+    let mut rows = vec![head];
+    for rec in rd.records() {
+        rows.push(rec.unwrap().iter().map(String::from).collect());
+    }
+    rows
+}
+
+#[tokio::test]
+async fn the_audience_holds_exactly_the_customers_whose_consent_counts_now() {
+    let (app, clock) = spawn_clocked("retail").await;
+    // Tokens that outlive the clock's jumps.
+    let token = |role: &'static str| {
+        let app = &app;
+        async move {
+            let r = app
+                .req(Method::POST, "/v1/tokens", &app.owner)
+                .json(&json!({"name": format!("aud-{role}"), "role": role}))
+                .send()
+                .await
+                .unwrap();
+            r.json::<Value>().await.unwrap()["token"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let owner = token("owner").await;
+    let marketing = token("marketing").await;
+    let staff = token("staff").await;
+    let mut ids = std::collections::BTreeMap::new();
+    for (name, phone) in [
+        ("Ada", "+48601000001"),
+        ("Bea", "+48601000002"),
+        ("Cyd", "+48601000003"),
+        ("Dot", "+48601000004"),
+        ("Eve", "+48601000005"),
+        ("Gus", "+48601000007"),
+    ] {
+        let c: Value = app
+            .req(Method::POST, "/v1/customers", &owner)
+            .json(&json!({"fields": {"first_name": name, "phone": phone, "email": format!("{}@example.org", name.to_lowercase())}}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = c["id"].as_str().unwrap().to_owned();
+        let r = consent(&app, &staff, &id, json!({"purpose": "sms_offers", "channel": "sms", "state": "given", "method": "in_store"})).await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+        ids.insert(name, id);
+    }
+    let everyone = audience(&app, &marketing, "sms_offers", "sms").await;
+    assert_eq!(
+        everyone[0],
+        vec![
+            "customer_id",
+            "number",
+            "first_name",
+            "last_name",
+            "phone",
+            "unsubscribe_url"
+        ],
+        "only what an SMS needs"
+    );
+    assert_eq!(everyone.len(), 7);
+    assert!(!everyone
+        .iter()
+        .flatten()
+        .any(|c| c.contains("@example.org")));
+
+    // Bea withdraws, Cyd objects to direct marketing, Dot is restricted, Eve is erased.
+    consent(
+        &app,
+        &staff,
+        &ids["Bea"],
+        json!({"purpose": "sms_offers", "channel": "sms", "state": "withdrawn", "method": "phone"}),
+    )
+    .await;
+    let r = app
+        .req(
+            Method::POST,
+            &format!("/v1/customers/{}/objection", ids["Cyd"]),
+            &staff,
+        )
+        .json(&json!({"method": "email"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let r = app
+        .req(
+            Method::PUT,
+            &format!("/v1/customers/{}/restriction", ids["Dot"]),
+            &owner,
+        )
+        .json(&json!({"reason": "accuracy_contested"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_problem(
+        app.req(
+            Method::PUT,
+            &format!("/v1/customers/{}/restriction", ids["Dot"]),
+            &staff,
+        )
+        .json(&json!({"reason": "x"}))
+        .send()
+        .await
+        .unwrap(),
+        403,
+        "forbidden",
+    )
+    .await;
+    let r = app
+        .req(
+            Method::DELETE,
+            &format!("/v1/customers/{}", ids["Eve"]),
+            &owner,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let names =
+        |rows: &[Vec<String>]| -> Vec<String> { rows[1..].iter().map(|r| r[2].clone()).collect() };
+    assert_eq!(
+        names(&audience(&app, &marketing, "sms_offers", "sms").await),
+        vec!["Ada", "Gus"]
+    );
+
+    // The objection covers every marketing purpose; a later consent counts again.
+    let c: Value = app
+        .get(&owner, &format!("/v1/customers/{}/consents", ids["Cyd"]))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let sms = c["current"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["purpose"] == "sms_offers")
+        .unwrap();
+    assert_eq!(sms["state"], "withdrawn");
+    // Lifting Dot's restriction brings Dot back.
+    let r = app
+        .req(
+            Method::DELETE,
+            &format!("/v1/customers/{}/restriction", ids["Dot"]),
+            &owner,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        names(&audience(&app, &marketing, "sms_offers", "sms").await),
+        vec!["Ada", "Dot", "Gus"]
+    );
+
+    // Two years without dealings: consent lapses (730 days), unless the customer came by.
+    clock.advance(time::Duration::days(700));
+    let r = app
+        .req(
+            Method::POST,
+            &format!("/v1/customers/{}/records", ids["Ada"]),
+            &staff,
+        )
+        .json(&json!({"type": "purchase", "fields": {"amount": 12}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    clock.advance(time::Duration::days(31));
+    assert_eq!(
+        names(&audience(&app, &marketing, "sms_offers", "sms").await),
+        vec!["Ada"]
+    );
+    let c: Value = app
+        .get(&owner, &format!("/v1/customers/{}/consents", ids["Gus"]))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(c["current"][0]["state"], "lapsed");
+
+    // Who may: marketing, owner, manager; not staff. Bad input is refused.
+    assert_problem(
+        app.get(
+            &staff,
+            "/v1/marketing/audience?purpose=sms_offers&channel=sms",
+        )
+        .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    for (q, code) in [
+        ("purpose=service&channel=email", "invalid_request"),
+        ("purpose=sms_offers&channel=email", "invalid_request"),
+        ("purpose=sms_offers&channel=pigeon", "invalid_query"),
+        ("purpose=sms_offers", "invalid_query"),
+    ] {
+        let r = app
+            .get(&marketing, &format!("/v1/marketing/audience?{q}"))
+            .await;
+        let status = r.status().as_u16();
+        assert!(status == 400 || status == 422, "{q}: {status}");
+        assert_problem(r, status, code).await;
+    }
+    // Each export is audited with exactly who was in it.
+    let last = app
+        .audit_bodies()
+        .into_iter()
+        .rev()
+        .find(|e| e["action"] == "marketing.audience" && e["outcome"] == "ok")
+        .unwrap();
+    assert_eq!(last["customer_ids"], json!([ids["Ada"]]));
+    assert!(last["reason"].as_str().unwrap().contains("1 customers"));
 }

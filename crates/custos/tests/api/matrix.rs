@@ -146,6 +146,18 @@ async fn every_role_against_every_endpoint() {
             ),
             (
                 Method::GET,
+                "/v1/marketing/audience?purpose=newsletter&channel=email".into(),
+                None,
+                &["owner", "manager", "marketing"],
+            ),
+            (
+                Method::GET,
+                format!("/v1/customers/{id}/consents"),
+                None,
+                &["owner", "manager", "staff", "clinician", "device"],
+            ),
+            (
+                Method::GET,
                 "/v1/incidents".into(),
                 None,
                 &["owner", "manager", "auditor"],
