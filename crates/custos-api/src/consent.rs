@@ -162,3 +162,39 @@ pub struct Restriction {
     #[serde(with = "time::serde::rfc3339")]
     pub since: OffsetDateTime,
 }
+
+/// How consents to a purpose stand, per channel: what counts, what lapsed and when.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ConsentReport {
+    /// The purpose.
+    pub purpose: String,
+    /// Per channel.
+    pub channels: Vec<ChannelReport>,
+}
+
+/// One channel of a consent report (customers who ever gave consent on it).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ChannelReport {
+    /// The channel.
+    pub channel: Channel,
+    /// Consent counts now.
+    pub given: u64,
+    /// Waiting for the confirmation link.
+    pub pending_confirmation: u64,
+    /// Withdrawn, objected to, or never confirmed.
+    pub withdrawn: u64,
+    /// Lapsed for want of dealings.
+    pub lapsed: u64,
+    /// The customers whose consent lapsed, and when: ask them again.
+    pub lapsed_customers: Vec<LapsedConsent>,
+}
+
+/// A lapsed consent.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LapsedConsent {
+    /// The customer.
+    pub customer_id: Uuid,
+    /// When it lapsed.
+    #[serde(with = "time::serde::rfc3339")]
+    pub since: OffsetDateTime,
+}

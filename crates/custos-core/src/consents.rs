@@ -169,13 +169,28 @@ impl StateRules {
     }
 }
 
+/// When a consent given at `given` lapses: at the first stretch of `days` without dealings
+/// (`activity`, oldest first) after it. Later dealings do not revive it.
+pub fn lapses_at(given: OffsetDateTime, activity: &[OffsetDateTime], days: u32) -> OffsetDateTime {
+    let span = Duration::days(i64::from(days));
+    let mut last = given;
+    for a in activity.iter().filter(|a| **a > given) {
+        if *a - last > span {
+            break;
+        }
+        last = *a;
+    }
+    last + span
+}
+
 /// The current state per (purpose, channel): the latest event; a pending one past its expiry
 /// counts as withdrawn; a marketing consent given before the latest objection counts as
-/// withdrawn; a given consent with no interaction for the purpose's lapse period is lapsed.
+/// withdrawn; a given consent with a stretch without dealings longer than the purpose's lapse
+/// period is lapsed.
 pub fn current_states(
     rows: &[ConsentRow],
     rules: &StateRules,
-    last_activity: Option<OffsetDateTime>,
+    activity: &[OffsetDateTime],
     now: OffsetDateTime,
 ) -> Vec<ConsentStatus> {
     let mut latest: BTreeMap<(String, Option<String>), &ConsentRow> = BTreeMap::new();
@@ -210,8 +225,7 @@ pub fn current_states(
             }
             if state == ConsentState::Given {
                 if let Some(days) = rules.lapse_days.get(&r.purpose) {
-                    let last = last_activity.map_or(r.at, |a| a.max(r.at));
-                    let until = last + Duration::days(i64::from(*days));
+                    let until = lapses_at(r.at, activity, *days);
                     if until <= now {
                         state = ConsentState::Lapsed;
                         since = until;
@@ -604,11 +618,11 @@ impl Vault {
         customer: CustomerId,
         rows: &[ConsentRow],
     ) -> Result<Vec<ConsentStatus>, CoreError> {
-        let last = self.store.last_activity(t.id, customer).await?;
+        let activity = self.store.activity(t.id, customer).await?;
         Ok(current_states(
             rows,
             &StateRules::from_catalog(&t.catalog),
-            last,
+            &activity,
             self.clock.now(),
         ))
     }
@@ -796,6 +810,21 @@ impl Vault {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn consent_lapses_at_the_first_long_silence_and_stays_lapsed() {
+        use time::macros::datetime;
+        let t0 = datetime!(2024-01-01 0:00 UTC);
+        let d = |n: i64| t0 + Duration::days(n);
+        // No dealings: 730 days after the consent.
+        assert_eq!(lapses_at(t0, &[], 730), d(730));
+        // A visit on day 700 moves it to day 1430.
+        assert_eq!(lapses_at(t0, &[d(700)], 730), d(1430));
+        // A visit on day 800 comes after the lapse on day 730 and does not revive it.
+        assert_eq!(lapses_at(t0, &[d(800)], 730), d(730));
+        // Dealings before the consent do not count.
+        assert_eq!(lapses_at(t0, &[d(-10)], 730), d(730));
+    }
 
     #[test]
     fn link_tokens_round_trip_and_refuse_tampering() {

@@ -11,7 +11,10 @@ use crate::policy::{Action, Principal};
 use crate::store::ConsentRow;
 use crate::vault::Vault;
 use custos_api::catalog::{Category, Channel};
-use custos_api::consent::{ConsentState, NewConsent, NewObjection, Restriction, OBJECTION};
+use custos_api::consent::{
+    ChannelReport, ConsentReport, ConsentState, LapsedConsent, NewConsent, NewObjection,
+    Restriction, OBJECTION,
+};
 use uuid::Uuid;
 
 /// An audience: a header and one row per customer.
@@ -306,6 +309,77 @@ impl Vault {
         Ok(Audience {
             columns,
             rows: out.into_iter().map(|(_, l)| l).collect(),
+        })
+    }
+}
+
+impl Vault {
+    /// How consents to a purpose stand per channel, with the lapsed ones listed (owner,
+    /// manager, marketing). Audited.
+    pub async fn consent_report(
+        &self,
+        p: &Principal,
+        purpose: &str,
+        meta: &RequestMeta,
+    ) -> Result<ConsentReport, CoreError> {
+        let t = self
+            .authorize(p, Action::MarketingAudience, &[], meta)
+            .await?;
+        let decl = t
+            .catalog
+            .purposes
+            .iter()
+            .find(|x| x.name == purpose && x.lawful_basis.is_consent())
+            .ok_or_else(|| {
+                CoreError::Invalid(format!(
+                    "The purpose '{purpose}' is not a declared purpose resting on consent."
+                ))
+            })?
+            .clone();
+        let mut channels = Vec::new();
+        for ch in &decl.channels {
+            let mut r = ChannelReport {
+                channel: *ch,
+                given: 0,
+                pending_confirmation: 0,
+                withdrawn: 0,
+                lapsed: 0,
+                lapsed_customers: Vec::new(),
+            };
+            let candidates = self
+                .store
+                .consent_candidates(p.tenant_id, purpose.to_owned(), ch.as_str().to_owned())
+                .await?;
+            for c in candidates {
+                let rows = self.store.consents(p.tenant_id, c).await?;
+                let states = self.states(&t, c, &rows).await?;
+                let Some(s) = states
+                    .iter()
+                    .find(|s| s.purpose == purpose && s.channel == Some(*ch))
+                else {
+                    continue;
+                };
+                match s.state {
+                    ConsentState::Given => r.given += 1,
+                    ConsentState::PendingConfirmation => r.pending_confirmation += 1,
+                    ConsentState::Withdrawn => r.withdrawn += 1,
+                    ConsentState::Lapsed => {
+                        r.lapsed += 1;
+                        r.lapsed_customers.push(LapsedConsent {
+                            customer_id: c.as_uuid(),
+                            since: s.since,
+                        });
+                    }
+                }
+            }
+            channels.push(r);
+        }
+        let mut ev = AuditEvent::by(p, "marketing.report", self.clock.now(), meta);
+        ev.reason = Some(purpose.to_owned());
+        self.store.append_audit(vec![ev]).await?;
+        Ok(ConsentReport {
+            purpose: purpose.to_owned(),
+            channels,
         })
     }
 }

@@ -754,13 +754,12 @@ pub trait Store: Send + Sync + 'static {
         tenant: TenantId,
         customer: CustomerId,
     ) -> Result<Vec<ConsentRow>, StoreError>;
-    /// When the customer last had dealings with the business: the latest record or profile
-    /// change.
-    async fn last_activity(
+    /// When the customer had dealings with the business (timeline records), oldest first.
+    async fn activity(
         &self,
         tenant: TenantId,
         customer: CustomerId,
-    ) -> Result<Option<OffsetDateTime>, StoreError>;
+    ) -> Result<Vec<OffsetDateTime>, StoreError>;
     /// Restricts processing (with a reason and time) or lifts the restriction (`None`).
     async fn set_restriction(
         &self,

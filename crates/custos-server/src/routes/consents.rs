@@ -35,6 +35,7 @@ pub fn router() -> Router<AppState> {
             get(restriction).put(restrict).delete(lift),
         )
         .route("/v1/marketing/audience", get(audience))
+        .route("/v1/marketing/consents", get(report))
 }
 
 /// The answer to a new consent event: the event and the state it led to.
@@ -403,4 +404,25 @@ pub async fn audience(
         r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(r)
+}
+
+/// Which purpose.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ReportQuery {
+    /// A purpose resting on consent.
+    pub purpose: String,
+}
+
+/// How consents to a purpose stand per channel, with the lapsed ones to ask again.
+#[utoipa::path(get, path = "/v1/marketing/consents", tag = "consents", params(ReportQuery),
+    responses((status = 200, body = custos_api::consent::ConsentReport), (status = 400, body = custos_api::Problem), (status = 401, body = custos_api::Problem), (status = 403, body = custos_api::Problem),
+        (status = 422, body = custos_api::Problem)), security(("bearer" = [])))]
+pub async fn report(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Meta(meta): Meta,
+    crate::extract::ApiQuery(q): crate::extract::ApiQuery<ReportQuery>,
+) -> ApiResult<Json<custos_api::consent::ConsentReport>> {
+    Ok(Json(s.vault.consent_report(&p, &q.purpose, &meta).await?))
 }

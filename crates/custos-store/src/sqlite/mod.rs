@@ -2042,18 +2042,19 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn last_activity(
+    async fn activity(
         &self,
         tenant: TenantId,
         customer: CustomerId,
-    ) -> Result<Option<OffsetDateTime>, StoreError> {
+    ) -> Result<Vec<OffsetDateTime>, StoreError> {
         self.read(move |c| {
-            c.query_row(
-                "SELECT max(coalesce((SELECT max(created_at) FROM records WHERE customer_id = ?1), 0), coalesce((SELECT updated_at FROM customers WHERE id = ?1 AND tenant_id = ?2), 0))",
-                params![b(customer.as_uuid()), b(tenant.as_uuid())],
-                |r| r.get::<_, i64>(0),
-            )
-            .map(|n| (n > 0).then(|| from_ts(n)))
+            let mut st = c.prepare_cached(
+                "SELECT created_at FROM records WHERE customer_id = ?1 AND tenant_id = ?2 ORDER BY created_at",
+            )?;
+            let rows = st.query_map(params![b(customer.as_uuid()), b(tenant.as_uuid())], |r| {
+                Ok(from_ts(r.get(0)?))
+            })?;
+            rows.collect()
         })
         .await
     }

@@ -856,6 +856,13 @@ async fn a_session_touching_every_endpoint_leaves_one_event_per_access_and_no_va
                 (
                     app.owner.clone(),
                     Method::GET,
+                    "/v1/marketing/consents?purpose=sms_offers".into(),
+                    None,
+                    "marketing.report",
+                ),
+                (
+                    app.owner.clone(),
+                    Method::GET,
                     format!("{c}/export"),
                     None,
                     "customer.export",

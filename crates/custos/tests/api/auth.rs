@@ -167,6 +167,7 @@ async fn catalog_health_and_docs() {
         "/v1/customers/{id}/objection",
         "/v1/customers/{id}/restriction",
         "/v1/marketing/audience",
+        "/v1/marketing/consents",
         "/v1/incidents",
         "/v1/incidents/{id}",
         "/v1/incidents/{id}/updates",

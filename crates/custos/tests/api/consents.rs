@@ -547,6 +547,31 @@ async fn the_audience_holds_exactly_the_customers_whose_consent_counts_now() {
         .await
         .unwrap();
     assert_eq!(c["current"][0]["state"], "lapsed");
+    // Reported, so they can be asked again.
+    let rep: Value = app
+        .get(&marketing, "/v1/marketing/consents?purpose=sms_offers")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let sms = &rep["channels"][0];
+    assert_eq!(sms["channel"], "sms");
+    assert_eq!(
+        (
+            sms["given"].as_u64(),
+            sms["withdrawn"].as_u64(),
+            sms["lapsed"].as_u64()
+        ),
+        (Some(1), Some(2), Some(2)),
+        "{rep}"
+    );
+    let lapsed: Vec<&str> = sms["lapsed_customers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["customer_id"].as_str().unwrap())
+        .collect();
+    assert!(lapsed.contains(&ids["Gus"].as_str()) && lapsed.contains(&ids["Dot"].as_str()));
 
     // Who may: marketing, owner, manager; not staff. Bad input is refused.
     assert_problem(
