@@ -290,7 +290,7 @@ pub struct LinkOutcome {
 }
 
 impl Vault {
-    fn client_hash(t: &TenantKeys, meta: &RequestMeta) -> Option<String> {
+    pub(crate) fn client_hash(t: &TenantKeys, meta: &RequestMeta) -> Option<String> {
         meta.client_addr.as_deref().map(|a| {
             let ip = a.rsplit_once(':').map_or(a, |(ip, _)| ip);
             hex::encode(crypto::blind_index(&t.index_key, "client-address", ip))
@@ -647,7 +647,11 @@ impl Vault {
     /// changes on a GET: mail scanners follow links).
     pub async fn describe_link(&self, text: &str) -> Result<LinkOutcome, CoreError> {
         let (token, t) = self.verify_link(text).await?;
-        let (purpose, lang) = match &token {
+        self.describe(&token, &t).await
+    }
+
+    async fn describe(&self, token: &LinkToken, t: &TenantKeys) -> Result<LinkOutcome, CoreError> {
+        let (purpose, lang) = match token {
             LinkToken::Confirm { event, .. } => {
                 let row = self
                     .store
@@ -683,11 +687,11 @@ impl Vault {
         meta: &RequestMeta,
     ) -> Result<LinkOutcome, CoreError> {
         let (token, t) = self.verify_link(text).await?;
+        let mut outcome = self.describe(&token, &t).await?;
         let LinkToken::Confirm { event, expires, .. } = token else {
             return Err(bad_link());
         };
         let now = self.clock.now();
-        let mut outcome = self.describe_link(text).await?;
         if now.unix_timestamp() > expires {
             return Err(CoreError::Gone(
                 "This confirmation link has expired; please ask again.".into(),
@@ -751,6 +755,7 @@ impl Vault {
         meta: &RequestMeta,
     ) -> Result<LinkOutcome, CoreError> {
         let (token, t) = self.verify_link(text).await?;
+        let mut outcome = self.describe(&token, &t).await?;
         let LinkToken::Unsubscribe {
             customer,
             purpose,
@@ -760,7 +765,6 @@ impl Vault {
         else {
             return Err(bad_link());
         };
-        let mut outcome = self.describe_link(text).await?;
         if self.store.customer(t.id, customer).await?.is_none() {
             // Erased: there is nothing left to withdraw, and nothing will be sent.
             return Ok(outcome);

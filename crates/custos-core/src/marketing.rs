@@ -74,17 +74,8 @@ impl Vault {
         let now = self.clock.now();
         let id = Uuid::now_v7();
         let mut evidence = serde_json::Map::new();
-        if let Some(addr) = meta.client_addr.as_deref() {
-            let ip = addr.rsplit_once(':').map_or(addr, |(ip, _)| ip);
-            evidence.insert(
-                "client_address_hash".into(),
-                hex::encode(custos_crypto::blind_index(
-                    &t.index_key,
-                    "client-address",
-                    ip,
-                ))
-                .into(),
-            );
+        if let Some(h) = Self::client_hash(&t, meta) {
+            evidence.insert("client_address_hash".into(), h.into());
         }
         let row = ConsentRow {
             id,

@@ -105,14 +105,20 @@ impl TenantPolicy {
         Ok(())
     }
 
-    /// Whether `at` falls within the opening hours, in the business's time zone. An unknown
-    /// zone counts as UTC (it cannot be stored, so this only guards old rows).
-    pub fn is_open_at(&self, at: OffsetDateTime) -> bool {
+    /// `at` in the business's zone (an unknown zone counts as UTC: it cannot be stored, so
+    /// this only guards old rows); `None` only for an instant jiff cannot represent.
+    fn zoned(&self, at: OffsetDateTime) -> Option<jiff::Zoned> {
         let tz = jiff::tz::TimeZone::get(&self.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
-        let Ok(ts) = jiff::Timestamp::from_second(at.unix_timestamp()) else {
+        jiff::Timestamp::from_second(at.unix_timestamp())
+            .ok()
+            .map(|ts| ts.to_zoned(tz))
+    }
+
+    /// Whether `at` falls within the opening hours, in the business's time zone.
+    pub fn is_open_at(&self, at: OffsetDateTime) -> bool {
+        let Some(local) = self.zoned(at) else {
             return true;
         };
-        let local = ts.to_zoned(tz);
         let day = local.weekday().to_monday_zero_offset() as usize;
         let minute = u16::from(local.hour() as u8) * 60 + u16::from(local.minute() as u8);
         match self.business_hours.days()[day]
@@ -126,28 +132,18 @@ impl TenantPolicy {
 
     /// `at` in the business's zone for documents, e.g. `2026-11-22 03:14 (Europe/Warsaw)`.
     pub fn stamp(&self, at: OffsetDateTime) -> String {
-        let tz = jiff::tz::TimeZone::get(&self.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
-        match jiff::Timestamp::from_second(at.unix_timestamp()) {
-            Ok(ts) => format!(
-                "{} ({})",
-                ts.to_zoned(tz).strftime("%Y-%m-%d %H:%M"),
-                self.time_zone
-            ),
-            Err(_) => at.to_string(),
-        }
+        self.zoned(at).map_or_else(
+            || at.to_string(),
+            |z| format!("{} ({})", z.strftime("%Y-%m-%d %H:%M"), self.time_zone),
+        )
     }
 
     /// `at` as local time with its weekday, e.g. `2026-11-22 03:14 (Sun) Europe/Warsaw`.
     pub fn local_time(&self, at: OffsetDateTime) -> String {
-        let tz = jiff::tz::TimeZone::get(&self.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
-        match jiff::Timestamp::from_second(at.unix_timestamp()) {
-            Ok(ts) => format!(
-                "{} {}",
-                ts.to_zoned(tz).strftime("%Y-%m-%d %H:%M (%a)"),
-                self.time_zone
-            ),
-            Err(_) => at.to_string(),
-        }
+        self.zoned(at).map_or_else(
+            || at.to_string(),
+            |z| format!("{} {}", z.strftime("%Y-%m-%d %H:%M (%a)"), self.time_zone),
+        )
     }
 }
 

@@ -191,25 +191,69 @@ fn failed(e: CoreError) -> Response {
     r
 }
 
-/// The confirmation page: a button, since mail scanners follow links on their own.
-pub async fn confirm_page(State(s): State<AppState>, Query(q): Query<LinkQuery>) -> Response {
-    match s.vault.describe_link(&q.t).await {
-        Ok(o) => {
-            let w = words(&o.lang);
-            page(
-                &o.lang,
+/// The two kinds of link a customer follows.
+#[derive(Clone, Copy)]
+enum Link {
+    Confirm,
+    Unsubscribe,
+}
+
+impl Link {
+    fn action(self) -> &'static str {
+        match self {
+            Link::Confirm => "/privacy/consent/confirm",
+            Link::Unsubscribe => "/privacy/unsubscribe",
+        }
+    }
+
+    /// Title, question, button and the words after it is done.
+    fn words(self, w: &Words) -> [&'static str; 4] {
+        match self {
+            Link::Confirm => [
                 w.confirm_title,
-                form(
-                    "/privacy/consent/confirm",
-                    &q.t,
-                    w.confirm_ask,
-                    &o,
-                    w.confirm_button,
-                ),
-            )
+                w.confirm_ask,
+                w.confirm_button,
+                w.confirmed,
+            ],
+            Link::Unsubscribe => [w.unsub_title, w.unsub_ask, w.unsub_button, w.unsubscribed],
+        }
+    }
+}
+
+/// The page a link opens: a button, since mail scanners follow links on their own.
+async fn show(s: AppState, token: String, link: Link) -> Response {
+    match s.vault.describe_link(&token).await {
+        Ok(o) => {
+            let [title, ask, button, _] = link.words(&words(&o.lang));
+            page(&o.lang, title, form(link.action(), &token, ask, &o, button))
         }
         Err(e) => failed(e),
     }
+}
+
+/// The button's POST (or a mail client's one-click POST).
+async fn act(
+    s: AppState,
+    meta: custos_core::audit::RequestMeta,
+    token: String,
+    link: Link,
+) -> Response {
+    let done = match link {
+        Link::Confirm => s.vault.confirm_consent(&token, &meta).await,
+        Link::Unsubscribe => s.vault.unsubscribe(&token, &meta).await,
+    };
+    match done {
+        Ok(o) => {
+            let [title, _, _, finished] = link.words(&words(&o.lang));
+            page(&o.lang, title, format!("<p>{finished}</p>"))
+        }
+        Err(e) => failed(e),
+    }
+}
+
+/// The confirmation page.
+pub async fn confirm_page(State(s): State<AppState>, Query(q): Query<LinkQuery>) -> Response {
+    show(s, q.t, Link::Confirm).await
 }
 
 /// Confirms a double opt-in.
@@ -219,35 +263,12 @@ pub async fn confirm(
     Query(q): Query<LinkQuery>,
     body: axum::body::Bytes,
 ) -> Response {
-    let token = form_token(&body).unwrap_or(q.t);
-    match s.vault.confirm_consent(&token, &meta).await {
-        Ok(o) => {
-            let w = words(&o.lang);
-            page(&o.lang, w.confirm_title, format!("<p>{}</p>", w.confirmed))
-        }
-        Err(e) => failed(e),
-    }
+    act(s, meta, form_token(&body).unwrap_or(q.t), Link::Confirm).await
 }
 
-/// The unsubscribe page: a button.
+/// The unsubscribe page.
 pub async fn unsubscribe_page(State(s): State<AppState>, Query(q): Query<LinkQuery>) -> Response {
-    match s.vault.describe_link(&q.t).await {
-        Ok(o) => {
-            let w = words(&o.lang);
-            page(
-                &o.lang,
-                w.unsub_title,
-                form(
-                    "/privacy/unsubscribe",
-                    &q.t,
-                    w.unsub_ask,
-                    &o,
-                    w.unsub_button,
-                ),
-            )
-        }
-        Err(e) => failed(e),
-    }
+    show(s, q.t, Link::Unsubscribe).await
 }
 
 /// Unsubscribes: the page's button, or a mail client's RFC 8058 one-click POST to the URL
@@ -258,14 +279,7 @@ pub async fn unsubscribe(
     Query(q): Query<LinkQuery>,
     body: axum::body::Bytes,
 ) -> Response {
-    let token = form_token(&body).unwrap_or(q.t);
-    match s.vault.unsubscribe(&token, &meta).await {
-        Ok(o) => {
-            let w = words(&o.lang);
-            page(&o.lang, w.unsub_title, format!("<p>{}</p>", w.unsubscribed))
-        }
-        Err(e) => failed(e),
-    }
+    act(s, meta, form_token(&body).unwrap_or(q.t), Link::Unsubscribe).await
 }
 
 /// The customer objects to direct marketing (art. 21(2)): every marketing purpose stops at once.
