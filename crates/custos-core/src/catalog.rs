@@ -739,6 +739,25 @@ mod tests {
     }
 
     #[test]
+    fn a_purpose_without_a_lawful_basis_is_refused() {
+        let c = template("retail", "PL").unwrap();
+        let mut v = serde_json::to_value(&c).unwrap();
+        v["purposes"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("lawful_basis");
+        let e = serde_json::from_value::<Catalog>(v.clone()).unwrap_err();
+        assert!(e.to_string().contains("lawful_basis"), "{e}");
+        v["purposes"][0]["lawful_basis"] = "because_we_can".into();
+        assert!(serde_json::from_value::<Catalog>(v).is_err());
+        let mut c = c;
+        let mut reserved = c.purposes[0].clone();
+        reserved.name = "direct_marketing".into();
+        c.purposes.push(reserved);
+        assert!(check_catalog(&c).unwrap_err().contains("reserved"));
+    }
+
+    #[test]
     fn every_consent_purpose_of_every_template_has_texts_in_three_languages() {
         for t in ["retail", "salon", "subscription", "optician"] {
             let c = template(t, "DE").unwrap();

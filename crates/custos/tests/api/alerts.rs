@@ -435,4 +435,25 @@ async fn every_export_of_customer_data_raises_an_alert() {
     );
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
     assert_eq!(app.alerts_of("export").await.len(), 1);
+    // An audience export is one too, with its size.
+    let r = app
+        .req(Method::POST, &format!("/v1/customers/{id}/consents"), &app.owner)
+        .json(&json!({"purpose": "sms_offers", "channel": "sms", "state": "given", "method": "in_store"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let r = app
+        .get(
+            &manager,
+            "/v1/marketing/audience?purpose=sms_offers&channel=sms",
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let found = app.await_alerts("export", 2).await;
+    assert_eq!(found[0]["evidence"]["action"], "marketing.audience");
+    assert_eq!(
+        found[0]["evidence"]["customers"], 0,
+        "no phone number: nobody to text"
+    );
 }
