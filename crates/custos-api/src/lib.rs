@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod consent;
 pub mod error;
 pub mod incident;
+pub mod request;
 
 pub use error::{ErrorCode, Problem};
 

@@ -20,6 +20,7 @@ pub mod mfa;
 pub mod outbox;
 pub mod password;
 pub mod policy;
+pub mod requests;
 pub mod roles;
 pub mod settings;
 pub mod store;

@@ -48,11 +48,13 @@ pub enum Action {
     CustomerExport,
     /// Export a marketing audience (the consenting customers of a purpose and channel).
     MarketingAudience,
+    /// Record and answer customers' data requests.
+    DataRequestManage,
 }
 
 impl Action {
     /// Every action, in a stable order.
-    pub const ALL: [Action; 19] = [
+    pub const ALL: [Action; 20] = [
         Action::CustomerCreate,
         Action::CustomerRead,
         Action::CustomerList,
@@ -72,6 +74,7 @@ impl Action {
         Action::IncidentManage,
         Action::CustomerExport,
         Action::MarketingAudience,
+        Action::DataRequestManage,
     ];
 
     /// Parses an action's name.
@@ -101,6 +104,7 @@ impl Action {
             Action::IncidentManage => "incident.manage",
             Action::CustomerExport => "customer.export",
             Action::MarketingAudience => "marketing.audience",
+            Action::DataRequestManage => "data_request.manage",
         }
     }
 }
@@ -210,6 +214,7 @@ impl Role {
                         IncidentManage,
                         CustomerExport,
                         MarketingAudience,
+                        DataRequestManage,
                     ],
                 ]
                 .concat(),
@@ -230,6 +235,7 @@ impl Role {
                             IncidentManage,
                             CustomerExport,
                             MarketingAudience,
+                            DataRequestManage,
                         ],
                     ]
                     .concat(),

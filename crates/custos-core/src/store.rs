@@ -787,6 +787,31 @@ pub trait Store: Send + Sync + 'static {
         tenant: TenantId,
         id: uuid::Uuid,
     ) -> Result<Option<ConsentRow>, StoreError>;
+    /// Records a data request.
+    async fn insert_data_request(
+        &self,
+        row: DataRequestRow,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError>;
+    /// One data request.
+    async fn data_request(
+        &self,
+        tenant: TenantId,
+        id: uuid::Uuid,
+    ) -> Result<Option<DataRequestRow>, StoreError>;
+    /// A tenant's data requests, newest first.
+    async fn data_requests(&self, tenant: TenantId) -> Result<Vec<DataRequestRow>, StoreError>;
+    /// Replaces a data request's row.
+    async fn update_data_request(
+        &self,
+        row: DataRequestRow,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError>;
+    /// Open requests of every tenant due before `t`.
+    async fn open_data_requests_due_before(
+        &self,
+        t: OffsetDateTime,
+    ) -> Result<Vec<DataRequestRow>, StoreError>;
     /// Opens an incident.
     async fn insert_incident(&self, row: IncidentRow, audit: AuditEvent) -> Result<(), StoreError>;
     /// One incident.
@@ -876,6 +901,37 @@ pub struct ConsentRow {
     pub evidence: String,
     /// A pending request's expiry.
     pub expires_at: Option<OffsetDateTime>,
+}
+
+/// A data-subject request; its free texts (note, outcome, extension reason) sealed.
+#[derive(Debug, Clone)]
+pub struct DataRequestRow {
+    /// Id.
+    pub id: uuid::Uuid,
+    /// Tenant.
+    pub tenant_id: TenantId,
+    /// Customer.
+    pub customer_id: CustomerId,
+    /// `access`, `portability`, …
+    pub kind: String,
+    /// Received.
+    pub received_at: OffsetDateTime,
+    /// Deadline.
+    pub due_at: OffsetDateTime,
+    /// Months added.
+    pub extended_months: u8,
+    /// `pending`, `verified`, `failed`.
+    pub identity_check: String,
+    /// `open`, `in_progress`, `completed`, `refused`.
+    pub state: String,
+    /// Sealed texts.
+    pub sealed: Vec<u8>,
+    /// Last handled by.
+    pub handled_by: Option<uuid::Uuid>,
+    /// Created.
+    pub created_at: OffsetDateTime,
+    /// Closed.
+    pub closed_at: Option<OffsetDateTime>,
 }
 
 /// A message in the outbox with its delivery log.

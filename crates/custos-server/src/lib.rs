@@ -70,6 +70,7 @@ pub fn app(state: AppState, opts: HttpOptions) -> Router {
         .merge(routes::audit::router())
         .merge(routes::incidents::router())
         .merge(routes::consents::router())
+        .merge(routes::requests::router())
         .merge(routes::docs::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -362,6 +362,9 @@ pub async fn start_with(
                 if let Err(e) = vault.scan_anomalies(&cfg).await {
                     tracing::warn!(error = %e, "anomaly scan failed");
                 }
+                if let Err(e) = vault.scan_deadlines().await {
+                    tracing::warn!(error = %e, "data-request deadline scan failed");
+                }
                 let now = vault.now();
                 if let Some(keep) = retention {
                     if last_prune.is_none_or(|t| now - t >= time::Duration::hours(1)) {

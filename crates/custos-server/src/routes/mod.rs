@@ -10,6 +10,7 @@ pub mod devices;
 pub mod docs;
 pub mod health;
 pub mod incidents;
+pub mod requests;
 pub mod roles;
 pub mod tenant;
 pub mod tokens;

@@ -730,6 +730,52 @@ fn consent_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConsentRow> {
     })
 }
 
+const REQUEST_COLS: &str = "id, tenant_id, customer_id, kind, received_at, due_at, extended_months, identity_check, state, sealed, handled_by, created_at, closed_at";
+
+fn request_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DataRequestRow> {
+    Ok(DataRequestRow {
+        id: uuid_of(&r.get::<_, Vec<u8>>(0)?),
+        tenant_id: TenantId::from_uuid(uuid_of(&r.get::<_, Vec<u8>>(1)?)),
+        customer_id: CustomerId::from_uuid(uuid_of(&r.get::<_, Vec<u8>>(2)?)),
+        kind: r.get(3)?,
+        received_at: from_ts(r.get(4)?),
+        due_at: from_ts(r.get(5)?),
+        extended_months: r.get(6)?,
+        identity_check: r.get(7)?,
+        state: r.get(8)?,
+        sealed: r.get(9)?,
+        handled_by: r.get::<_, Option<Vec<u8>>>(10)?.map(|v| uuid_of(&v)),
+        created_at: from_ts(r.get(11)?),
+        closed_at: r.get::<_, Option<i64>>(12)?.map(from_ts),
+    })
+}
+
+fn write_request(tx: &Transaction<'_>, d: &DataRequestRow, insert: bool) -> Result<(), StoreError> {
+    let sql = if insert {
+        format!("INSERT INTO data_requests ({REQUEST_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)")
+    } else {
+        "UPDATE data_requests SET customer_id = ?3, kind = ?4, received_at = ?5, due_at = ?6, extended_months = ?7, identity_check = ?8, state = ?9, sealed = ?10, handled_by = ?11, created_at = ?12, closed_at = ?13 WHERE id = ?1 AND tenant_id = ?2".to_owned()
+    };
+    exactly_one(tx.execute(
+        &sql,
+        params![
+            b(d.id),
+            b(d.tenant_id.as_uuid()),
+            b(d.customer_id.as_uuid()),
+            d.kind,
+            ts(d.received_at),
+            ts(d.due_at),
+            d.extended_months,
+            d.identity_check,
+            d.state,
+            d.sealed,
+            d.handled_by.map(b),
+            ts(d.created_at),
+            d.closed_at.map(ts)
+        ],
+    ))
+}
+
 const DELIVERY_COLS: &str =
     "id, tenant_id, channel, topic, sealed, created_at, attempts, next_at, status, last_error, done_at";
 
@@ -2137,6 +2183,73 @@ impl Store for SqliteStore {
                 consent_row,
             )
             .optional()
+        })
+        .await
+    }
+
+    async fn insert_data_request(
+        &self,
+        row: DataRequestRow,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError> {
+        self.write(vec![audit], move |tx| {
+            write_request(tx, &row, true).map(|_| 0)
+        })
+        .await
+        .map(|_| ())
+    }
+
+    async fn data_request(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+    ) -> Result<Option<DataRequestRow>, StoreError> {
+        self.read(move |c| {
+            c.query_row(
+                &format!(
+                    "SELECT {REQUEST_COLS} FROM data_requests WHERE id = ?1 AND tenant_id = ?2"
+                ),
+                params![b(id), b(tenant.as_uuid())],
+                request_row,
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn data_requests(&self, tenant: TenantId) -> Result<Vec<DataRequestRow>, StoreError> {
+        self.read(move |c| {
+            let mut st = c.prepare_cached(&format!(
+                "SELECT {REQUEST_COLS} FROM data_requests WHERE tenant_id = ?1 ORDER BY id DESC"
+            ))?;
+            let rows = st.query_map(params![b(tenant.as_uuid())], request_row)?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn update_data_request(
+        &self,
+        row: DataRequestRow,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError> {
+        self.write(vec![audit], move |tx| {
+            write_request(tx, &row, false).map(|_| 0)
+        })
+        .await
+        .map(|_| ())
+    }
+
+    async fn open_data_requests_due_before(
+        &self,
+        t: OffsetDateTime,
+    ) -> Result<Vec<DataRequestRow>, StoreError> {
+        self.read(move |c| {
+            let mut st = c.prepare_cached(&format!(
+                "SELECT {REQUEST_COLS} FROM data_requests WHERE closed_at IS NULL AND due_at <= ?1 ORDER BY due_at"
+            ))?;
+            let rows = st.query_map(params![ts(t)], request_row)?;
+            rows.collect()
         })
         .await
     }

@@ -250,6 +250,25 @@ CREATE TABLE restrictions (
     since INTEGER NOT NULL
 ) WITHOUT ROWID;
 "#,
+    r#"
+CREATE TABLE data_requests (
+    id BLOB PRIMARY KEY,
+    tenant_id BLOB NOT NULL REFERENCES tenants(id),
+    customer_id BLOB NOT NULL,
+    kind TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    due_at INTEGER NOT NULL,
+    extended_months INTEGER NOT NULL,
+    identity_check TEXT NOT NULL,
+    state TEXT NOT NULL,
+    sealed BLOB NOT NULL,
+    handled_by BLOB,
+    created_at INTEGER NOT NULL,
+    closed_at INTEGER
+);
+CREATE INDEX data_requests_tenant ON data_requests(tenant_id, id);
+CREATE INDEX data_requests_open ON data_requests(closed_at, due_at);
+"#,
 ];
 
 /// Migrations of the audit file (`audit.db`).

@@ -862,6 +862,20 @@ async fn a_session_touching_every_endpoint_leaves_one_event_per_access_and_no_va
                 ),
                 (
                     app.owner.clone(),
+                    Method::POST,
+                    "/v1/data-requests".into(),
+                    Some(json!({"customer_id": id, "kind": "access", "note": canaries[4]})),
+                    "data_request.open",
+                ),
+                (
+                    app.owner.clone(),
+                    Method::GET,
+                    "/v1/data-requests".into(),
+                    None,
+                    "data_request.read",
+                ),
+                (
+                    app.owner.clone(),
                     Method::GET,
                     format!("{c}/export"),
                     None,

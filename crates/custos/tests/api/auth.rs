@@ -168,6 +168,8 @@ async fn catalog_health_and_docs() {
         "/v1/customers/{id}/restriction",
         "/v1/marketing/audience",
         "/v1/marketing/consents",
+        "/v1/data-requests",
+        "/v1/data-requests/{id}",
         "/v1/incidents",
         "/v1/incidents/{id}",
         "/v1/incidents/{id}/updates",

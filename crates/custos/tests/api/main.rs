@@ -16,5 +16,6 @@ mod matrix;
 mod mfa;
 mod privacy;
 mod receivers;
+mod requests;
 mod search;
 mod sessions;

@@ -158,6 +158,12 @@ async fn every_role_against_every_endpoint() {
             ),
             (
                 Method::GET,
+                "/v1/data-requests".into(),
+                None,
+                &["owner", "manager"],
+            ),
+            (
+                Method::GET,
                 "/v1/incidents".into(),
                 None,
                 &["owner", "manager", "auditor"],
