@@ -65,6 +65,8 @@ error_codes! {
     Conflict => (409, "conflict", "Conflict"),
     /// A link that has expired or was replaced by a later one.
     LinkExpired => (410, "link_expired", "Link expired"),
+    /// The customer's processing is restricted (art. 18): no change, and only the owner reads.
+    Restricted => (409, "restricted", "Processing restricted"),
     /// `If-Match` names a version that is no longer current.
     VersionMismatch => (412, "version_mismatch", "The resource has changed"),
     /// The body is larger than the server accepts.

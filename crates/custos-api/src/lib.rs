@@ -35,6 +35,9 @@ pub struct Customer {
     /// When the customer was last changed.
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
+    /// Processing is restricted (art. 18): stored, shown to the owner, changed by nobody.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub restricted: bool,
 }
 
 /// Body of `POST /v1/customers`.

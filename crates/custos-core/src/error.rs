@@ -60,6 +60,9 @@ pub enum CoreError {
     /// The idempotency key was used for another request.
     #[error("This Idempotency-Key was already used for a different request.")]
     IdempotencyKeyReused,
+    /// The customer's processing is restricted.
+    #[error("Processing of this customer's data is restricted (art. 18): it stays stored, but is not changed, and only the owner reads it until the restriction is lifted.")]
+    Restricted,
     /// A link that expired or was superseded.
     #[error("{0}")]
     Gone(String),
@@ -97,6 +100,7 @@ impl CoreError {
             CoreError::InvalidMfaCode => ErrorCode::InvalidMfaCode,
             CoreError::Invalid(_) => ErrorCode::InvalidRequest,
             CoreError::Gone(_) => ErrorCode::LinkExpired,
+            CoreError::Restricted => ErrorCode::Restricted,
             CoreError::Unavailable(_) => ErrorCode::Unavailable,
             CoreError::Internal(_) => ErrorCode::Internal,
         }

@@ -317,6 +317,8 @@ pub struct CustomerRow {
     pub created_at: OffsetDateTime,
     /// Last changed.
     pub updated_at: OffsetDateTime,
+    /// Processing is restricted (read from the restrictions; ignored on insert).
+    pub restricted: bool,
 }
 
 /// What a blind index is over.

@@ -781,6 +781,27 @@ impl Vault {
 
     // --- customers -----------------------------------------------------------------------
 
+    /// Refuses (and audits the refusal of) any change to a restricted customer, and any use of
+    /// it by a role other than the owner.
+    pub(crate) async fn check_restriction(
+        &self,
+        p: &Principal,
+        row: &CustomerRow,
+        action: Action,
+        write: bool,
+        meta: &RequestMeta,
+    ) -> Result<(), CoreError> {
+        if !row.restricted || (!write && p.role.name == "owner") {
+            return Ok(());
+        }
+        let mut ev = AuditEvent::by(p, action.as_str(), self.clock.now(), meta)
+            .customers([row.id.as_uuid()])
+            .outcome(Outcome::Denied);
+        ev.reason = Some("restricted".into());
+        self.store.append_audit(vec![ev]).await?;
+        Err(CoreError::Restricted)
+    }
+
     pub(crate) async fn deny(
         &self,
         p: &Principal,
@@ -976,6 +997,7 @@ impl Vault {
                 version: row.version,
                 created_at: row.created_at,
                 updated_at: row.updated_at,
+                restricted: row.restricted,
             },
             opened,
         ))
@@ -1026,6 +1048,7 @@ impl Vault {
             version: 1,
             created_at: now,
             updated_at: now,
+            restricted: false,
         };
         let idem_row = idem
             .as_ref()
@@ -1078,6 +1101,8 @@ impl Vault {
             .customer(p.tenant_id, id)
             .await?
             .ok_or(CoreError::NotFound("Customer"))?;
+        self.check_restriction(p, &row, Action::CustomerRead, false, meta)
+            .await?;
         let (view, opened) = self.view(p, &t, &row)?;
         let ev = AuditEvent::by(p, Action::CustomerRead.as_str(), self.clock.now(), meta)
             .customers([id.as_uuid()])
@@ -1102,16 +1127,20 @@ impl Vault {
             .await?;
         let more = rows.len() > limit as usize;
         let rows = &rows[..rows.len().min(limit as usize)];
-        self.render_audited(p, &t, rows, Action::CustomerList, meta)
+        let next = if more {
+            rows.last().map(|r| r.id)
+        } else {
+            None
+        };
+        // A restricted customer is listed only for the owner (the cursor still moves past it).
+        let shown: Vec<CustomerRow> = rows
+            .iter()
+            .filter(|r| !r.restricted || p.role.name == "owner")
+            .cloned()
+            .collect();
+        self.render_audited(p, &t, &shown, Action::CustomerList, meta)
             .await
-            .map(|items| {
-                let next = if more {
-                    rows.last().map(|r| r.id)
-                } else {
-                    None
-                };
-                (items, next)
-            })
+            .map(|items| (items, next))
     }
 
     async fn render_audited(
@@ -1152,6 +1181,8 @@ impl Vault {
         let order: HashMap<CustomerId, usize> =
             ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
         rows.sort_by_key(|r| order.get(&r.id).copied().unwrap_or(usize::MAX));
+        // A restricted customer is found only by the owner.
+        rows.retain(|r| !r.restricted || p.role.name == "owner");
         self.render_audited(p, &t, &rows, Action::CustomerSearch, meta)
             .await
     }
@@ -1297,6 +1328,8 @@ impl Vault {
             .customer(p.tenant_id, id)
             .await?
             .ok_or(CoreError::NotFound("Customer"))?;
+        self.check_restriction(p, &row, Action::CustomerUpdate, true, meta)
+            .await?;
         if row.version != expected_version {
             return Err(CoreError::VersionMismatch {
                 expected: expected_version,
@@ -1422,6 +1455,8 @@ impl Vault {
             .customer(p.tenant_id, id)
             .await?
             .ok_or(CoreError::NotFound("Customer"))?;
+        self.check_restriction(p, &row, Action::CustomerReveal, false, meta)
+            .await?;
         let sealed = SealedFields::decode(&row.sealed)?;
         let dek = Self::unwrap_dek(&t, &row)?;
         let mut out = Plain::new();
@@ -1511,6 +1546,8 @@ impl Vault {
             .customer(p.tenant_id, customer)
             .await?
             .ok_or(CoreError::NotFound("Customer"))?;
+        self.check_restriction(p, &row, Action::RecordCreate, true, meta)
+            .await?;
         let dek = Self::unwrap_dek(&t, &row)?;
         let now = self.clock.now();
         let id = RecordId::new_at(now);
@@ -1641,6 +1678,8 @@ impl Vault {
             .customer(p.tenant_id, customer)
             .await?
             .ok_or(CoreError::NotFound("Customer"))?;
+        self.check_restriction(p, &row, Action::RecordRead, false, meta)
+            .await?;
         let cats: Vec<Category> = Category::ALL
             .into_iter()
             .filter(|c| p.role.access(*c) != Access::None)

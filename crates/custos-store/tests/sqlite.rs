@@ -82,6 +82,7 @@ fn owner(tenant: TenantId) -> custos_core::store::UserRow {
 fn customer(tenant: TenantId) -> CustomerRow {
     let now = OffsetDateTime::now_utc();
     CustomerRow {
+        restricted: false,
         id: CustomerId::new_at(now),
         tenant_id: tenant,
         number: 0,

@@ -917,8 +917,12 @@ fn customer_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CustomerRow> {
         version: r.get::<_, i64>(6)? as u64,
         created_at: from_ts(r.get(7)?),
         updated_at: from_ts(r.get(8)?),
+        restricted: r.get::<_, Option<bool>>(9)?.unwrap_or(false),
     })
 }
+
+/// The customer columns as read, with whether processing is restricted.
+const CUSTOMER_READ: &str = "id, tenant_id, number, kek_version, wrapped_dek, sealed, version, created_at, updated_at, EXISTS(SELECT 1 FROM restrictions WHERE restrictions.customer_id = customers.id)";
 
 const RECORD_COLS: &str =
     "id, tenant_id, customer_id, type, category, occurred_at, sealed, created_at";
@@ -1646,7 +1650,7 @@ impl Store for SqliteStore {
     ) -> Result<Option<CustomerRow>, StoreError> {
         self.read(move |c| {
             c.prepare_cached(&format!(
-                "SELECT {CUSTOMER_COLS} FROM customers WHERE id = ?1 AND tenant_id = ?2"
+                "SELECT {CUSTOMER_READ} FROM customers WHERE id = ?1 AND tenant_id = ?2"
             ))?
             .query_row(params![b(id.as_uuid()), b(tenant.as_uuid())], customer_row)
             .optional()
@@ -1662,7 +1666,7 @@ impl Store for SqliteStore {
         let ids = ids.to_vec();
         self.read(move |c| {
             let mut st = c.prepare_cached(&format!(
-                "SELECT {CUSTOMER_COLS} FROM customers WHERE id = ?1 AND tenant_id = ?2"
+                "SELECT {CUSTOMER_READ} FROM customers WHERE id = ?1 AND tenant_id = ?2"
             ))?;
             let t = b(tenant.as_uuid());
             let mut out = Vec::with_capacity(ids.len());
@@ -1686,7 +1690,7 @@ impl Store for SqliteStore {
         limit: u32,
     ) -> Result<Vec<CustomerRow>, StoreError> {
         self.read(move |c| {
-            let mut st = c.prepare_cached(&format!("SELECT {CUSTOMER_COLS} FROM customers WHERE tenant_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"))?;
+            let mut st = c.prepare_cached(&format!("SELECT {CUSTOMER_READ} FROM customers WHERE tenant_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"))?;
             let after = after.map(|a| b(a.as_uuid())).unwrap_or_default();
             let rows = st.query_map(params![b(tenant.as_uuid()), after, limit], customer_row)?;
             rows.collect()

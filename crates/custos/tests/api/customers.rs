@@ -475,3 +475,96 @@ async fn an_export_holds_everything_the_role_may_see_in_full_and_names_the_rest(
         .unwrap()
         .contains("INS-EXPORT-1"));
 }
+
+#[tokio::test]
+async fn a_restricted_customer_is_stored_but_not_changed_and_only_the_owner_sees_it() {
+    let app = spawn_app().await;
+    let c = app
+        .customer(json!({"first_name": "Rita", "email": "rita@example.org"}))
+        .await;
+    let id = c["id"].as_str().unwrap().to_owned();
+    let path = format!("/v1/customers/{id}");
+    let manager = app.user("mia", "manager").await;
+    let staff = app.user("sam", "staff").await;
+    let r = app
+        .req(Method::PUT, &format!("{path}/restriction"), &app.owner)
+        .json(&json!({"reason": "accuracy_contested"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+
+    // The owner reads it, marked; others are told why not.
+    let v: Value = app.get(&app.owner, &path).await.json().await.unwrap();
+    assert_eq!(v["restricted"], true);
+    assert_problem(app.get(&manager, &path).await, 409, "restricted").await;
+    assert_problem(
+        app.get(&staff, &format!("{path}/records")).await,
+        409,
+        "restricted",
+    )
+    .await;
+    // Search finds it for the owner only; the manager's list leaves it out.
+    assert_eq!(
+        app.search(&app.owner, &[("email", "rita@example.org")])
+            .await
+            .len(),
+        1
+    );
+    assert!(app
+        .search(&staff, &[("email", "rita@example.org")])
+        .await
+        .is_empty());
+    let list: Value = app
+        .get(&manager, "/v1/customers")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|x| x["id"] != id.as_str()));
+    // Nobody changes it, the owner included.
+    let r = app
+        .req(Method::PATCH, &path, &app.owner)
+        .header("if-match", "\"1\"")
+        .json(&json!({"fields": {"first_name": "Rita-Maria"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(r, 409, "restricted").await;
+    let r = app
+        .req(Method::POST, &format!("{path}/records"), &app.owner)
+        .json(&json!({"type": "purchase", "fields": {"amount": 5}}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(r, 409, "restricted").await;
+    // The customer's own rights still work: export and erasure.
+    assert_eq!(
+        app.get(&manager, &format!("{path}/export")).await.status(),
+        StatusCode::OK
+    );
+    let denied: Vec<Value> = app
+        .audit_bodies()
+        .into_iter()
+        .filter(|e| e["outcome"] == "denied" && e["reason"] == "restricted")
+        .collect();
+    assert_eq!(denied.len(), 4, "each refusal is audited");
+    // Lifting it restores everything.
+    let r = app
+        .req(Method::DELETE, &format!("{path}/restriction"), &app.owner)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_eq!(app.get(&manager, &path).await.status(), StatusCode::OK);
+    let r = app
+        .req(Method::DELETE, &path, &manager)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+}
