@@ -198,3 +198,25 @@ pub struct LapsedConsent {
     #[serde(with = "time::serde::rfc3339")]
     pub since: OffsetDateTime,
 }
+
+/// Body of `PUT /v1/customers/{id}/legal-hold`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewLegalHold {
+    /// Why the data must be kept (e.g. a pending claim); sealed.
+    pub reason: String,
+}
+
+/// A legal hold: the customer's data is kept, erasure and retention deletion wait.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LegalHold {
+    /// The customer.
+    pub customer_id: Uuid,
+    /// Why.
+    pub reason: String,
+    /// Since.
+    #[serde(with = "time::serde::rfc3339")]
+    pub since: OffsetDateTime,
+    /// Who placed it.
+    pub placed_by: Uuid,
+}

@@ -67,6 +67,8 @@ error_codes! {
     LinkExpired => (410, "link_expired", "Link expired"),
     /// The customer's processing is restricted (art. 18): no change, and only the owner reads.
     Restricted => (409, "restricted", "Processing restricted"),
+    /// A legal hold keeps the customer's data; erasure waits until it is lifted.
+    LegalHold => (409, "legal_hold", "Legal hold"),
     /// `If-Match` names a version that is no longer current.
     VersionMismatch => (412, "version_mismatch", "The resource has changed"),
     /// The body is larger than the server accepts.

@@ -60,6 +60,9 @@ pub enum CoreError {
     /// The idempotency key was used for another request.
     #[error("This Idempotency-Key was already used for a different request.")]
     IdempotencyKeyReused,
+    /// A legal hold stops the erasure.
+    #[error("A legal hold applies to this customer (see GET /v1/customers/{{id}}/legal-hold): the data must be kept until it is lifted.")]
+    LegalHold,
     /// The customer's processing is restricted.
     #[error("Processing of this customer's data is restricted (art. 18): it stays stored, but is not changed, and only the owner reads it until the restriction is lifted.")]
     Restricted,
@@ -101,6 +104,7 @@ impl CoreError {
             CoreError::Invalid(_) => ErrorCode::InvalidRequest,
             CoreError::Gone(_) => ErrorCode::LinkExpired,
             CoreError::Restricted => ErrorCode::Restricted,
+            CoreError::LegalHold => ErrorCode::LegalHold,
             CoreError::Unavailable(_) => ErrorCode::Unavailable,
             CoreError::Internal(_) => ErrorCode::Internal,
         }
@@ -143,6 +147,7 @@ impl From<StoreError> for CoreError {
                 current,
             },
             StoreError::IdempotencyReplay(_) => CoreError::IdempotencyKeyReused,
+            StoreError::Held => CoreError::LegalHold,
             StoreError::Unavailable(s) => CoreError::Unavailable(s),
             StoreError::Other(s) => CoreError::Internal(s),
         }

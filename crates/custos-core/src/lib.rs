@@ -11,6 +11,7 @@ pub mod consents;
 pub mod devices;
 pub mod error;
 pub mod export;
+pub mod holds;
 pub mod identity;
 pub mod ids;
 pub mod incident_text;

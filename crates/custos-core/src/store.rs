@@ -21,6 +21,9 @@ pub enum StoreError {
     /// The row's version is not the one expected; carries the current version.
     #[error("version mismatch (current {0})")]
     VersionMismatch(u64),
+    /// A legal hold stops the erasure.
+    #[error("legal hold")]
+    Held,
     /// The idempotency key was already used; carries the first use.
     #[error("idempotency key already used")]
     IdempotencyReplay(Box<IdempotencyRow>),
@@ -776,6 +779,20 @@ pub trait Store: Send + Sync + 'static {
         tenant: TenantId,
         customer: CustomerId,
     ) -> Result<Option<(String, OffsetDateTime)>, StoreError>;
+    /// Places (sealed reason, since, by whom) or lifts (`None`) a legal hold.
+    async fn set_legal_hold(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        hold: Option<(Vec<u8>, OffsetDateTime, uuid::Uuid)>,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError>;
+    /// The customer's legal hold: sealed reason, since, by whom.
+    async fn legal_hold(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+    ) -> Result<Option<(Vec<u8>, OffsetDateTime, uuid::Uuid)>, StoreError>;
     /// Customers with a `given` event for the purpose on the channel (to be checked further).
     async fn consent_candidates(
         &self,

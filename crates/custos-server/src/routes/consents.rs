@@ -12,7 +12,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 use custos_api::catalog::Channel;
 use custos_api::consent::{
-    ConsentEvent, ConsentStatus, Consents, NewConsent, NewObjection, NewRestriction, Restriction,
+    ConsentEvent, ConsentStatus, Consents, LegalHold, NewConsent, NewLegalHold, NewObjection,
+    NewRestriction, Restriction,
 };
 use custos_core::consents::{html_escape, LinkOutcome};
 use custos_core::ids::CustomerId;
@@ -33,6 +34,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/v1/customers/{id}/restriction",
             get(restriction).put(restrict).delete(lift),
+        )
+        .route(
+            "/v1/customers/{id}/legal-hold",
+            get(legal_hold).put(place_hold).delete(lift_hold),
         )
         .route("/v1/marketing/audience", get(audience))
         .route("/v1/marketing/consents", get(report))
@@ -439,4 +444,51 @@ pub async fn report(
     crate::extract::ApiQuery(q): crate::extract::ApiQuery<ReportQuery>,
 ) -> ApiResult<Json<custos_api::consent::ConsentReport>> {
     Ok(Json(s.vault.consent_report(&p, &q.purpose, &meta).await?))
+}
+
+/// The customer's legal hold, if any (owner, manager).
+#[utoipa::path(get, path = "/v1/customers/{id}/legal-hold", tag = "consents", params(("id" = String, Path, description = "Customer id")),
+    responses((status = 200, body = LegalHold), (status = 401, body = custos_api::Problem), (status = 403, body = custos_api::Problem), (status = 404, body = custos_api::Problem)), security(("bearer" = [])))]
+pub async fn legal_hold(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Meta(meta): Meta,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> ApiResult<Json<LegalHold>> {
+    Ok(Json(
+        s.vault.legal_hold(&p, customer_id(&id)?, &meta).await?,
+    ))
+}
+
+/// Place a legal hold (owner, manager): the data is kept, erasure answers 409 `legal_hold`.
+#[utoipa::path(put, path = "/v1/customers/{id}/legal-hold", tag = "consents", params(("id" = String, Path, description = "Customer id")), request_body = NewLegalHold,
+    responses((status = 200, body = LegalHold), (status = 400, body = custos_api::Problem), (status = 401, body = custos_api::Problem), (status = 403, body = custos_api::Problem),
+        (status = 404, body = custos_api::Problem), (status = 422, body = custos_api::Problem)), security(("bearer" = [])))]
+pub async fn place_hold(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Meta(meta): Meta,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    ApiJson(body): ApiJson<NewLegalHold>,
+) -> ApiResult<Json<LegalHold>> {
+    Ok(Json(
+        s.vault
+            .place_legal_hold(&p, customer_id(&id)?, &body.reason, &meta)
+            .await?,
+    ))
+}
+
+/// Lift the legal hold.
+#[utoipa::path(delete, path = "/v1/customers/{id}/legal-hold", tag = "consents", params(("id" = String, Path, description = "Customer id")),
+    responses((status = 204, description = "Lifted"), (status = 401, body = custos_api::Problem), (status = 403, body = custos_api::Problem), (status = 404, body = custos_api::Problem)), security(("bearer" = [])))]
+pub async fn lift_hold(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Meta(meta): Meta,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> ApiResult<StatusCode> {
+    s.vault
+        .lift_legal_hold(&p, customer_id(&id)?, &meta)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

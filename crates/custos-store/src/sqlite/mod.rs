@@ -1750,6 +1750,10 @@ impl Store for SqliteStore {
             if !exists {
                 return Err(StoreError::NotFound);
             }
+            let held: bool = tx.query_row("SELECT EXISTS(SELECT 1 FROM legal_holds WHERE customer_id = ?1)", [&cid], |r| r.get(0)).map_err(map_err)?;
+            if held {
+                return Err(StoreError::Held);
+            }
             tx.execute("DELETE FROM blind_index WHERE customer_id = ?1", [&cid]).map_err(map_err)?;
             tx.execute("DELETE FROM records WHERE customer_id = ?1", [&cid]).map_err(map_err)?;
             tx.execute("DELETE FROM idempotency WHERE customer_id = ?1", [&cid]).map_err(map_err)?;
@@ -2155,6 +2159,62 @@ impl Store for SqliteStore {
                 "SELECT reason, since FROM restrictions WHERE customer_id = ?1 AND tenant_id = ?2",
                 params![b(customer.as_uuid()), b(tenant.as_uuid())],
                 |r| Ok((r.get::<_, String>(0)?, from_ts(r.get(1)?))),
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn set_legal_hold(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        hold: Option<(Vec<u8>, OffsetDateTime, Uuid)>,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError> {
+        self.write(vec![audit], move |tx| {
+            let (cid, t) = (b(customer.as_uuid()), b(tenant.as_uuid()));
+            match hold {
+                Some((reason, since, by)) => {
+                    let exists: bool = tx
+                        .query_row(
+                            "SELECT EXISTS(SELECT 1 FROM customers WHERE id = ?1 AND tenant_id = ?2)",
+                            params![cid, t],
+                            |r| r.get(0),
+                        )
+                        .map_err(map_err)?;
+                    if !exists {
+                        return Err(StoreError::NotFound);
+                    }
+                    tx.execute(
+                        "INSERT INTO legal_holds (customer_id, tenant_id, sealed_reason, since, placed_by) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (customer_id) DO UPDATE SET sealed_reason = excluded.sealed_reason",
+                        params![cid, t, reason, ts(since), b(by)],
+                    )
+                    .map_err(map_err)?;
+                }
+                None => {
+                    exactly_one(tx.execute(
+                        "DELETE FROM legal_holds WHERE customer_id = ?1 AND tenant_id = ?2",
+                        params![cid, t],
+                    ))?;
+                }
+            }
+            Ok(0)
+        })
+        .await
+        .map(|_| ())
+    }
+
+    async fn legal_hold(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+    ) -> Result<Option<(Vec<u8>, OffsetDateTime, Uuid)>, StoreError> {
+        self.read(move |c| {
+            c.query_row(
+                "SELECT sealed_reason, since, placed_by FROM legal_holds WHERE customer_id = ?1 AND tenant_id = ?2",
+                params![b(customer.as_uuid()), b(tenant.as_uuid())],
+                |r| Ok((r.get::<_, Vec<u8>>(0)?, from_ts(r.get(1)?), uuid_of(&r.get::<_, Vec<u8>>(2)?))),
             )
             .optional()
         })

@@ -268,6 +268,13 @@ CREATE TABLE data_requests (
 );
 CREATE INDEX data_requests_tenant ON data_requests(tenant_id, id);
 CREATE INDEX data_requests_open ON data_requests(closed_at, due_at);
+CREATE TABLE legal_holds (
+    customer_id BLOB PRIMARY KEY,
+    tenant_id BLOB NOT NULL,
+    sealed_reason BLOB NOT NULL,
+    since INTEGER NOT NULL,
+    placed_by BLOB NOT NULL
+) WITHOUT ROWID;
 "#,
 ];
 

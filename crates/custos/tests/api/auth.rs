@@ -166,6 +166,7 @@ async fn catalog_health_and_docs() {
         "/v1/customers/{id}/consents",
         "/v1/customers/{id}/objection",
         "/v1/customers/{id}/restriction",
+        "/v1/customers/{id}/legal-hold",
         "/v1/marketing/audience",
         "/v1/marketing/consents",
         "/v1/data-requests",

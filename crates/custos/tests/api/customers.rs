@@ -568,3 +568,84 @@ async fn a_restricted_customer_is_stored_but_not_changed_and_only_the_owner_sees
         .unwrap();
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
 }
+
+#[tokio::test]
+async fn a_legal_hold_stops_erasure_until_lifted() {
+    let app = spawn_app().await;
+    let id = app.customer(json!({"first_name": "Lena"})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/v1/customers/{id}");
+    let staff = app.user("sam", "staff").await;
+    let put = |token: String, body: Value| {
+        let app = &app;
+        let url = format!("{path}/legal-hold");
+        async move {
+            app.req(Method::PUT, &url, &token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    assert_problem(
+        put(staff.clone(), json!({"reason": "x"})).await,
+        403,
+        "forbidden",
+    )
+    .await;
+    assert_problem(
+        put(app.owner.clone(), json!({"reason": "  "})).await,
+        422,
+        "invalid_request",
+    )
+    .await;
+    let r = put(
+        app.owner.clone(),
+        json!({"reason": "Canary-Claim: warranty dispute, court case 12/27"}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let h: Value = r.json().await.unwrap();
+    assert!(h["reason"].as_str().unwrap().contains("warranty dispute"));
+
+    let p = assert_problem(
+        app.req(Method::DELETE, &path, &app.owner)
+            .send()
+            .await
+            .unwrap(),
+        409,
+        "legal_hold",
+    )
+    .await;
+    assert!(p["detail"].as_str().unwrap().contains("legal hold"), "{p}");
+    assert_eq!(
+        app.get(&app.owner, &path).await.status(),
+        StatusCode::OK,
+        "still there"
+    );
+    assert!(
+        find_in_files(&files_under(&app.data), &["Canary-Claim".to_owned()]).is_empty(),
+        "the reason is sealed"
+    );
+
+    let r = app
+        .req(Method::DELETE, &format!("{path}/legal-hold"), &app.owner)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_problem(
+        app.get(&app.owner, &format!("{path}/legal-hold")).await,
+        404,
+        "not_found",
+    )
+    .await;
+    let r = app
+        .req(Method::DELETE, &path, &app.owner)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+}
