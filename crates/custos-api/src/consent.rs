@@ -147,7 +147,8 @@ pub struct NewObjection {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewRestriction {
-    /// Why: e.g. `accuracy_contested`, `unlawful_processing`, `legal_claims`, `objection_pending`.
+    /// The ground of art. 18(1): `accuracy_contested`, `unlawful_processing`, `legal_claims` or
+    /// `objection_pending`.
     pub reason: String,
 }
 

@@ -17,6 +17,16 @@ use custos_api::consent::{
 };
 use uuid::Uuid;
 
+/// The grounds for restricting processing, art. 18(1)(a) to (d): the accuracy is contested,
+/// the processing is unlawful and the customer wants restriction instead of erasure, the
+/// customer needs the data for legal claims, an objection awaits its decision.
+pub const RESTRICTION_GROUNDS: [&str; 4] = [
+    "accuracy_contested",
+    "unlawful_processing",
+    "legal_claims",
+    "objection_pending",
+];
+
 /// An audience: a header and one row per customer.
 #[derive(Debug, Clone)]
 pub struct Audience {
@@ -112,10 +122,11 @@ impl Vault {
         self.authorize(p, Action::CustomerErase, &[customer], meta)
             .await?;
         let reason = reason.trim();
-        if reason.is_empty() || reason.chars().count() > 200 {
-            return Err(CoreError::Invalid(
-                "reason must be between 1 and 200 characters.".into(),
-            ));
+        if !RESTRICTION_GROUNDS.contains(&reason) {
+            return Err(CoreError::Invalid(format!(
+                "reason must be one of the grounds of art. 18(1): {}.",
+                RESTRICTION_GROUNDS.join(", ")
+            )));
         }
         let now = self.clock.now();
         let mut ev =

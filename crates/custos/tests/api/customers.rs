@@ -488,6 +488,14 @@ async fn a_restricted_customer_is_stored_but_not_changed_and_only_the_owner_sees
     let staff = app.user("sam", "staff").await;
     let r = app
         .req(Method::PUT, &format!("{path}/restriction"), &app.owner)
+        .json(&json!({"reason": "Rita called, angry"}))
+        .send()
+        .await
+        .unwrap();
+    let p = assert_problem(r, 422, "invalid_request").await;
+    assert!(p["detail"].as_str().unwrap().contains("art. 18(1)"));
+    let r = app
+        .req(Method::PUT, &format!("{path}/restriction"), &app.owner)
         .json(&json!({"reason": "accuracy_contested"}))
         .send()
         .await

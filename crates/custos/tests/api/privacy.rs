@@ -83,6 +83,62 @@ async fn no_canary_in_database_wal_logs_or_error_bodies() {
             "Wróbelczyk".to_owned(),
         ]);
     }
+    // The newer records about customers: consents (an e-mail double opt-in waits in the
+    // outbox), a data request, a legal hold, an incident, where alerts go.
+    let hits: Value = req(Method::GET, "/v1/customers/search")
+        .query(&[("email", "canary0.bird@example.org")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let first_id = hits["items"][0]["id"].as_str().unwrap().to_owned();
+    for (path, body) in [
+        (
+            format!("/v1/customers/{first_id}/consents"),
+            json!({"purpose": "newsletter", "channel": "email", "state": "given", "method": "web_form"}),
+        ),
+        (
+            format!("/v1/customers/{first_id}/consents"),
+            json!({"purpose": "sms_offers", "channel": "sms", "state": "given", "method": "import", "source": "customers_export.csv"}),
+        ),
+        (
+            "/v1/data-requests".to_owned(),
+            json!({"customer_id": first_id, "kind": "access", "note": "RequestNoteCanaryQz"}),
+        ),
+        (
+            "/v1/incidents".to_owned(),
+            json!({"title": "IncidentTitleCanaryQz", "nature": "IncidentNatureCanaryQz"}),
+        ),
+    ] {
+        let r = req(Method::POST, &path).json(&body).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED, "{path}");
+    }
+    let r = req(Method::PUT, &format!("/v1/customers/{first_id}/legal-hold"))
+        .json(&json!({"reason": "HoldReasonCanaryQz"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = req(Method::PATCH, "/v1/tenant")
+        .json(&json!({"alert_email": "alerts.canaryqz@example.org", "alert_webhook_url": "https://hooks.example.org/CanaryPathQz"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    canaries.extend(
+        [
+            "RequestNoteCanaryQz",
+            "IncidentTitleCanaryQz",
+            "IncidentNatureCanaryQz",
+            "HoldReasonCanaryQz",
+            "alerts.canaryqz",
+            "CanaryPathQz",
+        ]
+        .map(String::from),
+    );
+
     // Refused writes with canary values: the error bodies must not echo them.
     for body in [
         json!({"fields": {"first_name": "ErrCanaryQz", "email": "ErrCanaryQz-not-an-email"}}),
