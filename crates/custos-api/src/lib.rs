@@ -666,9 +666,47 @@ pub struct CustomerExport {
     pub records: Vec<Record>,
     /// Every consent event and the current state of each.
     pub consents: consent::Consents,
+    /// What GDPR art. 15(1) says the customer is told with their data.
+    pub information: ExportInformation,
     /// Categories the exporting role may not export in full (ask an owner for a complete
     /// export).
     pub omitted_categories: Vec<catalog::Category>,
+}
+
+/// The information of GDPR art. 15(1) that goes with an export.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ExportInformation {
+    /// The controller: the business.
+    pub controller: String,
+    /// (a) The purposes, each with its lawful basis and the categories it uses.
+    pub purposes: Vec<ExportPurpose>,
+    /// (b) The categories of personal data held about the customer.
+    pub categories: Vec<catalog::Category>,
+    /// (c) Recipients.
+    pub recipients: String,
+    /// (d) How long the data is kept.
+    pub retention: String,
+    /// (e) The customer's rights.
+    pub rights: Vec<String>,
+    /// (f) The right to complain to a supervisory authority.
+    pub complaint: String,
+    /// (g) Where the data came from.
+    pub source: String,
+    /// (h) Automated decisions and profiling.
+    pub automated_decisions: String,
+}
+
+/// A purpose as told to the customer.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ExportPurpose {
+    /// Name.
+    pub name: String,
+    /// What it is for.
+    pub description: String,
+    /// Lawful basis.
+    pub lawful_basis: catalog::LawfulBasis,
+    /// Categories of data it uses.
+    pub categories: Vec<catalog::Category>,
 }
 
 /// One attempt log of a pushed message (an alert's e-mail or webhook).

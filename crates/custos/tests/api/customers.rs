@@ -421,6 +421,43 @@ async fn an_export_holds_everything_the_role_may_see_in_full_and_names_the_rest(
     assert_eq!(types.len(), 2);
     assert!(types.contains(&"eye_exam") && types.contains(&"purchase"));
     assert_eq!(e["omitted_categories"], json!([]));
+    // The art. 15(1) information: purposes with their bases, categories held, recipients,
+    // retention, rights, complaint, source, automated decisions.
+    let info = &e["information"];
+    assert_eq!(info["controller"], "Test Shop");
+    let purposes = info["purposes"].as_array().unwrap();
+    let health = purposes
+        .iter()
+        .find(|p| p["name"] == "health_records")
+        .unwrap();
+    assert_eq!(health["lawful_basis"], "health_care");
+    assert!(health["categories"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("health")));
+    for c in [
+        "identity",
+        "contact",
+        "health",
+        "purchase",
+        "payment_reference",
+        "note",
+    ] {
+        assert!(
+            info["categories"].as_array().unwrap().contains(&json!(c)),
+            "{c}"
+        );
+    }
+    for k in [
+        "recipients",
+        "retention",
+        "complaint",
+        "source",
+        "automated_decisions",
+    ] {
+        assert!(info[k].as_str().unwrap().len() > 20, "{k}");
+    }
+    assert!(info["rights"].as_array().unwrap().len() >= 6);
 
     // A manager sees no health data: the eye exam is left out and health named as omitted.
     let manager = app.user("mia", "manager").await;
@@ -433,6 +470,10 @@ async fn an_export_holds_everything_the_role_may_see_in_full_and_names_the_rest(
         .collect();
     assert_eq!(types, vec!["purchase"]);
     assert_eq!(e["omitted_categories"], json!(["health"]));
+    assert!(!e["information"]["categories"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("health")));
     assert!(!e.to_string().contains("stable"));
 
     // Staff may not export; other formats are not there yet; unknown customers are 404.
