@@ -274,6 +274,12 @@ impl Role {
         })
     }
 
+    /// Whether the role reads a customer whose processing is restricted (art. 18): the owner's
+    /// alone.
+    pub fn sees_restricted(&self) -> bool {
+        self.name == "owner"
+    }
+
     /// Whether the role may do `action`.
     pub fn may(&self, action: Action) -> bool {
         self.actions.contains(&action)

@@ -791,7 +791,7 @@ impl Vault {
         write: bool,
         meta: &RequestMeta,
     ) -> Result<(), CoreError> {
-        if !row.restricted || (!write && p.role.name == "owner") {
+        if !row.restricted || (!write && p.role.sees_restricted()) {
             return Ok(());
         }
         let mut ev = AuditEvent::by(p, action.as_str(), self.clock.now(), meta)
@@ -1135,7 +1135,7 @@ impl Vault {
         // A restricted customer is listed only for the owner (the cursor still moves past it).
         let shown: Vec<CustomerRow> = rows
             .iter()
-            .filter(|r| !r.restricted || p.role.name == "owner")
+            .filter(|r| !r.restricted || p.role.sees_restricted())
             .cloned()
             .collect();
         self.render_audited(p, &t, &shown, Action::CustomerList, meta)
@@ -1182,7 +1182,7 @@ impl Vault {
             ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
         rows.sort_by_key(|r| order.get(&r.id).copied().unwrap_or(usize::MAX));
         // A restricted customer is found only by the owner.
-        rows.retain(|r| !r.restricted || p.role.name == "owner");
+        rows.retain(|r| !r.restricted || p.role.sees_restricted());
         self.render_audited(p, &t, &rows, Action::CustomerSearch, meta)
             .await
     }

@@ -2,6 +2,7 @@
 //! links under `/privacy/`: confirming a double opt-in and unsubscribing (RFC 8058 one-click),
 //! both without logging in.
 
+use super::customers::customer_id;
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, Auth, Meta};
 use crate::AppState;
@@ -16,7 +17,6 @@ use custos_api::consent::{
     NewRestriction, Restriction,
 };
 use custos_core::consents::{html_escape, LinkOutcome};
-use custos_core::ids::CustomerId;
 use custos_core::CoreError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -50,12 +50,6 @@ pub struct Recorded {
     pub event: ConsentEvent,
     /// The resulting state (`pending_confirmation` while a double opt-in waits).
     pub status: ConsentStatus,
-}
-
-fn customer_id(s: &str) -> Result<CustomerId, crate::error::ApiError> {
-    CustomerId::parse(s).ok_or_else(|| {
-        crate::error::ApiError::new(custos_api::ErrorCode::NotFound, "Customer not found.")
-    })
 }
 
 /// A customer's consents: the current state per purpose and channel and every event.

@@ -32,7 +32,8 @@ pub fn router() -> Router<AppState> {
         .route("/v1/customers/{id}/export", get(export))
 }
 
-fn customer_id(s: &str) -> ApiResult<CustomerId> {
+/// A customer id from a path, or 404.
+pub(crate) fn customer_id(s: &str) -> ApiResult<CustomerId> {
     CustomerId::parse(s).ok_or_else(|| ApiError::new(ErrorCode::NotFound, "Customer not found."))
 }
 

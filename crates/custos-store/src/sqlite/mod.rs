@@ -952,6 +952,26 @@ fn idem_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<IdempotencyRow> {
     })
 }
 
+/// `NotFound` unless the tenant has the customer (inside a write, so nothing races it).
+fn require_customer(
+    tx: &Transaction<'_>,
+    tenant: TenantId,
+    customer: CustomerId,
+) -> Result<(), StoreError> {
+    let exists: bool = tx
+        .query_row(
+            "SELECT EXISTS(SELECT 1 FROM customers WHERE id = ?1 AND tenant_id = ?2)",
+            params![b(customer.as_uuid()), b(tenant.as_uuid())],
+            |r| r.get(0),
+        )
+        .map_err(map_err)?;
+    if exists {
+        Ok(())
+    } else {
+        Err(StoreError::NotFound)
+    }
+}
+
 fn b(u: Uuid) -> Vec<u8> {
     u.as_bytes().to_vec()
 }
@@ -1746,10 +1766,7 @@ impl Store for SqliteStore {
         self.write(vec![audit], move |tx| {
             let cid = b(id.as_uuid());
             let t = b(tenant.as_uuid());
-            let exists: bool = tx.query_row("SELECT EXISTS(SELECT 1 FROM customers WHERE id = ?1 AND tenant_id = ?2)", params![cid, t], |r| r.get(0)).map_err(map_err)?;
-            if !exists {
-                return Err(StoreError::NotFound);
-            }
+            require_customer(tx, tenant, id)?;
             let held: bool = tx.query_row("SELECT EXISTS(SELECT 1 FROM legal_holds WHERE customer_id = ?1)", [&cid], |r| r.get(0)).map_err(map_err)?;
             if held {
                 return Err(StoreError::Held);
@@ -1828,16 +1845,7 @@ impl Store for SqliteStore {
     ) -> Result<(), StoreError> {
         self.write(vec![audit], move |tx| {
             claim(tx, idem, rec.customer_id)?;
-            let exists: bool = tx
-                .query_row(
-                    "SELECT EXISTS(SELECT 1 FROM customers WHERE id = ?1 AND tenant_id = ?2)",
-                    params![b(rec.customer_id.as_uuid()), b(rec.tenant_id.as_uuid())],
-                    |r| r.get(0),
-                )
-                .map_err(map_err)?;
-            if !exists {
-                return Err(StoreError::NotFound);
-            }
+            require_customer(tx, rec.tenant_id, rec.customer_id)?;
             tx.prepare_cached(&format!(
                 "INSERT INTO records ({RECORD_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
             ))
@@ -2121,17 +2129,8 @@ impl Store for SqliteStore {
         audit: AuditEvent,
     ) -> Result<(), StoreError> {
         self.write(vec![audit], move |tx| {
+            require_customer(tx, tenant, customer)?;
             let (cid, t) = (b(customer.as_uuid()), b(tenant.as_uuid()));
-            let exists: bool = tx
-                .query_row(
-                    "SELECT EXISTS(SELECT 1 FROM customers WHERE id = ?1 AND tenant_id = ?2)",
-                    params![cid, t],
-                    |r| r.get(0),
-                )
-                .map_err(map_err)?;
-            if !exists {
-                return Err(StoreError::NotFound);
-            }
             match restriction {
                 Some((reason, since)) => tx.execute(
                     "INSERT INTO restrictions (customer_id, tenant_id, reason, since) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (customer_id) DO UPDATE SET reason = excluded.reason",
@@ -2176,16 +2175,7 @@ impl Store for SqliteStore {
             let (cid, t) = (b(customer.as_uuid()), b(tenant.as_uuid()));
             match hold {
                 Some((reason, since, by)) => {
-                    let exists: bool = tx
-                        .query_row(
-                            "SELECT EXISTS(SELECT 1 FROM customers WHERE id = ?1 AND tenant_id = ?2)",
-                            params![cid, t],
-                            |r| r.get(0),
-                        )
-                        .map_err(map_err)?;
-                    if !exists {
-                        return Err(StoreError::NotFound);
-                    }
+                    require_customer(tx, tenant, customer)?;
                     tx.execute(
                         "INSERT INTO legal_holds (customer_id, tenant_id, sealed_reason, since, placed_by) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (customer_id) DO UPDATE SET sealed_reason = excluded.sealed_reason",
                         params![cid, t, reason, ts(since), b(by)],
