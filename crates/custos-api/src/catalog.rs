@@ -266,4 +266,7 @@ pub struct Catalog {
     pub fields: Vec<FieldDef>,
     /// The record types.
     pub record_types: Vec<RecordTypeDef>,
+    /// How long each kind of data is kept, and what happens then.
+    #[serde(default)]
+    pub retention: Vec<crate::retention::RetentionRule>,
 }

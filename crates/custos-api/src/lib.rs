@@ -6,6 +6,7 @@ pub mod consent;
 pub mod error;
 pub mod incident;
 pub mod request;
+pub mod retention;
 
 pub use error::{ErrorCode, Problem};
 
@@ -236,6 +237,10 @@ pub struct TenantSettings {
     /// when a webhook URL is set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alert_webhook_secret: Option<String>,
+    /// Customers may erase themselves at once in the privacy portal (otherwise their request
+    /// reaches staff as a data request).
+    #[serde(default)]
+    pub self_service_erasure: bool,
 }
 
 /// Opening hours: per weekday `"HH:MM-HH:MM"` (local time, `24:00` allowed as an end), or
@@ -304,6 +309,9 @@ pub struct TenantPatch {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub alert_webhook_url: Option<Option<String>>,
+    /// Let customers erase themselves at once in the privacy portal.
+    #[serde(default)]
+    pub self_service_erasure: Option<bool>,
 }
 
 /// Tells an absent field (`None`) from an explicit `null` (`Some(None)`).
@@ -684,8 +692,11 @@ pub struct ExportInformation {
     pub categories: Vec<catalog::Category>,
     /// (c) Recipients.
     pub recipients: String,
-    /// (d) How long the data is kept.
+    /// (d) How long the data is kept, in words.
     pub retention: String,
+    /// (d) The business's retention rules behind it.
+    #[serde(default)]
+    pub retention_rules: Vec<retention::RetentionRule>,
     /// (e) The customer's rights.
     pub rights: Vec<String>,
     /// (f) The right to complain to a supervisory authority.
@@ -694,6 +705,26 @@ pub struct ExportInformation {
     pub source: String,
     /// (h) Automated decisions and profiling.
     pub automated_decisions: String,
+}
+
+/// The JSON Schema an export (`format=json`) follows.
+pub const EXPORT_SCHEMA: &str = include_str!("../schemas/customer-export.schema.json");
+
+/// Body of `POST /v1/customers/import`'s answer: the customer created and what was left out.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ImportReport {
+    /// The customer as created in this business.
+    pub customer: Customer,
+    /// Fields this business does not declare (not stored), or whose value it does not accept.
+    pub fields_dropped: Vec<String>,
+    /// Records imported.
+    pub records_imported: u32,
+    /// Records left out, with why (e.g. `eye_exam: record type not declared`).
+    pub records_dropped: Vec<String>,
+    /// Consent events imported (with method `import`).
+    pub consents_imported: u32,
+    /// Consent events left out (purposes or channels this business does not declare).
+    pub consents_dropped: u32,
 }
 
 /// A purpose as told to the customer.

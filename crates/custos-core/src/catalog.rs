@@ -6,6 +6,7 @@ pub use custos_api::catalog::{
     Catalog, Category, Channel, ConsentText, FieldDef, FieldType, LawfulBasis, Purpose,
     RecordTypeDef,
 };
+pub use custos_api::retention::{RetentionAction, RetentionRule, RetentionTarget};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -243,6 +244,7 @@ pub fn check_catalog(c: &Catalog) -> Result<(), String> {
             ));
         }
     }
+    check_retention(c, &c.retention)?;
     if c.default_country
         .parse::<phonenumber::country::Id>()
         .is_err()
@@ -634,13 +636,149 @@ pub fn template(name: &str, default_country: &str) -> Option<Catalog> {
         }
         _ => return None,
     };
+    let country = default_country.to_ascii_uppercase();
+    let retention = retention_rules(name, &country, &record_types);
     Some(Catalog {
         template: name.to_owned(),
-        default_country: default_country.to_ascii_uppercase(),
+        default_country: country,
         purposes,
         fields,
         record_types,
+        retention,
     })
+}
+
+fn rule(
+    name: &str,
+    applies_to: RetentionTarget,
+    years: u32,
+    action: RetentionAction,
+    legal_reference: &str,
+) -> RetentionRule {
+    RetentionRule {
+        name: name.to_owned(),
+        applies_to,
+        // A year of 365 days plus one for each leap day it may span.
+        keep_days: years * 365 + years.div_ceil(4),
+        action,
+        legal_reference: legal_reference.to_owned(),
+    }
+}
+
+/// The retention rules a template starts with, by the business's country. Each period is the
+/// one the law named in `legal_reference` asks for; the business can change them.
+fn retention_rules(template: &str, country: &str, types: &[RecordTypeDef]) -> Vec<RetentionRule> {
+    use RetentionAction::{Anonymise, Delete};
+    let has = |t: &str| types.iter().any(|r| r.name == t);
+    let mut rules = Vec::new();
+    let (tax_years, tax_ref) = match country {
+        "DE" | "AT" => (10, "Tax and commercial law: § 147 AO and § 257 HGB keep accounting records 10 years (AT: § 132 BAO, 7 years; the longer is kept)."),
+        "PL" => (6, "Ordynacja podatkowa art. 70 and 86: tax records are kept 5 years from the end of the year the tax fell due (at most 6 years)."),
+        _ => (10, "Tax law: sales records are kept as long as the tax authority may audit them (10 years is the longest period in the EU member states custos targets)."),
+    };
+    if has("purchase") {
+        rules.push(rule(
+            "purchases_tax",
+            RetentionTarget::RecordType("purchase".into()),
+            tax_years,
+            Anonymise,
+            tax_ref,
+        ));
+    }
+    if has("subscription_change") {
+        rules.push(rule(
+            "subscription_changes_tax",
+            RetentionTarget::RecordType("subscription_change".into()),
+            tax_years,
+            Anonymise,
+            tax_ref,
+        ));
+    }
+    if has("visit") {
+        rules.push(rule("visits", RetentionTarget::RecordType("visit".into()), 3, Delete, "GDPR art. 5(1)(e) storage limitation: visits are kept for the general limitation period of claims (e.g. § 195 BGB: 3 years)."));
+    }
+    if has("appointment") {
+        rules.push(rule("appointments", RetentionTarget::RecordType("appointment".into()), 3, Anonymise, "GDPR art. 5(1)(e) storage limitation: appointments are kept for the general limitation period of claims (e.g. § 195 BGB: 3 years); the counts per month stay."));
+    }
+    if has("eye_exam") {
+        let (years, reference) = match country {
+            "PL" => (20, "Ustawa o prawach pacjenta art. 29: medical records are kept 20 years from the last entry."),
+            _ => (10, "Health-record law: § 630f(3) BGB keeps patient records 10 years after the treatment ends."),
+        };
+        rules.push(rule(
+            "eye_exams",
+            RetentionTarget::RecordType("eye_exam".into()),
+            years,
+            Delete,
+            reference,
+        ));
+    }
+    rules.push(rule("marketing_preferences", RetentionTarget::Category(Category::Preference), 2, Delete, "GDPR art. 5(1)(e): marketing data is kept 2 years after the last interaction, as consents to marketing lapse then."));
+    if template == "salon" {
+        rules.push(rule("salon_health_notes", RetentionTarget::Category(Category::Health), 3, Delete, "GDPR art. 9 and 5(1)(e): allergies are kept while treatments may follow, 3 years after the last visit."));
+    }
+    rules.push(rule("inactive_customers", RetentionTarget::InactiveCustomers, 3, Delete, "GDPR art. 5(1)(e) storage limitation: a customer without any dealings for 3 years (the general limitation period, e.g. § 195 BGB) is erased, unless records must still be kept."));
+    rules
+}
+
+/// Checks a business's retention rules against its catalog: unique names, known record types,
+/// periods within 1 day and 100 years, a legal reference, and anonymisation only where there is
+/// something to count.
+pub fn check_retention(c: &Catalog, rules: &[RetentionRule]) -> Result<(), String> {
+    let mut names = std::collections::HashSet::new();
+    let mut targets = std::collections::HashSet::new();
+    for r in rules {
+        if r.name.is_empty()
+            || r.name.len() > 64
+            || !r
+                .name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        {
+            return Err(format!(
+                "retention rule name '{}' must be snake_case, 1 to 64 characters",
+                r.name
+            ));
+        }
+        if !names.insert(r.name.as_str()) {
+            return Err(format!("retention rule '{}' is declared twice", r.name));
+        }
+        if !targets.insert(&r.applies_to) {
+            return Err(format!(
+                "retention rule '{}' applies to the same data as another rule",
+                r.name
+            ));
+        }
+        if !(1..=36_500).contains(&r.keep_days) {
+            return Err(format!(
+                "retention rule '{}': keep_days must be 1 to 36500",
+                r.name
+            ));
+        }
+        let reference = r.legal_reference.trim();
+        if reference.is_empty() || reference.chars().count() > 500 {
+            return Err(format!(
+                "retention rule '{}' needs a legal reference of 1 to 500 characters",
+                r.name
+            ));
+        }
+        match &r.applies_to {
+            RetentionTarget::RecordType(t) if c.record_type(t).is_none() => {
+                return Err(format!(
+                    "retention rule '{}' names an undeclared record type '{t}'",
+                    r.name
+                ));
+            }
+            RetentionTarget::Category(_) if r.action == RetentionAction::Anonymise => {
+                return Err(format!(
+                    "retention rule '{}': profile fields cannot be anonymised, only deleted",
+                    r.name
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -29,6 +29,10 @@ impl ManualClock {
     pub fn new(at: OffsetDateTime) -> Self {
         Self(Mutex::new(at))
     }
+    /// Sets the clock to `at`.
+    pub fn set(&self, at: OffsetDateTime) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = at;
+    }
     /// Moves the clock forward.
     pub fn advance(&self, by: Duration) {
         let mut t = self.0.lock().unwrap_or_else(|e| e.into_inner());

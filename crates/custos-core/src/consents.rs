@@ -8,7 +8,7 @@ use crate::audit::{AuditEvent, RequestMeta};
 use crate::error::CoreError;
 use crate::ids::{CustomerId, TenantId};
 use crate::outbox::Outbound;
-use crate::policy::{Action, Principal};
+use crate::policy::{Action, ActorKind, Principal};
 use crate::store::ConsentRow;
 use crate::vault::{TenantKeys, Vault};
 use base64::Engine;
@@ -25,7 +25,14 @@ use uuid::Uuid;
 pub const CONFIRM_WITHIN: Duration = Duration::days(7);
 
 /// The collection methods staff, devices and integrations may state.
-pub const METHODS: [&str; 5] = ["in_store", "web_form", "phone", "paper", "import"];
+pub const METHODS: [&str; 6] = [
+    "in_store",
+    "web_form",
+    "phone",
+    "paper",
+    "import",
+    "privacy_portal",
+];
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
@@ -399,9 +406,16 @@ impl Vault {
         }
         let now = self.clock.now();
         let id = Uuid::now_v7();
+        // The portal's sign-in link has proved the address already; staff may not claim it.
+        if (new.method == "privacy_portal") != (p.kind == ActorKind::Customer) {
+            return Err(CoreError::Invalid(
+                "method privacy_portal is recorded by the privacy portal only.".into(),
+            ));
+        }
         let double_opt_in = new.state == ConsentState::Given
             && new.channel == Some(Channel::Email)
-            && new.method != "import";
+            && new.method != "import"
+            && new.method != "privacy_portal";
         let mut evidence = serde_json::Map::new();
         if let Some(h) = Self::client_hash(&t, meta) {
             evidence.insert("client_address_hash".into(), h.into());
@@ -510,6 +524,13 @@ impl Vault {
             })
             .ok_or_else(|| CoreError::Internal("the consent just recorded is missing".into()))?;
         Ok((event_wire(&consent), status))
+    }
+
+    /// The language of a business (of its country): `en`, `de` or `pl`.
+    pub async fn business_lang(&self, tenant: TenantId) -> Result<&'static str, CoreError> {
+        Ok(business_lang(
+            &self.tenant_keys(tenant).await?.catalog.default_country,
+        ))
     }
 
     /// The public base URL for links in mails.

@@ -10,6 +10,7 @@ use crate::policy::{Access, Action, Principal};
 use crate::vault::Vault;
 use custos_api::catalog::Category;
 use custos_api::CustomerExport;
+use std::collections::BTreeMap;
 
 impl Vault {
     /// Exports a customer (owner, manager).
@@ -97,6 +98,42 @@ impl Vault {
     }
 }
 
+/// The retention rules in words, one line each.
+fn retention_text(catalog: &custos_api::catalog::Catalog) -> String {
+    use custos_api::retention::{RetentionAction, RetentionTarget};
+    if catalog.retention.is_empty() {
+        return "Kept while you are a customer and as long as the law requires; erased on request unless a legal obligation or claim requires keeping it.".into();
+    }
+    let mut lines: Vec<String> = catalog
+        .retention
+        .iter()
+        .map(|r| {
+            let what = match &r.applies_to {
+                RetentionTarget::RecordType(t) => format!(
+                    "Records of type '{t}': {} days from when they happened",
+                    r.keep_days
+                ),
+                RetentionTarget::Category(c) => format!(
+                    "Your {} data: {} days after your last dealings with the business",
+                    c.as_str().replace('_', " "),
+                    r.keep_days
+                ),
+                RetentionTarget::InactiveCustomers => format!(
+                    "Everything else: {} days after your last dealings with the business",
+                    r.keep_days
+                ),
+            };
+            let then = match r.action {
+                RetentionAction::Delete => "then deleted",
+                RetentionAction::Anonymise => "then deleted, leaving only totals that name nobody",
+            };
+            format!("{what}, {then} ({}).", r.legal_reference)
+        })
+        .collect();
+    lines.push("A legal hold (e.g. a pending legal claim) keeps data until it is lifted; you may ask for erasure at any time.".into());
+    lines.join("\n")
+}
+
 /// The art. 15(1) information for a customer of a business with this catalog.
 fn information(
     catalog: &custos_api::catalog::Catalog,
@@ -146,7 +183,8 @@ fn information(
         recipients: format!(
             "Staff of {business} whose role needs the data. No other recipient; the server that stores it acts on {business}'s behalf."
         ),
-        retention: "Kept while you are a customer and as long as the law requires for records such as purchases; erased on request unless a legal obligation or claim requires keeping it.".into(),
+        retention: retention_text(catalog),
+        retention_rules: catalog.retention.clone(),
         rights: [
             "Access to your data and a copy of it (art. 15).",
             "Correction of inaccurate data (art. 16).",
@@ -161,5 +199,203 @@ fn information(
         complaint: "You may complain to a data-protection supervisory authority, in particular where you live or work.".into(),
         source,
         automated_decisions: "No decision about you is made by automated means, and no profiling takes place (art. 22).".into(),
+    }
+}
+
+impl Vault {
+    /// Imports a customer's export (`custos-export/1`, from this or another custos server) into
+    /// the principal's business as a new customer, in one transaction: the fields and records
+    /// this business declares (others are dropped and listed, never stored), and the consent
+    /// history for the purposes and channels it declares (with method `import`, the original
+    /// time and the source as evidence). A customer erased here is never brought back, and an
+    /// address already on file is refused as a duplicate.
+    pub async fn import_customer(
+        &self,
+        p: &Principal,
+        export: &CustomerExport,
+        meta: &RequestMeta,
+    ) -> Result<custos_api::ImportReport, CoreError> {
+        use crate::catalog::{validate_value, CatalogExt};
+        use crate::store::{ConsentRow, CustomerBundle, IndexKind, RecordRow};
+        let t = self.authorize(p, Action::CustomerImport, &[], meta).await?;
+        if export.format != "custos-export/1" {
+            return Err(CoreError::Invalid(
+                "format must be custos-export/1 (a custos customer export).".into(),
+            ));
+        }
+        let original = CustomerId::from_uuid(export.customer.id);
+        if self.store.is_erased(t.id, original).await? {
+            return Err(CoreError::Conflict(
+                "This customer was erased here; an import never brings an erased customer back."
+                    .into(),
+            ));
+        }
+        let country = t.catalog.default_country.clone();
+        let mut dropped = Vec::new();
+        let mut by_cat: BTreeMap<Category, BTreeMap<String, serde_json::Value>> = BTreeMap::new();
+        for (name, value) in &export.customer.fields {
+            match t.catalog.field(name) {
+                Some(def) => match validate_value(def, value, &country) {
+                    Ok(v) => {
+                        by_cat
+                            .entry(def.category)
+                            .or_default()
+                            .insert(name.clone(), v);
+                    }
+                    Err(e) => dropped.push(format!("{name}: {e}")),
+                },
+                None => dropped.push(name.clone()),
+            }
+        }
+        for def in t.catalog.fields.iter().filter(|d| d.required) {
+            if !by_cat
+                .get(&def.category)
+                .is_some_and(|m| m.contains_key(&def.name))
+            {
+                return Err(CoreError::Field(crate::catalog::FieldError::Invalid {
+                    field: def.name.clone(),
+                    reason: "is required".into(),
+                }));
+            }
+        }
+        // An address already on file: the same person, most likely; refuse a duplicate.
+        if let Some(email) = by_cat
+            .get(&Category::Contact)
+            .and_then(|m| m.get("email"))
+            .and_then(|v| v.as_str())
+            .and_then(|e| crate::values::Email::parse(e).ok())
+        {
+            let h = custos_crypto::blind_index(
+                &t.index_key,
+                IndexKind::Email.as_str(),
+                &email.search_key(),
+            );
+            if !self
+                .store
+                .index_lookup(t.id, IndexKind::Email, &[h], 1)
+                .await?
+                .is_empty()
+            {
+                return Err(CoreError::Conflict(
+                    "A customer with this e-mail address exists already in this business.".into(),
+                ));
+            }
+        }
+        let now = self.clock.now();
+        let (mut row, index, dek) = self.new_customer(&t, &by_cat, now);
+        let id = row.id;
+        let mut records = Vec::new();
+        let mut records_dropped = Vec::new();
+        for (n, r) in export.records.iter().enumerate() {
+            let Some(rt) = t.catalog.record_type(&r.type_) else {
+                records_dropped.push(format!("{}: record type not declared", r.type_));
+                continue;
+            };
+            let mut fields = BTreeMap::new();
+            for (name, value) in &r.fields {
+                match rt.fields.iter().find(|f| &f.name == name) {
+                    Some(def) => match validate_value(def, value, &country) {
+                        Ok(v) => {
+                            fields.insert(name.clone(), v);
+                        }
+                        Err(e) => dropped.push(format!("{}.{name}: {e}", r.type_)),
+                    },
+                    None => dropped.push(format!("{}.{name}", r.type_)),
+                }
+            }
+            // Ids in time order of creation, one apart, so the timeline keeps its order.
+            let rid = crate::ids::RecordId::new_at(now + time::Duration::milliseconds(n as i64));
+            records.push(RecordRow {
+                id: rid,
+                tenant_id: t.id,
+                customer_id: id,
+                type_: rt.name.clone(),
+                category: rt.category,
+                occurred_at: r.occurred_at,
+                sealed: Self::seal_record(&t, id, &dek, rid, &fields),
+                created_at: now,
+            });
+        }
+        let mut consents = Vec::new();
+        let mut consents_dropped = 0u32;
+        for h in &export.consents.history {
+            let purpose = t.catalog.purposes.iter().find(|x| x.name == h.purpose);
+            let fits = match purpose {
+                Some(pp) => {
+                    pp.lawful_basis.is_consent()
+                        && match h.channel {
+                            Some(c) => pp.channels.contains(&c),
+                            None => pp.channels.is_empty(),
+                        }
+                }
+                // An objection to direct marketing travels with the customer.
+                None => h.purpose == custos_api::consent::OBJECTION,
+            };
+            let state_ok = matches!(
+                h.state,
+                custos_api::consent::ConsentState::Given
+                    | custos_api::consent::ConsentState::Withdrawn
+            );
+            if !fits || !state_ok {
+                consents_dropped += 1;
+                continue;
+            }
+            let text_version = h.text_version.filter(|v| {
+                purpose.is_some_and(|pp| {
+                    pp.consent_texts
+                        .iter()
+                        .any(|x| x.version == *v && Some(&x.lang) == h.lang.as_ref())
+                })
+            });
+            consents.push(ConsentRow {
+                id: uuid::Uuid::now_v7(),
+                tenant_id: t.id,
+                customer_id: id,
+                purpose: h.purpose.clone(),
+                channel: h.channel.map(|c| c.as_str().to_owned()),
+                state: h.state.as_str().to_owned(),
+                method: "import".into(),
+                text_version,
+                lang: h.lang.clone(),
+                at: h.at,
+                actor_kind: p.kind.as_str().to_owned(),
+                actor_id: Some(p.actor_id),
+                evidence: serde_json::json!({
+                    "source": format!("custos export from {}", export.business),
+                    "original_event": h.id,
+                    "original_method": h.method,
+                    "original_evidence": h.evidence,
+                })
+                .to_string(),
+                expires_at: None,
+            });
+        }
+        let mut cats: Vec<Category> = by_cat.keys().copied().collect();
+        cats.extend(records.iter().map(|r| r.category));
+        let mut ev = AuditEvent::by(p, Action::CustomerImport.as_str(), now, meta)
+            .customers([id.as_uuid()])
+            .categories(cats);
+        ev.reason = Some("custos-export".into());
+        let (records_imported, consents_imported) = (records.len() as u32, consents.len() as u32);
+        row.number = self
+            .store
+            .insert_customer_bundle(CustomerBundle {
+                customer: row.clone(),
+                index,
+                records,
+                consents,
+                deliveries: Vec::new(),
+                audit: vec![ev],
+            })
+            .await?;
+        let (customer, _) = self.view(p, &t, &row)?;
+        Ok(custos_api::ImportReport {
+            customer,
+            fields_dropped: dropped,
+            records_imported,
+            records_dropped,
+            consents_imported,
+            consents_dropped,
+        })
     }
 }

@@ -50,11 +50,15 @@ pub enum Action {
     MarketingAudience,
     /// Record and answer customers' data requests.
     DataRequestManage,
+    /// Run retention sweeps and read their reports and aggregates.
+    RetentionManage,
+    /// Import a customer's export from another business (a move, art. 20).
+    CustomerImport,
 }
 
 impl Action {
     /// Every action, in a stable order.
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 22] = [
         Action::CustomerCreate,
         Action::CustomerRead,
         Action::CustomerList,
@@ -75,6 +79,8 @@ impl Action {
         Action::CustomerExport,
         Action::MarketingAudience,
         Action::DataRequestManage,
+        Action::RetentionManage,
+        Action::CustomerImport,
     ];
 
     /// Parses an action's name.
@@ -105,6 +111,8 @@ impl Action {
             Action::CustomerExport => "customer.export",
             Action::MarketingAudience => "marketing.audience",
             Action::DataRequestManage => "data_request.manage",
+            Action::RetentionManage => "retention.manage",
+            Action::CustomerImport => "customer.import",
         }
     }
 }
@@ -215,6 +223,8 @@ impl Role {
                         CustomerExport,
                         MarketingAudience,
                         DataRequestManage,
+                        RetentionManage,
+                        CustomerImport,
                     ],
                 ]
                 .concat(),
@@ -236,6 +246,8 @@ impl Role {
                             CustomerExport,
                             MarketingAudience,
                             DataRequestManage,
+                            RetentionManage,
+                            CustomerImport,
                         ],
                     ]
                     .concat(),
@@ -313,6 +325,8 @@ pub enum ActorKind {
     Token,
     /// The command line on the server itself.
     System,
+    /// A customer in the privacy portal (their own data only).
+    Customer,
 }
 
 impl ActorKind {
@@ -323,6 +337,7 @@ impl ActorKind {
             ActorKind::Device => "device",
             ActorKind::Token => "token",
             ActorKind::System => "system",
+            ActorKind::Customer => "customer",
         }
     }
 }

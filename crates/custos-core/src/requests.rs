@@ -7,7 +7,7 @@
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::error::CoreError;
 use crate::ids::{CustomerId, TenantId};
-use crate::policy::{Action, Principal};
+use crate::policy::{Action, ActorKind, Principal};
 use crate::store::DataRequestRow;
 use crate::vault::{forbidden, Vault};
 use custos_api::request::{DataRequest, DataRequestPatch, NewDataRequest, RequestKind};
@@ -129,10 +129,16 @@ impl Vault {
             received_at: received,
             due_at: add_months(received, 1),
             extended_months: 0,
-            identity_check: "pending".into(),
+            // From the portal the customer proved control of their address by its link.
+            identity_check: if p.kind == ActorKind::Customer {
+                "verified"
+            } else {
+                "pending"
+            }
+            .into(),
             state: "open".into(),
             sealed: Vec::new(),
-            handled_by: Some(p.actor_id),
+            handled_by: (p.kind != ActorKind::Customer).then_some(p.actor_id),
             created_at: now,
             closed_at: None,
         };

@@ -22,6 +22,10 @@ pub struct TenantPolicy {
     pub time_zone: String,
     /// Per weekday, `HH:MM-HH:MM` or closed.
     pub business_hours: BusinessHours,
+    /// Customers may erase themselves at once in the privacy portal (otherwise their request
+    /// goes to staff as a data request).
+    #[serde(default)]
+    pub self_service_erasure: bool,
 }
 
 /// Where alerts go. Stored sealed.
@@ -82,6 +86,7 @@ impl TenantPolicy {
         TenantPolicy {
             time_zone: default_time_zone(country).to_owned(),
             business_hours: BusinessHours::every_day(DEFAULT_HOURS),
+            self_service_erasure: false,
         }
     }
 
@@ -177,6 +182,8 @@ pub struct SettingsUpdate {
     pub alert_email: Option<Option<String>>,
     /// Alert webhook URL (`Some(None)` clears).
     pub alert_webhook_url: Option<Option<String>>,
+    /// Self-service erasure in the privacy portal.
+    pub self_service_erasure: Option<bool>,
 }
 
 /// A business's settings as its owner sees them.
@@ -322,6 +329,14 @@ impl Vault {
             policy.validate()?;
             change.policy = Some(policy);
             events.push(AuditEvent::by(p, "tenant.hours", now, meta).target(target.clone()));
+        }
+        if let Some(on) = update.self_service_erasure {
+            let mut policy = change.policy.take().unwrap_or_else(|| tenant.policy());
+            policy.self_service_erasure = on;
+            change.policy = Some(policy);
+            events.push(
+                AuditEvent::by(p, "tenant.self_service_erasure", now, meta).target(target.clone()),
+            );
         }
         let mut new_secret = None;
         if update.alert_email.is_some() || update.alert_webhook_url.is_some() {

@@ -9,6 +9,8 @@ use async_trait::async_trait;
 use custos_api::catalog::{Catalog, Category};
 use time::OffsetDateTime;
 
+pub use custos_api::retention::Aggregate;
+
 /// Errors a store reports.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -857,6 +859,181 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<IncidentNoteRow>, StoreError>;
     /// Audit events in chain order from position `from` (1-based), with their stored hashes.
     async fn audit_range(&self, from: u64, limit: u32) -> Result<Vec<StoredEvent>, StoreError>;
+
+    /// Inserts a customer with its records, consents and mails in one transaction (intake
+    /// form, imports); answers the customer number.
+    async fn insert_customer_bundle(&self, bundle: CustomerBundle) -> Result<i64, StoreError>;
+
+    /// Replaces a tenant's catalog.
+    async fn update_catalog(
+        &self,
+        tenant: TenantId,
+        catalog: Catalog,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError>;
+    /// Records of a type that happened before `before`, in id order after `after`, each with
+    /// whether its customer is under a legal hold.
+    async fn expired_records(
+        &self,
+        tenant: TenantId,
+        record_type: String,
+        before: OffsetDateTime,
+        after: Option<RecordId>,
+        limit: u32,
+    ) -> Result<Vec<(RecordRow, bool)>, StoreError>;
+    /// Customers whose last interaction (creation or newest record) was before `before`, in id
+    /// order after `after`.
+    async fn idle_customers(
+        &self,
+        tenant: TenantId,
+        before: OffsetDateTime,
+        after: Option<CustomerId>,
+        limit: u32,
+    ) -> Result<Vec<IdleCustomer>, StoreError>;
+    /// The type and time of each of a customer's records.
+    async fn record_times(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+    ) -> Result<Vec<(String, OffsetDateTime)>, StoreError>;
+    /// Deletes records for a retention rule, adding their aggregates, in one transaction; a
+    /// record whose customer is (by now) under a legal hold is left, without an event. Answers
+    /// how many went.
+    async fn retention_delete_records(
+        &self,
+        tenant: TenantId,
+        items: Vec<RetentionDeletion>,
+    ) -> Result<u64, StoreError>;
+    /// Erases a customer for a retention rule (as `erase_customer`, `Held` under a hold),
+    /// adding the aggregates of its records in the same transaction.
+    async fn retention_erase_customer(
+        &self,
+        tenant: TenantId,
+        id: CustomerId,
+        at: OffsetDateTime,
+        aggregates: Vec<custos_api::retention::Aggregate>,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError>;
+    /// Removes profile fields for a retention rule: as `update_customer`, but `Held` under a
+    /// legal hold.
+    async fn retention_drop_fields(
+        &self,
+        tenant: TenantId,
+        id: CustomerId,
+        change: CustomerChange,
+        audit: AuditEvent,
+    ) -> Result<u64, StoreError>;
+    /// The tenant's aggregates of anonymised records.
+    async fn aggregates(
+        &self,
+        tenant: TenantId,
+    ) -> Result<Vec<custos_api::retention::Aggregate>, StoreError>;
+    /// Starts a sweep; answers an earlier sweep of the tenant that never finished (it is closed
+    /// now, this one carries on its work).
+    async fn begin_retention_run(
+        &self,
+        tenant: TenantId,
+        id: uuid::Uuid,
+        at: OffsetDateTime,
+    ) -> Result<Option<uuid::Uuid>, StoreError>;
+    /// Ends a sweep with its report (JSON); a sweep stopped early stays unfinished.
+    async fn finish_retention_run(
+        &self,
+        tenant: TenantId,
+        id: uuid::Uuid,
+        at: OffsetDateTime,
+        report: String,
+        complete: bool,
+    ) -> Result<(), StoreError>;
+    /// The tenant's latest sweep reports (JSON), newest first.
+    async fn retention_runs(&self, tenant: TenantId, limit: u32)
+        -> Result<Vec<String>, StoreError>;
+
+    /// Stores a portal token (a sign-in link or a session), with the mail that carries a link.
+    async fn insert_portal_token(
+        &self,
+        row: PortalTokenRow,
+        deliveries: Vec<DeliveryRow>,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError>;
+    /// Spends a sign-in link (unused and unexpired at `now`) and stores the session it opens;
+    /// `NotFound` otherwise.
+    async fn use_portal_link(
+        &self,
+        link_hash: [u8; 32],
+        now: OffsetDateTime,
+        session: PortalTokenRow,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError>;
+    /// A portal token by hash.
+    async fn portal_token(&self, hash: [u8; 32]) -> Result<Option<PortalTokenRow>, StoreError>;
+    /// Ends a portal session.
+    async fn end_portal_session(
+        &self,
+        hash: [u8; 32],
+        at: OffsetDateTime,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError>;
+}
+
+/// A new customer with everything that comes with it, written in one transaction.
+#[derive(Debug, Clone)]
+pub struct CustomerBundle {
+    /// The customer (its number is assigned).
+    pub customer: CustomerRow,
+    /// Its index entries.
+    pub index: Vec<IndexEntry>,
+    /// Its records.
+    pub records: Vec<RecordRow>,
+    /// Its consent events.
+    pub consents: Vec<ConsentRow>,
+    /// Mails to send (e.g. a double opt-in).
+    pub deliveries: Vec<DeliveryRow>,
+    /// The events.
+    pub audit: Vec<AuditEvent>,
+}
+
+/// A customer found idle by a retention sweep.
+#[derive(Debug, Clone)]
+pub struct IdleCustomer {
+    /// The customer.
+    pub row: CustomerRow,
+    /// Its last interaction.
+    pub last_interaction: OffsetDateTime,
+    /// Under a legal hold.
+    pub held: bool,
+}
+
+/// A record a retention rule deletes.
+#[derive(Debug, Clone)]
+pub struct RetentionDeletion {
+    /// The record.
+    pub record: RecordId,
+    /// Its customer.
+    pub customer: CustomerId,
+    /// What it adds to the aggregates (anonymisation).
+    pub aggregate: Option<custos_api::retention::Aggregate>,
+    /// Its event.
+    pub audit: AuditEvent,
+}
+
+/// A token of the customers' privacy portal: a one-time sign-in link or a session.
+#[derive(Debug, Clone)]
+pub struct PortalTokenRow {
+    /// SHA-256 of the token text.
+    pub hash: [u8; 32],
+    /// Tenant.
+    pub tenant_id: TenantId,
+    /// The customer.
+    pub customer_id: CustomerId,
+    /// `link` or `session`.
+    pub kind: String,
+    /// Created.
+    pub created_at: OffsetDateTime,
+    /// Stops working.
+    pub expires_at: OffsetDateTime,
+    /// A link: when it was used; a session: when it ended.
+    pub used_at: Option<OffsetDateTime>,
 }
 
 /// A change to a customer's sealed fields, applied only if the version is still the expected one.

@@ -165,7 +165,7 @@ fn dek_aad(tenant: TenantId, customer: CustomerId, kek_version: u32) -> Vec<u8> 
 
 /// Associated data of a sealed blob: binds tenant, customer, the place (a category of the
 /// profile, or a record) and the data-key version.
-fn field_aad(tenant: TenantId, customer: CustomerId, place: &str) -> Vec<u8> {
+pub(crate) fn field_aad(tenant: TenantId, customer: CustomerId, place: &str) -> Vec<u8> {
     let mut aad = b"custos/v1/fields".to_vec();
     aad.extend_from_slice(tenant.as_uuid().as_bytes());
     aad.extend_from_slice(customer.as_uuid().as_bytes());
@@ -179,7 +179,7 @@ fn category_place(c: Category) -> String {
     format!("profile:{}", c.as_str())
 }
 
-fn record_place(id: RecordId) -> String {
+pub(crate) fn record_place(id: RecordId) -> String {
     format!("record:{id}")
 }
 
@@ -227,7 +227,7 @@ impl SealedFields {
     }
 }
 
-type Plain = BTreeMap<String, Value>;
+pub(crate) type Plain = BTreeMap<String, Value>;
 
 fn mask_value(def: Option<&FieldDef>, v: &Value) -> Value {
     let s = match v {
@@ -338,6 +338,15 @@ impl Vault {
             kek_version: row.kek_version,
             index_key,
         })
+    }
+
+    /// Forgets the cached keys and catalog of a tenant (after its catalog changed), so the next
+    /// use reads them again.
+    pub fn forget_tenant(&self, id: TenantId) {
+        self.tenants
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&id);
     }
 
     /// Checks that the master key opens every tenant's keys (run at start-up).
@@ -858,7 +867,11 @@ impl Vault {
         Ok(by_cat)
     }
 
-    fn index_entries(&self, t: &TenantKeys, all: &BTreeMap<Category, Plain>) -> Vec<IndexEntry> {
+    pub(crate) fn index_entries(
+        &self,
+        t: &TenantKeys,
+        all: &BTreeMap<Category, Plain>,
+    ) -> Vec<IndexEntry> {
         let mut out = HashSet::new();
         for fields in all.values() {
             for (name, value) in fields {
@@ -1029,27 +1042,8 @@ impl Vault {
             }
         }
         let now = self.clock.now();
-        let id = CustomerId::new_at(now);
-        let dek = Key32::generate();
-        let mut sealed = SealedFields::default();
-        for (cat, fields) in &by_cat {
-            sealed
-                .0
-                .insert(*cat, Self::seal_category(&t, id, &dek, *cat, fields));
-        }
-        let index = self.index_entries(&t, &by_cat);
-        let mut row = CustomerRow {
-            id,
-            tenant_id: t.id,
-            number: 0,
-            kek_version: t.kek_version,
-            wrapped_dek: crypto::wrap_key(&t.kek, &dek, &dek_aad(t.id, id, t.kek_version)),
-            sealed: sealed.encode(),
-            version: 1,
-            created_at: now,
-            updated_at: now,
-            restricted: false,
-        };
+        let (mut row, index, _dek) = self.new_customer(&t, &by_cat, now);
+        let id = row.id;
         let idem_row = idem
             .as_ref()
             .map(|i| i.first_use(t.id, &scope, id.as_uuid(), now));
@@ -1072,6 +1066,50 @@ impl Vault {
         }
         let (view, _) = self.view(p, &t, &row)?;
         Ok(Created::New(view))
+    }
+
+    /// A new customer's row (fields sealed under a fresh data key, wrapped under the tenant
+    /// key) and index entries; the data key is answered for sealing its records.
+    pub(crate) fn new_customer(
+        &self,
+        t: &TenantKeys,
+        by_cat: &BTreeMap<Category, Plain>,
+        now: OffsetDateTime,
+    ) -> (CustomerRow, Vec<IndexEntry>, Key32) {
+        let id = CustomerId::new_at(now);
+        let dek = Key32::generate();
+        let mut sealed = SealedFields::default();
+        for (cat, fields) in by_cat {
+            sealed
+                .0
+                .insert(*cat, Self::seal_category(t, id, &dek, *cat, fields));
+        }
+        let index = self.index_entries(t, by_cat);
+        let row = CustomerRow {
+            id,
+            tenant_id: t.id,
+            number: 0,
+            kek_version: t.kek_version,
+            wrapped_dek: crypto::wrap_key(&t.kek, &dek, &dek_aad(t.id, id, t.kek_version)),
+            sealed: sealed.encode(),
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            restricted: false,
+        };
+        (row, index, dek)
+    }
+
+    /// Seals a record's fields under its customer's data key.
+    pub(crate) fn seal_record(
+        t: &TenantKeys,
+        customer: CustomerId,
+        dek: &Key32,
+        id: RecordId,
+        fields: &Plain,
+    ) -> Vec<u8> {
+        let json = Zeroizing::new(serde_json::to_vec(fields).unwrap_or_default());
+        crypto::seal(dek, &json, &field_aad(t.id, customer, &record_place(id)))
     }
 
     async fn replay(

@@ -4,6 +4,7 @@
 
 pub mod error;
 pub mod extract;
+pub mod render;
 pub mod routes;
 
 use crate::error::{ApiError, REQUEST_ID};
@@ -71,6 +72,7 @@ pub fn app(state: AppState, opts: HttpOptions) -> Router {
         .merge(routes::incidents::router())
         .merge(routes::consents::router())
         .merge(routes::requests::router())
+        .merge(routes::retention::router())
         .merge(routes::docs::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

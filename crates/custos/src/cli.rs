@@ -79,6 +79,26 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Retention: apply the businesses' retention rules.
+    Retention {
+        #[command(subcommand)]
+        command: RetentionCommand,
+    },
+}
+
+/// `custos retention …`
+#[derive(Debug, Subcommand)]
+pub enum RetentionCommand {
+    /// Apply every retention rule of every business now (or of one, with --tenant), in bounded
+    /// batches; prints what each rule did.
+    Run {
+        /// Count what would be deleted, delete nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Only this business (short name).
+        #[arg(long, env = "CUSTOS_TENANT")]
+        tenant: Option<String>,
+    },
 }
 
 /// `custos user …`
@@ -410,6 +430,32 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if given.is_none() {
                 println!("Owner password (shown once): {}", &*pw);
             }
+            Ok(())
+        }
+        Command::Retention {
+            command: RetentionCommand::Run { dry_run, tenant },
+        } => {
+            let s = settings(&cli.data_dir, admin_overrides())?;
+            let (vault, store) = crate::open_vault(&s).await?;
+            let opts = custos_core::retention::SweepOptions {
+                dry_run,
+                pause: std::time::Duration::ZERO,
+                ..Default::default()
+            };
+            let r = match tenant {
+                Some(slug) => match vault.resolve_tenant(Some(&slug)).await {
+                    Ok(t) => vault
+                        .sweep_tenant(t.id, &opts, &Default::default())
+                        .await
+                        .map(|r| vec![(t.slug, r)]),
+                    Err(e) => Err(e),
+                },
+                None => vault.sweep_all(&opts).await,
+            };
+            let st = store.clone();
+            let _ = tokio::task::spawn_blocking(move || st.close()).await;
+            let reports = r.map_err(|e| anyhow!("{e}"))?;
+            print!("{}", crate::retention_table(&reports));
             Ok(())
         }
         Command::Tenant {

@@ -63,6 +63,8 @@ pub struct FileConfig {
     /// Keep audit events this many days, then remove them up to a signed checkpoint (default:
     /// keep for ever).
     pub audit_retention_days: Option<i64>,
+    /// Minutes between retention sweeps (0: none; default 60).
+    pub retention_sweep_minutes: Option<i64>,
     /// Seconds between looks at the outbox for mails and webhooks to send.
     pub outbox_poll_secs: Option<u64>,
     /// Seconds before the first retry of a failed delivery (doubling each time, at most an
@@ -134,6 +136,8 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// How long audit events are kept (`None`: for ever).
     pub audit_retention: Option<time::Duration>,
+    /// How often retention sweeps run (`None`: never by themselves).
+    pub retention_sweep: Option<time::Duration>,
     /// How often the outbox is looked at.
     pub outbox_poll_every: Duration,
     /// The first retry delay.
@@ -227,6 +231,11 @@ impl Settings {
                 "audit_retention_days must be between 1 and 36500 (0 or absent keeps everything)"
             ),
         };
+        let retention_sweep = match file.retention_sweep_minutes.unwrap_or(60) {
+            0 => None,
+            m if (1..=10_080).contains(&m) => Some(time::Duration::minutes(m)),
+            _ => bail!("retention_sweep_minutes must be between 1 and 10080 (0 turns sweeps off)"),
+        };
         let poll = file.outbox_poll_secs.unwrap_or(5);
         if !(1..=3600).contains(&poll) {
             bail!("outbox_poll_secs must be between 1 and 3600");
@@ -268,6 +277,7 @@ impl Settings {
             mail_from,
             public_url,
             audit_retention,
+            retention_sweep,
             outbox_poll_every: Duration::from_secs(poll),
             outbox_retry_base: time::Duration::seconds(retry as i64),
         })

@@ -390,6 +390,38 @@ pub async fn start_with(
             }
         })
     };
+    // Retention sweeps, every `retention_sweep_minutes` by the vault's clock, in bounded batches
+    // with pauses between them so requests keep being served.
+    let sweeper = {
+        let (vault, every, period) = (vault.clone(), s.anomaly_scan_every, s.retention_sweep);
+        tokio::spawn(async move {
+            let Some(period) = period else { return };
+            let mut tick = tokio::time::interval(every);
+            let mut last: Option<time::OffsetDateTime> = None;
+            loop {
+                tick.tick().await;
+                let now = vault.now();
+                if last.is_some_and(|t| now - t < period) {
+                    continue;
+                }
+                last = Some(now);
+                match vault
+                    .sweep_all(&custos_core::retention::SweepOptions::default())
+                    .await
+                {
+                    Ok(reports) => {
+                        for (tenant, r) in reports {
+                            let deleted: u64 = r.rules.iter().map(|o| o.deleted).sum();
+                            if deleted > 0 {
+                                tracing::info!(tenant = %tenant, deleted, run = %r.run_id, "retention sweep");
+                            }
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "retention sweep failed"),
+                }
+            }
+        })
+    };
     // Mails and webhooks waiting in the outbox.
     let sender = {
         let sender = crate::outbox::Sender::new(&s)?;
@@ -450,6 +482,7 @@ pub async fn start_with(
         .await;
         checkpointer.abort();
         scanner.abort();
+        sweeper.abort();
         sender.abort();
         if let Err(e) =
             custos_core::trail::checkpoint(vault.store().as_ref(), &audit_key, vault.now()).await
@@ -483,6 +516,46 @@ async fn shutdown_signal() {
         _ = tokio::signal::ctrl_c() => {}
         _ = term => {}
     }
+}
+
+/// The reports of sweeps as a table for a terminal.
+pub fn retention_table(reports: &[(String, custos_api::retention::RetentionReport)]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for (slug, r) in reports {
+        let _ = writeln!(
+            out,
+            "{slug}: {}{}{}",
+            if r.dry_run {
+                "dry run, nothing changed"
+            } else {
+                "applied"
+            },
+            if r.complete {
+                ""
+            } else {
+                ", stopped early (the next run carries on)"
+            },
+            if r.resumed.is_some() {
+                ", carried on an interrupted run"
+            } else {
+                ""
+            },
+        );
+        let _ = writeln!(
+            out,
+            "  {:<28} {:<10} {:>8} {:>8} {:>10} {:>6} {:>8}",
+            "rule", "action", "due", "deleted", "anonymised", "held", "retained"
+        );
+        for o in &r.rules {
+            let _ = writeln!(
+                out,
+                "  {:<28} {:<10} {:>8} {:>8} {:>10} {:>6} {:>8}",
+                o.rule, o.action, o.due, o.deleted, o.anonymised, o.held, o.retained
+            );
+        }
+    }
+    out
 }
 
 /// Loads settings for a data dir with overrides (used by every command that opens a dir).

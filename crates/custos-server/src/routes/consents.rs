@@ -5,6 +5,7 @@
 use super::customers::customer_id;
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, Auth, Meta};
+use crate::render::defuse;
 use crate::AppState;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -353,21 +354,6 @@ pub struct AudienceQuery {
     pub purpose: String,
     /// One of its channels.
     pub channel: Channel,
-}
-
-/// Spreadsheet programs run cells that start with these as formulas; such a cell gets a
-/// leading apostrophe (a phone number's `+` is left alone).
-fn defuse(cell: &str) -> String {
-    let risky = match cell.chars().next() {
-        Some('=' | '@' | '\t' | '\r') => true,
-        Some('+' | '-') => !cell[1..].chars().all(|c| c.is_ascii_digit() || c == ' '),
-        _ => false,
-    };
-    if risky {
-        format!("'{cell}")
-    } else {
-        cell.to_owned()
-    }
 }
 
 /// The customers whose consent to the purpose on the channel counts now, as CSV: only the

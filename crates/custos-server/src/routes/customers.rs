@@ -30,6 +30,8 @@ pub fn router() -> Router<AppState> {
         )
         .route("/v1/customers/{id}/reveal", axum::routing::post(reveal))
         .route("/v1/customers/{id}/export", get(export))
+        .route("/v1/customers/import", axum::routing::post(import))
+        .route("/v1/schemas/customer-export.json", get(export_schema))
 }
 
 /// A customer id from a path, or 404.
@@ -302,14 +304,18 @@ pub async fn reveal(
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ExportQuery {
-    /// `json` (the default; CSV and HTML come with the data-request work).
+    /// `json` (the default, following the JSON Schema at `/v1/schemas/customer-export.json`),
+    /// `csv` (one value per row) or `html` (a page to read or print).
     pub format: Option<String>,
+    /// The language of the HTML page: `en`, `de` or `pl` (default: the business's).
+    pub lang: Option<String>,
 }
 
 /// Everything held about a customer, unmasked, for an access or portability request (owner,
 /// manager); audited, and raises an `export` alert.
 #[utoipa::path(get, path = "/v1/customers/{id}/export", tag = "customers", params(("id" = String, Path, description = "Customer id"), ExportQuery),
-    responses((status = 200, body = custos_api::CustomerExport), (status = 400, body = custos_api::Problem), (status = 401, body = custos_api::Problem), (status = 403, body = custos_api::Problem),
+    responses((status = 200, description = "The export", content((custos_api::CustomerExport = "application/json"), (String = "text/csv"), (String = "text/html"))),
+        (status = 400, body = custos_api::Problem), (status = 401, body = custos_api::Problem), (status = 403, body = custos_api::Problem),
         (status = 404, body = custos_api::Problem), (status = 422, body = custos_api::Problem)),
     security(("bearer" = [])))]
 pub async fn export(
@@ -320,23 +326,109 @@ pub async fn export(
     ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> ApiResult<Response> {
     let id = customer_id(&id)?;
-    match q.format.as_deref() {
-        None | Some("json") => {}
-        Some(_) => {
+    let format = ExportFormat::parse(q.format.as_deref(), q.lang.as_deref())?;
+    let export = s.vault.export_customer(&p, id, &meta).await?;
+    let lang = match q.lang {
+        Some(l) => l,
+        None => s.vault.business_lang(p.tenant_id).await?.to_owned(),
+    };
+    Ok(export_response(&export, format, &lang))
+}
+
+/// The three forms of an export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// JSON (`custos-export/1`).
+    Json,
+    /// CSV, one value per row.
+    Csv,
+    /// An HTML page.
+    Html,
+}
+
+impl ExportFormat {
+    /// Parses `format` (and checks `lang`).
+    pub fn parse(format: Option<&str>, lang: Option<&str>) -> ApiResult<Self> {
+        if lang.is_some_and(|l| !matches!(l, "en" | "de" | "pl")) {
             return Err(ApiError::new(
                 ErrorCode::InvalidRequest,
-                "format must be json for now.",
-            ))
+                "lang must be en, de or pl.",
+            ));
+        }
+        match format {
+            None | Some("json") => Ok(ExportFormat::Json),
+            Some("csv") => Ok(ExportFormat::Csv),
+            Some("html") => Ok(ExportFormat::Html),
+            Some(_) => Err(ApiError::new(
+                ErrorCode::InvalidRequest,
+                "format must be json, csv or html.",
+            )),
         }
     }
-    let export = s.vault.export_customer(&p, id, &meta).await?;
-    let disposition = format!(
-        "attachment; filename=\"customer-{}.json\"",
+}
+
+/// An export as a download in the asked form.
+pub fn export_response(
+    export: &custos_api::CustomerExport,
+    format: ExportFormat,
+    lang: &str,
+) -> Response {
+    let (body, content_type, ext) = match format {
+        ExportFormat::Json => (
+            serde_json::to_string_pretty(export).unwrap_or_default(),
+            "application/json",
+            "json",
+        ),
+        ExportFormat::Csv => (
+            crate::render::export_csv(export),
+            "text/csv; charset=utf-8",
+            "csv",
+        ),
+        ExportFormat::Html => (
+            crate::render::export_html(export, lang),
+            "text/html; charset=utf-8",
+            "html",
+        ),
+    };
+    let mut r = body.into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"customer-{}.{ext}\"",
         export.customer.number
-    );
-    let mut r = Json(export).into_response();
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
-        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    )) {
+        h.insert(header::CONTENT_DISPOSITION, v);
     }
-    Ok(r)
+    r
+}
+
+/// Import a customer's export (`custos-export/1`) from another business as a new customer
+/// (owner, manager): fields and records this business declares, and the consent history for its
+/// purposes; everything else is left out and listed.
+#[utoipa::path(post, path = "/v1/customers/import", tag = "customers", request_body = custos_api::CustomerExport,
+    responses((status = 201, body = custos_api::ImportReport), (status = 400, body = custos_api::Problem), (status = 401, body = custos_api::Problem), (status = 403, body = custos_api::Problem),
+        (status = 409, body = custos_api::Problem), (status = 413, body = custos_api::Problem), (status = 422, body = custos_api::Problem)),
+    security(("bearer" = [])))]
+pub async fn import(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Meta(meta): Meta,
+    ApiJson(body): ApiJson<custos_api::CustomerExport>,
+) -> ApiResult<(StatusCode, Json<custos_api::ImportReport>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.vault.import_customer(&p, &body, &meta).await?),
+    ))
+}
+
+/// The JSON Schema of a customer export (`custos-export/1`).
+#[utoipa::path(get, path = "/v1/schemas/customer-export.json", tag = "customers",
+    responses((status = 200, description = "JSON Schema (draft 2020-12)", content_type = "application/schema+json")))]
+pub async fn export_schema() -> Response {
+    let mut r = custos_api::EXPORT_SCHEMA.into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/schema+json"),
+    );
+    r
 }

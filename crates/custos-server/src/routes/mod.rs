@@ -11,6 +11,7 @@ pub mod docs;
 pub mod health;
 pub mod incidents;
 pub mod requests;
+pub mod retention;
 pub mod roles;
 pub mod tenant;
 pub mod tokens;

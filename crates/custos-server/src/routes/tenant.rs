@@ -28,6 +28,7 @@ fn wire(s: Settings) -> TenantSettings {
         alert_email: contacts.email,
         alert_webhook_url: contacts.webhook_url,
         alert_webhook_secret: s.new_webhook_secret,
+        self_service_erasure: s.policy.self_service_erasure,
     }
 }
 
@@ -59,6 +60,7 @@ pub async fn update(
                     business_hours: body.business_hours,
                     alert_email: body.alert_email,
                     alert_webhook_url: body.alert_webhook_url,
+                    self_service_erasure: body.self_service_erasure,
                 },
                 &meta,
             )

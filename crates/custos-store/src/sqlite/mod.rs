@@ -37,13 +37,15 @@ pub const AUDIT_FILE: &str = "audit.db";
 const MAX_BATCH: usize = 512;
 const READERS: usize = 8;
 
-type WriteOp = Box<dyn FnOnce(&Transaction<'_>) -> Result<i64, StoreError> + Send>;
+/// A write: its result and the audit events it leads to (decided inside the transaction, so an
+/// event exists exactly for what was done).
+type WriteOp =
+    Box<dyn FnOnce(&Transaction<'_>) -> Result<(i64, Vec<AuditEvent>), StoreError> + Send>;
 type Reply = oneshot::Sender<Result<i64, StoreError>>;
 
 enum Job {
     Write {
         op: WriteOp,
-        audit: Vec<AuditEvent>,
         reply: Reply,
     },
     Audit {
@@ -213,10 +215,18 @@ impl SqliteStore {
         audit: Vec<AuditEvent>,
         op: impl FnOnce(&Transaction<'_>) -> Result<i64, StoreError> + Send + 'static,
     ) -> Result<i64, StoreError> {
+        self.write_audited(move |tx| op(tx).map(|v| (v, audit)))
+            .await
+    }
+
+    /// A write whose audit events are decided inside its transaction.
+    async fn write_audited(
+        &self,
+        op: impl FnOnce(&Transaction<'_>) -> Result<(i64, Vec<AuditEvent>), StoreError> + Send + 'static,
+    ) -> Result<i64, StoreError> {
         let (reply, rx) = oneshot::channel();
         self.send(Job::Write {
             op: Box::new(op),
-            audit,
             reply,
         })?;
         rx.await
@@ -329,7 +339,7 @@ impl Writer {
                     events.extend(e);
                     audit_replies.push(reply);
                 }
-                Job::Write { op, audit, reply } => writes.push((op, audit, reply)),
+                Job::Write { op, reply } => writes.push((op, reply)),
                 Job::Checkpoint { cp, reply } => checkpoints.push((cp, reply)),
                 Job::Prune { upto, reply } => prunes.push((upto, reply)),
             }
@@ -404,7 +414,7 @@ impl Writer {
     #[allow(clippy::type_complexity)]
     fn commit_writes(
         &mut self,
-        writes: Vec<(WriteOp, Vec<AuditEvent>, Reply)>,
+        writes: Vec<(WriteOp, Reply)>,
         events: &mut Vec<AuditEvent>,
     ) -> Result<Vec<(Reply, Result<i64, StoreError>)>, (Vec<Reply>, StoreError)> {
         let pending = std::mem::take(&mut self.pending_delete);
@@ -415,17 +425,17 @@ impl Writer {
             Ok(tx) => tx,
             Err(e) => {
                 self.pending_delete = pending;
-                return Err((writes.into_iter().map(|w| w.2).collect(), map_err(e)));
+                return Err((writes.into_iter().map(|w| w.1).collect(), map_err(e)));
             }
         };
         if let Err(e) = Self::delete_outbox(&tx, &pending) {
             tracing::warn!(error = %e, "outbox cleanup failed; retried later");
         }
         let mut results = Vec::with_capacity(writes.len());
-        for (op, audit, reply) in writes {
+        for (op, reply) in writes {
             let r = (|| {
                 tx.execute_batch("SAVEPOINT job").map_err(map_err)?;
-                let out = op(&tx).and_then(|v| {
+                let out = op(&tx).and_then(|(v, audit)| {
                     let mut st = tx
                         .prepare_cached("INSERT INTO audit_outbox (id, body) VALUES (?1, ?2)")
                         .map_err(map_err)?;
@@ -436,7 +446,7 @@ impl Writer {
                         ])
                         .map_err(map_err)?;
                     }
-                    Ok(v)
+                    Ok((v, audit))
                 });
                 match out {
                     Ok(v) => {
@@ -450,9 +460,10 @@ impl Writer {
                     }
                 }
             })();
-            if r.is_ok() {
+            let r = r.map(|(v, audit)| {
                 events.extend(audit);
-            }
+                v
+            });
             results.push((reply, r));
         }
         if let Err(e) = tx.commit() {
@@ -970,6 +981,183 @@ fn require_customer(
     } else {
         Err(StoreError::NotFound)
     }
+}
+
+/// Inserts a customer row and its index entries, assigning the next customer number.
+fn insert_customer_row(
+    tx: &Transaction<'_>,
+    c: &CustomerRow,
+    index: &[IndexEntry],
+) -> Result<i64, StoreError> {
+    let tenant = b(c.tenant_id.as_uuid());
+    let number: i64 = tx
+        .prepare_cached("UPDATE tenants SET next_number = next_number + 1 WHERE id = ?1 RETURNING next_number - 1")
+        .and_then(|mut st| st.query_row([&tenant], |r| r.get(0)))
+        .map_err(map_err)?;
+    tx.prepare_cached(&format!(
+        "INSERT INTO customers ({CUSTOMER_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+    ))
+    .and_then(|mut st| {
+        st.execute(params![
+            b(c.id.as_uuid()),
+            tenant,
+            number,
+            c.kek_version,
+            c.wrapped_dek,
+            c.sealed,
+            c.version as i64,
+            ts(c.created_at),
+            ts(c.updated_at)
+        ])
+    })
+    .map_err(map_err)?;
+    insert_index(tx, c.tenant_id, c.id, index)?;
+    Ok(number)
+}
+
+fn insert_record_row(tx: &Transaction<'_>, rec: &RecordRow) -> Result<(), StoreError> {
+    tx.prepare_cached(&format!(
+        "INSERT INTO records ({RECORD_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+    ))
+    .and_then(|mut st| {
+        st.execute(params![
+            b(rec.id.as_uuid()),
+            b(rec.tenant_id.as_uuid()),
+            b(rec.customer_id.as_uuid()),
+            rec.type_,
+            rec.category.as_str(),
+            ts(rec.occurred_at),
+            rec.sealed,
+            ts(rec.created_at)
+        ])
+    })
+    .map_err(map_err)?;
+    Ok(())
+}
+
+/// Inserts a consent event, only for a customer that still exists (an erasure may have come
+/// first).
+fn insert_consent_row(tx: &Transaction<'_>, c: &ConsentRow) -> Result<(), StoreError> {
+    exactly_one(tx.execute(
+        &format!("INSERT INTO consents ({CONSENT_COLS}) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14 WHERE EXISTS (SELECT 1 FROM customers WHERE id = ?3 AND tenant_id = ?2)"),
+        params![
+            b(c.id),
+            b(c.tenant_id.as_uuid()),
+            b(c.customer_id.as_uuid()),
+            c.purpose,
+            c.channel,
+            c.state,
+            c.method,
+            c.text_version,
+            c.lang,
+            ts(c.at),
+            c.actor_kind,
+            c.actor_id.map(b),
+            c.evidence,
+            c.expires_at.map(ts)
+        ],
+    ))
+}
+
+fn is_held(tx: &Transaction<'_>, customer: CustomerId) -> Result<bool, StoreError> {
+    tx.prepare_cached("SELECT EXISTS(SELECT 1 FROM legal_holds WHERE customer_id = ?1)")
+        .and_then(|mut st| st.query_row([b(customer.as_uuid())], |r| r.get(0)))
+        .map_err(map_err)
+}
+
+/// Erasure by crypto-shredding: the row with its wrapped key, index entries, records,
+/// idempotency keys, consents, restriction, portal links and unsent mails go; a tombstone
+/// stays. `Held` under a legal hold.
+fn erase_rows(
+    tx: &Transaction<'_>,
+    tenant: TenantId,
+    id: CustomerId,
+    at: OffsetDateTime,
+) -> Result<(), StoreError> {
+    let cid = b(id.as_uuid());
+    let t = b(tenant.as_uuid());
+    require_customer(tx, tenant, id)?;
+    if is_held(tx, id)? {
+        return Err(StoreError::Held);
+    }
+    for sql in [
+        "DELETE FROM blind_index WHERE customer_id = ?1",
+        "DELETE FROM records WHERE customer_id = ?1",
+        "DELETE FROM idempotency WHERE customer_id = ?1",
+        "DELETE FROM consents WHERE customer_id = ?1",
+        "DELETE FROM restrictions WHERE customer_id = ?1",
+        "DELETE FROM portal_tokens WHERE customer_id = ?1",
+    ] {
+        tx.execute(sql, [&cid]).map_err(map_err)?;
+    }
+    // Mails not yet sent to the customer (e.g. a consent confirmation) go too.
+    tx.execute(
+        "DELETE FROM deliveries WHERE tenant_id = ?1 AND topic LIKE ?2",
+        params![t, format!("customer:{}:%", id.as_uuid())],
+    )
+    .map_err(map_err)?;
+    tx.execute("DELETE FROM customers WHERE id = ?1", [&cid])
+        .map_err(map_err)?;
+    tx.execute(
+        "INSERT OR REPLACE INTO tombstones (customer_id, tenant_id, erased_at) VALUES (?1, ?2, ?3)",
+        params![cid, t, ts(at)],
+    )
+    .map_err(map_err)?;
+    Ok(())
+}
+
+/// Adds an anonymised contribution to the tenant's aggregates.
+fn add_aggregate(tx: &Transaction<'_>, tenant: TenantId, a: &Aggregate) -> Result<(), StoreError> {
+    let t = b(tenant.as_uuid());
+    let grp = serde_json::Value::Object(a.group.clone()).to_string();
+    let existing: Option<(i64, String)> = tx
+        .query_row(
+            "SELECT count, sums FROM retention_aggregates WHERE tenant_id = ?1 AND record_type = ?2 AND month = ?3 AND grp = ?4",
+            params![t, a.record_type, a.month, grp],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(map_err)?;
+    let (count, mut sums) = match existing {
+        Some((c, js)) => (
+            c as u64,
+            serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&js)
+                .map_err(|e| StoreError::Other(format!("aggregate sums: {e}")))?,
+        ),
+        None => (0, serde_json::Map::new()),
+    };
+    for (k, v) in &a.sums {
+        let add = v.as_f64().unwrap_or(0.0);
+        let cur = sums.get(k).and_then(|x| x.as_f64()).unwrap_or(0.0);
+        sums.insert(k.clone(), serde_json::json!(cur + add));
+    }
+    tx.execute(
+        "INSERT OR REPLACE INTO retention_aggregates (tenant_id, record_type, month, grp, count, sums) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![t, a.record_type, a.month, grp, (count + a.count) as i64, serde_json::Value::Object(sums).to_string()],
+    )
+    .map_err(map_err)?;
+    Ok(())
+}
+
+fn portal_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PortalTokenRow> {
+    Ok(PortalTokenRow {
+        hash: arr32(&r.get::<_, Vec<u8>>(0)?),
+        tenant_id: TenantId::from_uuid(uuid_of(&r.get::<_, Vec<u8>>(1)?)),
+        customer_id: CustomerId::from_uuid(uuid_of(&r.get::<_, Vec<u8>>(2)?)),
+        kind: r.get(3)?,
+        created_at: from_ts(r.get(4)?),
+        expires_at: from_ts(r.get(5)?),
+        used_at: r.get::<_, Option<i64>>(6)?.map(from_ts),
+    })
+}
+
+fn insert_portal_row(tx: &Transaction<'_>, p: &PortalTokenRow) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO portal_tokens (hash, tenant_id, customer_id, kind, created_at, expires_at, used_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![p.hash.as_slice(), b(p.tenant_id.as_uuid()), b(p.customer_id.as_uuid()), p.kind, ts(p.created_at), ts(p.expires_at), p.used_at.map(ts)],
+    )
+    .map_err(map_err)?;
+    Ok(())
 }
 
 fn b(u: Uuid) -> Vec<u8> {
@@ -1649,16 +1837,7 @@ impl Store for SqliteStore {
     ) -> Result<i64, StoreError> {
         self.write(vec![audit], move |tx| {
             claim(tx, idem, c.id)?;
-            let tenant = b(c.tenant_id.as_uuid());
-            let number: i64 = tx
-                .prepare_cached("UPDATE tenants SET next_number = next_number + 1 WHERE id = ?1 RETURNING next_number - 1")
-                .and_then(|mut st| st.query_row([&tenant], |r| r.get(0)))
-                .map_err(map_err)?;
-            tx.prepare_cached(&format!("INSERT INTO customers ({CUSTOMER_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"))
-                .and_then(|mut st| st.execute(params![b(c.id.as_uuid()), tenant, number, c.kek_version, c.wrapped_dek, c.sealed, c.version as i64, ts(c.created_at), ts(c.updated_at)]))
-                .map_err(map_err)?;
-            insert_index(tx, c.tenant_id, c.id, &index)?;
-            Ok(number)
+            insert_customer_row(tx, &c, &index)
         })
         .await
     }
@@ -1764,22 +1943,7 @@ impl Store for SqliteStore {
         audit: AuditEvent,
     ) -> Result<(), StoreError> {
         self.write(vec![audit], move |tx| {
-            let cid = b(id.as_uuid());
-            let t = b(tenant.as_uuid());
-            require_customer(tx, tenant, id)?;
-            let held: bool = tx.query_row("SELECT EXISTS(SELECT 1 FROM legal_holds WHERE customer_id = ?1)", [&cid], |r| r.get(0)).map_err(map_err)?;
-            if held {
-                return Err(StoreError::Held);
-            }
-            tx.execute("DELETE FROM blind_index WHERE customer_id = ?1", [&cid]).map_err(map_err)?;
-            tx.execute("DELETE FROM records WHERE customer_id = ?1", [&cid]).map_err(map_err)?;
-            tx.execute("DELETE FROM idempotency WHERE customer_id = ?1", [&cid]).map_err(map_err)?;
-            tx.execute("DELETE FROM consents WHERE customer_id = ?1", [&cid]).map_err(map_err)?;
-            tx.execute("DELETE FROM restrictions WHERE customer_id = ?1", [&cid]).map_err(map_err)?;
-            // Mails not yet sent to the customer (e.g. a consent confirmation) go too.
-            tx.execute("DELETE FROM deliveries WHERE tenant_id = ?1 AND topic LIKE ?2", params![t, format!("customer:{}:%", id.as_uuid())]).map_err(map_err)?;
-            tx.execute("DELETE FROM customers WHERE id = ?1", [&cid]).map_err(map_err)?;
-            tx.execute("INSERT OR REPLACE INTO tombstones (customer_id, tenant_id, erased_at) VALUES (?1, ?2, ?3)", params![cid, t, ts(at)]).map_err(map_err)?;
+            erase_rows(tx, tenant, id, at)?;
             Ok(0)
         })
         .await
@@ -1846,22 +2010,7 @@ impl Store for SqliteStore {
         self.write(vec![audit], move |tx| {
             claim(tx, idem, rec.customer_id)?;
             require_customer(tx, rec.tenant_id, rec.customer_id)?;
-            tx.prepare_cached(&format!(
-                "INSERT INTO records ({RECORD_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
-            ))
-            .and_then(|mut st| {
-                st.execute(params![
-                    b(rec.id.as_uuid()),
-                    b(rec.tenant_id.as_uuid()),
-                    b(rec.customer_id.as_uuid()),
-                    rec.type_,
-                    rec.category.as_str(),
-                    ts(rec.occurred_at),
-                    rec.sealed,
-                    ts(rec.created_at)
-                ])
-            })
-            .map_err(map_err)?;
+            insert_record_row(tx, &rec)?;
             Ok(0)
         })
         .await
@@ -2060,26 +2209,7 @@ impl Store for SqliteStore {
         audit: AuditEvent,
     ) -> Result<(), StoreError> {
         self.write(vec![audit], move |tx| {
-            // Only for a customer that still exists (an erasure may have come first).
-            exactly_one(tx.execute(
-                &format!("INSERT INTO consents ({CONSENT_COLS}) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14 WHERE EXISTS (SELECT 1 FROM customers WHERE id = ?3 AND tenant_id = ?2)"),
-                params![
-                    b(c.id),
-                    b(c.tenant_id.as_uuid()),
-                    b(c.customer_id.as_uuid()),
-                    c.purpose,
-                    c.channel,
-                    c.state,
-                    c.method,
-                    c.text_version,
-                    c.lang,
-                    ts(c.at),
-                    c.actor_kind,
-                    c.actor_id.map(b),
-                    c.evidence,
-                    c.expires_at.map(ts)
-                ],
-            ))?;
+            insert_consent_row(tx, &c)?;
             for d in &deliveries {
                 write_delivery(tx, d, true)?;
             }
@@ -2456,6 +2586,341 @@ impl Store for SqliteStore {
             rows.collect()
         })
         .await
+    }
+    async fn insert_customer_bundle(&self, bundle: CustomerBundle) -> Result<i64, StoreError> {
+        self.write_audited(move |tx| {
+            let n = insert_customer_row(tx, &bundle.customer, &bundle.index)?;
+            for r in &bundle.records {
+                insert_record_row(tx, r)?;
+            }
+            for c in &bundle.consents {
+                insert_consent_row(tx, c)?;
+            }
+            for d in &bundle.deliveries {
+                write_delivery(tx, d, true)?;
+            }
+            Ok((n, bundle.audit))
+        })
+        .await
+    }
+
+    async fn update_catalog(
+        &self,
+        tenant: TenantId,
+        catalog: custos_core::catalog::Catalog,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError> {
+        let json = serde_json::to_string(&catalog).map_err(|e| StoreError::Other(e.to_string()))?;
+        self.write(vec![audit], move |tx| {
+            exactly_one(tx.execute(
+                "UPDATE tenants SET catalog = ?1 WHERE id = ?2",
+                params![json, b(tenant.as_uuid())],
+            ))?;
+            Ok(0)
+        })
+        .await
+        .map(|_| ())
+    }
+
+    async fn expired_records(
+        &self,
+        tenant: TenantId,
+        record_type: String,
+        before: OffsetDateTime,
+        after: Option<RecordId>,
+        limit: u32,
+    ) -> Result<Vec<(RecordRow, bool)>, StoreError> {
+        self.read(move |c| {
+            let mut st = c.prepare_cached(&format!(
+                "SELECT {RECORD_COLS}, EXISTS(SELECT 1 FROM legal_holds h WHERE h.customer_id = records.customer_id) FROM records WHERE tenant_id = ?1 AND type = ?2 AND occurred_at < ?3 AND (?4 IS NULL OR id > ?4) ORDER BY id LIMIT ?5"
+            ))?;
+            let rows = st.query_map(
+                params![b(tenant.as_uuid()), record_type, ts(before), after.map(|a| b(a.as_uuid())), limit],
+                |r| Ok((record_row(r)?, r.get::<_, bool>(8)?)),
+            )?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn idle_customers(
+        &self,
+        tenant: TenantId,
+        before: OffsetDateTime,
+        after: Option<CustomerId>,
+        limit: u32,
+    ) -> Result<Vec<IdleCustomer>, StoreError> {
+        self.read(move |c| {
+            let mut st = c.prepare_cached(&format!(
+                "SELECT {CUSTOMER_READ}, MAX(created_at, updated_at, COALESCE((SELECT MAX(occurred_at) FROM records r WHERE r.customer_id = customers.id), 0)) AS last, EXISTS(SELECT 1 FROM legal_holds h WHERE h.customer_id = customers.id) FROM customers WHERE tenant_id = ?1 AND id > ?2 AND last < ?3 ORDER BY id LIMIT ?4"
+            ))?;
+            let after = after.map(|a| b(a.as_uuid())).unwrap_or_default();
+            let rows = st.query_map(params![b(tenant.as_uuid()), after, ts(before), limit], |r| {
+                Ok(IdleCustomer {
+                    row: customer_row(r)?,
+                    last_interaction: from_ts(r.get(10)?),
+                    held: r.get(11)?,
+                })
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn record_times(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+    ) -> Result<Vec<(String, OffsetDateTime)>, StoreError> {
+        self.read(move |c| {
+            let mut st = c.prepare_cached(
+                "SELECT type, occurred_at FROM records WHERE customer_id = ?1 AND tenant_id = ?2",
+            )?;
+            let rows = st.query_map(params![b(customer.as_uuid()), b(tenant.as_uuid())], |r| {
+                Ok((r.get(0)?, from_ts(r.get(1)?)))
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn retention_delete_records(
+        &self,
+        tenant: TenantId,
+        items: Vec<RetentionDeletion>,
+    ) -> Result<u64, StoreError> {
+        self.write_audited(move |tx| {
+            let mut events = Vec::new();
+            let mut n = 0;
+            for item in items {
+                if is_held(tx, item.customer)? {
+                    continue;
+                }
+                let gone = tx
+                    .execute(
+                        "DELETE FROM records WHERE id = ?1 AND tenant_id = ?2",
+                        params![b(item.record.as_uuid()), b(tenant.as_uuid())],
+                    )
+                    .map_err(map_err)?;
+                if gone == 0 {
+                    continue;
+                }
+                if let Some(a) = &item.aggregate {
+                    add_aggregate(tx, tenant, a)?;
+                }
+                n += 1;
+                events.push(item.audit);
+            }
+            Ok((n, events))
+        })
+        .await
+        .map(|n| n as u64)
+    }
+
+    async fn retention_erase_customer(
+        &self,
+        tenant: TenantId,
+        id: CustomerId,
+        at: OffsetDateTime,
+        aggregates: Vec<Aggregate>,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError> {
+        self.write(vec![audit], move |tx| {
+            erase_rows(tx, tenant, id, at)?;
+            for a in &aggregates {
+                add_aggregate(tx, tenant, a)?;
+            }
+            Ok(0)
+        })
+        .await
+        .map(|_| ())
+    }
+
+    async fn retention_drop_fields(
+        &self,
+        tenant: TenantId,
+        id: CustomerId,
+        change: CustomerChange,
+        audit: AuditEvent,
+    ) -> Result<u64, StoreError> {
+        self.write(vec![audit], move |tx| {
+            if is_held(tx, id)? {
+                return Err(StoreError::Held);
+            }
+            let n = tx
+                .execute(
+                    // `updated_at` stays: a removal by retention is no interaction with the customer.
+                    "UPDATE customers SET sealed = ?1, version = version + 1 WHERE id = ?2 AND tenant_id = ?3 AND version = ?4",
+                    params![change.sealed, b(id.as_uuid()), b(tenant.as_uuid()), change.expected_version as i64],
+                )
+                .map_err(map_err)?;
+            if n == 0 {
+                return Err(StoreError::VersionMismatch(change.expected_version));
+            }
+            if let Some(index) = change.index {
+                tx.execute("DELETE FROM blind_index WHERE customer_id = ?1", [b(id.as_uuid())])
+                    .map_err(map_err)?;
+                insert_index(tx, tenant, id, &index)?;
+            }
+            Ok(change.expected_version as i64 + 1)
+        })
+        .await
+        .map(|v| v as u64)
+    }
+
+    async fn aggregates(&self, tenant: TenantId) -> Result<Vec<Aggregate>, StoreError> {
+        self.read(move |c| {
+            let mut st = c.prepare_cached("SELECT record_type, month, grp, count, sums FROM retention_aggregates WHERE tenant_id = ?1 ORDER BY record_type, month, grp")?;
+            let rows = st.query_map([b(tenant.as_uuid())], |r| {
+                let grp: String = r.get(2)?;
+                let sums: String = r.get(4)?;
+                Ok(Aggregate {
+                    record_type: r.get(0)?,
+                    month: r.get(1)?,
+                    group: serde_json::from_str(&grp).unwrap_or_default(),
+                    count: r.get::<_, i64>(3)? as u64,
+                    sums: serde_json::from_str(&sums).unwrap_or_default(),
+                })
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn begin_retention_run(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+        at: OffsetDateTime,
+    ) -> Result<Option<Uuid>, StoreError> {
+        let open = self
+            .read(move |c| {
+                c.query_row(
+                    "SELECT id FROM retention_runs WHERE tenant_id = ?1 AND finished_at IS NULL ORDER BY id DESC LIMIT 1",
+                    [b(tenant.as_uuid())],
+                    |r| r.get::<_, Vec<u8>>(0),
+                )
+                .optional()
+                .map(|o| o.map(|v| uuid_of(&v)))
+            })
+            .await?;
+        self.write(Vec::new(), move |tx| {
+            let t = b(tenant.as_uuid());
+            tx.execute(
+                "UPDATE retention_runs SET finished_at = ?2 WHERE tenant_id = ?1 AND finished_at IS NULL",
+                params![t, ts(at)],
+            )
+            .map_err(map_err)?;
+            tx.execute(
+                "INSERT INTO retention_runs (id, tenant_id, started_at) VALUES (?1, ?2, ?3)",
+                params![b(id), t, ts(at)],
+            )
+            .map_err(map_err)?;
+            Ok(0)
+        })
+        .await?;
+        Ok(open)
+    }
+
+    async fn finish_retention_run(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+        at: OffsetDateTime,
+        report: String,
+        complete: bool,
+    ) -> Result<(), StoreError> {
+        self.write(Vec::new(), move |tx| {
+            tx.execute(
+                "UPDATE retention_runs SET finished_at = ?3, report = ?4 WHERE id = ?1 AND tenant_id = ?2",
+                params![b(id), b(tenant.as_uuid()), complete.then(|| ts(at)), report],
+            )
+            .map_err(map_err)?;
+            Ok(0)
+        })
+        .await
+        .map(|_| ())
+    }
+
+    async fn retention_runs(
+        &self,
+        tenant: TenantId,
+        limit: u32,
+    ) -> Result<Vec<String>, StoreError> {
+        self.read(move |c| {
+            let mut st = c.prepare_cached("SELECT report FROM retention_runs WHERE tenant_id = ?1 AND report IS NOT NULL ORDER BY id DESC LIMIT ?2")?;
+            let rows = st.query_map(params![b(tenant.as_uuid()), limit], |r| r.get(0))?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn insert_portal_token(
+        &self,
+        row: PortalTokenRow,
+        deliveries: Vec<DeliveryRow>,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError> {
+        self.write(vec![audit], move |tx| {
+            require_customer(tx, row.tenant_id, row.customer_id)?;
+            insert_portal_row(tx, &row)?;
+            for d in &deliveries {
+                write_delivery(tx, d, true)?;
+            }
+            Ok(0)
+        })
+        .await
+        .map(|_| ())
+    }
+
+    async fn use_portal_link(
+        &self,
+        link_hash: [u8; 32],
+        now: OffsetDateTime,
+        session: PortalTokenRow,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError> {
+        self.write(vec![audit], move |tx| {
+            exactly_one(tx.execute(
+                "UPDATE portal_tokens SET used_at = ?2 WHERE hash = ?1 AND kind = 'link' AND used_at IS NULL AND expires_at > ?2 AND customer_id = ?3",
+                params![link_hash.as_slice(), ts(now), b(session.customer_id.as_uuid())],
+            ))?;
+            require_customer(tx, session.tenant_id, session.customer_id)?;
+            insert_portal_row(tx, &session)?;
+            Ok(0)
+        })
+        .await
+        .map(|_| ())
+    }
+
+    async fn portal_token(&self, hash: [u8; 32]) -> Result<Option<PortalTokenRow>, StoreError> {
+        self.read(move |c| {
+            c.query_row(
+                "SELECT hash, tenant_id, customer_id, kind, created_at, expires_at, used_at FROM portal_tokens WHERE hash = ?1",
+                [hash.as_slice()],
+                portal_row,
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn end_portal_session(
+        &self,
+        hash: [u8; 32],
+        at: OffsetDateTime,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError> {
+        self.write(vec![audit], move |tx| {
+            tx.execute(
+                "UPDATE portal_tokens SET used_at = ?2 WHERE hash = ?1 AND kind = 'session' AND used_at IS NULL",
+                params![hash.as_slice(), ts(at)],
+            )
+            .map_err(map_err)?;
+            Ok(0)
+        })
+        .await
+        .map(|_| ())
     }
 }
 

@@ -276,6 +276,37 @@ CREATE TABLE legal_holds (
     placed_by BLOB NOT NULL
 ) WITHOUT ROWID;
 "#,
+    r#"
+CREATE INDEX records_type_time ON records(tenant_id, type, occurred_at);
+CREATE INDEX records_customer_time ON records(customer_id, occurred_at);
+CREATE TABLE retention_aggregates (
+    tenant_id BLOB NOT NULL REFERENCES tenants(id),
+    record_type TEXT NOT NULL,
+    month TEXT NOT NULL,
+    grp TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    sums TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, record_type, month, grp)
+) WITHOUT ROWID;
+CREATE TABLE retention_runs (
+    id BLOB PRIMARY KEY,
+    tenant_id BLOB NOT NULL REFERENCES tenants(id),
+    started_at INTEGER NOT NULL,
+    finished_at INTEGER,
+    report TEXT
+);
+CREATE INDEX retention_runs_tenant ON retention_runs(tenant_id, id);
+CREATE TABLE portal_tokens (
+    hash BLOB PRIMARY KEY,
+    tenant_id BLOB NOT NULL REFERENCES tenants(id),
+    customer_id BLOB NOT NULL,
+    kind TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used_at INTEGER
+) WITHOUT ROWID;
+CREATE INDEX portal_tokens_customer ON portal_tokens(customer_id);
+"#,
 ];
 
 /// Migrations of the audit file (`audit.db`).

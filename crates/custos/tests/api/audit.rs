@@ -876,6 +876,13 @@ async fn a_session_touching_every_endpoint_leaves_one_event_per_access_and_no_va
                 ),
                 (
                     app.owner.clone(),
+                    Method::POST,
+                    "/v1/retention/run?dry_run=true".into(),
+                    None,
+                    "retention.run",
+                ),
+                (
+                    app.owner.clone(),
                     Method::GET,
                     format!("{c}/export"),
                     None,

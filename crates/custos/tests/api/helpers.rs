@@ -19,6 +19,8 @@ pub struct TestApp {
     pub settings: Settings,
     pub owner: String,
     running: Option<Running>,
+    /// The clock the test moves, if any (kept across restarts).
+    pub clock: Option<std::sync::Arc<custos_core::clock::ManualClock>>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -89,7 +91,7 @@ async fn spawn_full(
     )
     .unwrap();
     tune(&mut settings);
-    let running = match clock {
+    let running = match clock.clone() {
         Some(c) => custos::start_with(settings.clone(), false, c)
             .await
             .unwrap(),
@@ -112,6 +114,7 @@ async fn spawn_full(
         settings,
         owner: String::new(),
         running: Some(running),
+        clock,
     };
     app.owner = app.login("owner", OWNER_PW, None).await;
     app.enrol_if_required(&app.owner).await;
@@ -328,7 +331,12 @@ impl TestApp {
     /// Starts the server again on the same data dir.
     pub async fn restart(&mut self) {
         self.stop().await;
-        let running = custos::start(self.settings.clone(), false).await.unwrap();
+        let running = match self.clock.clone() {
+            Some(c) => custos::start_with(self.settings.clone(), false, c)
+                .await
+                .unwrap(),
+            None => custos::start(self.settings.clone(), false).await.unwrap(),
+        };
         let cert =
             reqwest::Certificate::from_pem(&std::fs::read(self.data.join("tls/cert.pem")).unwrap())
                 .unwrap();

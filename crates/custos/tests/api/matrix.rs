@@ -164,6 +164,43 @@ async fn every_role_against_every_endpoint() {
             ),
             (
                 Method::GET,
+                "/v1/retention/rules".into(),
+                None,
+                &[
+                    "owner",
+                    "manager",
+                    "staff",
+                    "clinician",
+                    "marketing",
+                    "auditor",
+                ],
+            ),
+            (
+                Method::POST,
+                "/v1/retention/run?dry_run=true".into(),
+                None,
+                &["owner", "manager"],
+            ),
+            (
+                Method::GET,
+                "/v1/retention/runs".into(),
+                None,
+                &["owner", "manager"],
+            ),
+            (
+                Method::GET,
+                "/v1/retention/aggregates".into(),
+                None,
+                &["owner", "manager"],
+            ),
+            (
+                Method::GET,
+                format!("/v1/customers/{id}/export?format=csv"),
+                None,
+                &["owner", "manager"],
+            ),
+            (
+                Method::GET,
                 "/v1/incidents".into(),
                 None,
                 &["owner", "manager", "auditor"],
