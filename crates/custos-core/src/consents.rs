@@ -539,7 +539,7 @@ impl Vault {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn confirmation_mail(
+    pub(crate) fn confirmation_mail(
         &self,
         t: &TenantKeys,
         purpose: &Purpose,

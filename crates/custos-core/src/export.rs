@@ -20,6 +20,19 @@ impl Vault {
         id: CustomerId,
         meta: &RequestMeta,
     ) -> Result<CustomerExport, CoreError> {
+        self.export_as(p, id, Action::CustomerExport.as_str(), meta)
+            .await
+    }
+
+    /// Exports a customer, audited under `action` (the portal's own reads are not staff
+    /// exports and raise no export alert).
+    pub(crate) async fn export_as(
+        &self,
+        p: &Principal,
+        id: CustomerId,
+        action: &str,
+        meta: &RequestMeta,
+    ) -> Result<CustomerExport, CoreError> {
         let t = self
             .authorize(p, Action::CustomerExport, &[id], meta)
             .await?;
@@ -79,7 +92,7 @@ impl Vault {
             .filter(|c| full.contains(c))
             .chain(record_categories)
             .collect();
-        let ev = AuditEvent::by(p, Action::CustomerExport.as_str(), now, meta)
+        let ev = AuditEvent::by(p, action, now, meta)
             .customers([id.as_uuid()])
             .categories(categories);
         self.store.append_audit(vec![ev]).await?;
@@ -99,7 +112,7 @@ impl Vault {
 }
 
 /// The retention rules in words, one line each.
-fn retention_text(catalog: &custos_api::catalog::Catalog) -> String {
+pub(crate) fn retention_text(catalog: &custos_api::catalog::Catalog) -> String {
     use custos_api::retention::{RetentionAction, RetentionTarget};
     if catalog.retention.is_empty() {
         return "Kept while you are a customer and as long as the law requires; erased on request unless a legal obligation or claim requires keeping it.".into();

@@ -16,6 +16,7 @@ pub mod identity;
 pub mod ids;
 pub mod incident_text;
 pub mod incidents;
+pub mod intake;
 pub mod marketing;
 pub mod mfa;
 pub mod outbox;

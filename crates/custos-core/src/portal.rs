@@ -71,6 +71,48 @@ pub struct AccessEntry {
     pub categories: Vec<Category>,
 }
 
+/// A consent the customer can give or withdraw: a purpose resting on consent and one of its
+/// channels, with the current text in the customer's language.
+#[derive(Debug, Clone)]
+pub struct ConsentChoice {
+    /// The purpose.
+    pub purpose: String,
+    /// The channel (none for a purpose without channels, e.g. health notes).
+    pub channel: Option<Channel>,
+    /// The consent text shown.
+    pub text: String,
+    /// Its version.
+    pub version: u32,
+}
+
+/// The consents a business asks for, in `lang`.
+pub fn consent_choices(catalog: &crate::catalog::Catalog, lang: &str) -> Vec<ConsentChoice> {
+    let mut out = Vec::new();
+    for p in catalog
+        .purposes
+        .iter()
+        .filter(|p| p.lawful_basis.is_consent())
+    {
+        let Some(text) = p.current_text(lang).or_else(|| p.current_text("en")) else {
+            continue;
+        };
+        let channels: Vec<Option<Channel>> = if p.channels.is_empty() {
+            vec![None]
+        } else {
+            p.channels.iter().copied().map(Some).collect()
+        };
+        for channel in channels {
+            out.push(ConsentChoice {
+                purpose: p.name.clone(),
+                channel,
+                text: text.text.clone(),
+                version: text.version,
+            });
+        }
+    }
+    out
+}
+
 /// What became of a customer's erasure request in the portal.
 #[derive(Debug, Clone)]
 pub enum PortalErasure {
@@ -321,6 +363,18 @@ impl Vault {
         })
     }
 
+    /// The consents the customer may give or withdraw, in `lang`.
+    pub async fn portal_consent_choices(
+        &self,
+        s: &PortalSession,
+        lang: &str,
+    ) -> Result<Vec<ConsentChoice>, CoreError> {
+        Ok(consent_choices(
+            &self.tenant_keys(s.tenant).await?.catalog,
+            lang,
+        ))
+    }
+
     /// Ends a portal session.
     pub async fn portal_logout(
         &self,
@@ -336,13 +390,20 @@ impl Vault {
         Ok(())
     }
 
-    /// Everything held about the signed-in customer (their own export, every category).
+    /// Everything held about the signed-in customer (their own export, every category), to
+    /// show (`download` false: audited as `portal.read`) or to download (`portal.export`).
     pub async fn portal_export(
         &self,
         s: &PortalSession,
+        download: bool,
         meta: &RequestMeta,
     ) -> Result<CustomerExport, CoreError> {
-        self.export_customer(&customer_principal(s), s.customer, meta)
+        let action = if download {
+            "portal.export"
+        } else {
+            "portal.read"
+        };
+        self.export_as(&customer_principal(s), s.customer, action, meta)
             .await
     }
 

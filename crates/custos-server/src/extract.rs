@@ -186,12 +186,17 @@ impl FromRequestParts<AppState> for Auth {
 
 /// The session cookie's value, if sent.
 pub fn session_cookie(h: &HeaderMap) -> Option<&str> {
+    cookie(h, SESSION_COOKIE)
+}
+
+/// The value of the cookie `name`, if sent.
+pub fn cookie<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
     h.get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|c| c.trim().split_once('='))
-        .find(|(k, _)| *k == SESSION_COOKIE)
+        .find(|(k, _)| *k == name)
         .map(|(_, v)| v)
 }
 

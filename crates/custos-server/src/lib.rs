@@ -73,6 +73,8 @@ pub fn app(state: AppState, opts: HttpOptions) -> Router {
         .merge(routes::consents::router())
         .merge(routes::requests::router())
         .merge(routes::retention::router())
+        .merge(routes::portal::router())
+        .merge(routes::intake::router())
         .merge(routes::docs::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -252,6 +252,22 @@ fn words(lang: &str) -> Words {
 /// other source).
 pub const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#1a1a1a}table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}th,td{border:1px solid #bbb;padding:.35rem .5rem;text-align:left;vertical-align:top}th{background:#eee}button,input[type=submit]{font-size:1rem;padding:.5rem 1rem}label{display:block;margin:.6rem 0 .2rem}input[type=text],input[type=email],input[type=tel],input[type=date],textarea,select{font-size:1rem;padding:.4rem;width:100%;box-sizing:border-box}.note{background:#f4f4f4;padding:.6rem;border-left:4px solid #555}a{color:#0645ad}.hp{position:absolute;left:-10000px}";
 
+/// A whole page of custos's own (consent links, the privacy portal, the intake form): escaped
+/// title, the body as given, never cached.
+pub fn page(lang: &str, title: &str, body: String) -> axum::response::Response {
+    use axum::http::{header, HeaderValue};
+    use axum::response::IntoResponse;
+    let html = format!(
+        "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><meta name=\"referrer\" content=\"no-referrer\"><title>{title}</title><style>{STYLE}</style></head><body><main><h1>{title}</h1>{body}</main></body></html>",
+        lang = html_escape(lang),
+        title = html_escape(title)
+    );
+    let mut r = axum::response::Html(html).into_response();
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
 fn table(out: &mut String, head: &[&str], rows: Vec<Vec<String>>, none: &str) {
     if rows.is_empty() {
         let _ = write!(out, "<p>{}</p>", html_escape(none));

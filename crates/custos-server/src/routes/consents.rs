@@ -5,11 +5,11 @@
 use super::customers::customer_id;
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, Auth, Meta};
-use crate::render::defuse;
+use crate::render::{defuse, page};
 use crate::AppState;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use custos_api::catalog::Channel;
@@ -150,20 +150,6 @@ fn words(lang: &str) -> Words {
             bad: "This link is not valid or has expired.",
         },
     }
-}
-
-fn page(lang: &str, title: &str, body: String) -> Response {
-    let html = format!(
-        "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><meta name=\"referrer\" content=\"no-referrer\"><title>{title}</title>\
-         <style>body{{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;line-height:1.5}}button{{font-size:1rem;padding:.6rem 1.2rem}}</style></head>\
-         <body><h1>{title}</h1>{body}</body></html>",
-        lang = html_escape(lang),
-        title = html_escape(title)
-    );
-    let mut r = Html(html).into_response();
-    r.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    r
 }
 
 fn form(action: &str, token: &str, ask: &str, o: &LinkOutcome, button: &str) -> String {

@@ -10,6 +10,8 @@ pub mod devices;
 pub mod docs;
 pub mod health;
 pub mod incidents;
+pub mod intake;
+pub mod portal;
 pub mod requests;
 pub mod retention;
 pub mod roles;

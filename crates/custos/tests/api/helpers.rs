@@ -321,6 +321,25 @@ impl TestApp {
         r.send().await.unwrap()
     }
 
+    /// A client that does not follow redirects and sends no cookies by itself (pages that set
+    /// cookies and redirect, as a browser sees them).
+    pub fn page_client(&self) -> reqwest::Client {
+        let port: u16 = self.base.rsplit(':').next().unwrap().parse().unwrap();
+        let cert =
+            reqwest::Certificate::from_pem(&std::fs::read(self.data.join("tls/cert.pem")).unwrap())
+                .unwrap();
+        reqwest::Client::builder()
+            .add_root_certificate(cert)
+            .resolve(
+                "localhost",
+                std::net::SocketAddr::from(([127, 0, 0, 1], port)),
+            )
+            .redirect(reqwest::redirect::Policy::none())
+            .https_only(true)
+            .build()
+            .unwrap()
+    }
+
     /// Stops the server (in-flight requests finish, the store is closed).
     pub async fn stop(&mut self) {
         if let Some(r) = self.running.take() {
