@@ -188,7 +188,11 @@ impl Vault {
         let (Some(tenant), Some(actor)) = (ev.tenant_id, ev.actor_id) else {
             return Ok(());
         };
-        if !ACCESSES.contains(&ev.action.as_str()) || ev.outcome != Outcome::Ok {
+        // A customer signing up or using the privacy portal at night is no staff misuse.
+        if !ACCESSES.contains(&ev.action.as_str())
+            || ev.outcome != Outcome::Ok
+            || ev.actor_kind == "customer"
+        {
             return Ok(());
         }
         let policy = match policies.get(&tenant) {

@@ -306,3 +306,80 @@ async fn shutdown_finishes_in_flight_writes_and_loses_none() {
     assert!(all["items"].as_array().unwrap().len() >= acknowledged.len());
     assert_eq!(verify_chain(&app), app.audit_bodies().len());
 }
+
+#[tokio::test]
+async fn retention_runs_from_the_command_line_while_the_server_runs() {
+    let app = spawn_app().await;
+    let id = app.customer(json!({"first_name": "Olaf"})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for at in ["2010-01-05T10:00:00Z", "2026-01-05T10:00:00Z"] {
+        let r = app
+            .req(Method::POST, &format!("/v1/customers/{id}/records"), &app.owner)
+            .json(&json!({"type": "purchase", "occurred_at": at, "fields": {"amount": 10, "currency": "EUR"}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    let d = app.data.to_str().unwrap().to_owned();
+    let run = |args: Vec<&'static str>| {
+        let d = d.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut all = vec!["retention", "run", "--data-dir", d.as_str()];
+            all.extend(args);
+            custos(&all, &[])
+        })
+    };
+    let o = run(vec!["--dry-run"]).await.unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(out.contains("test-shop: dry run, nothing changed"), "{out}");
+    let line = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("purchases_tax"))
+        .unwrap();
+    let cols: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(cols[1..6], ["anonymise", "1", "1", "1", "0"], "{line}");
+    let records: Value = app
+        .get(&app.owner, &format!("/v1/customers/{id}/records"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        records["items"].as_array().unwrap().len(),
+        2,
+        "a dry run changes nothing"
+    );
+
+    let o = run(vec![]).await.unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("test-shop: applied"));
+    let records: Value = app
+        .get(&app.owner, &format!("/v1/customers/{id}/records"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let items = records["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["occurred_at"], "2026-01-05T10:00:00Z");
+    // The command line's events joined the server's chain, which still verifies.
+    let v: Value = app
+        .get(&app.owner, "/v1/audit/verify")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["ok"], true, "{v}");
+    assert!(app
+        .audit_bodies()
+        .iter()
+        .any(|e| e["action"] == "retention.anonymise"));
+
+    let o = run(vec!["--tenant", "no-such-shop"]).await.unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("not found"), "{}", stderr(&o));
+}

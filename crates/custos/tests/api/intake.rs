@@ -50,6 +50,7 @@ async fn a_new_customer_signs_up_with_consents_after_reading_the_notice() {
     let (mut app, clock) = spawn_clocked_tuned("retail", time::OffsetDateTime::now_utc(), |s| {
         s.smtp_url = Some(url);
         s.outbox_poll_every = std::time::Duration::from_millis(100);
+        s.anomaly_scan_every = std::time::Duration::from_millis(100);
     })
     .await;
     // Login tokens would outlive these jumps, but keep an API token to be safe.
@@ -63,6 +64,17 @@ async fn a_new_customer_signs_up_with_consents_after_reading_the_notice() {
         .as_str()
         .unwrap()
         .to_owned();
+
+    // The shop is closed all week: staff access raises the off-hours alert, a customer signing
+    // up online does not.
+    let closed = serde_json::json!({"business_hours": {"mon": null, "tue": null, "wed": null, "thu": null, "fri": null, "sat": null, "sun": null}});
+    let r = app
+        .req(reqwest::Method::PATCH, "/v1/tenant", &app.owner)
+        .json(&closed)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
 
     // A Polish business: the form speaks Polish; the notice and the consents come first.
     let (st, html) = form(&app, "").await;
@@ -191,6 +203,20 @@ async fn a_new_customer_signs_up_with_consents_after_reading_the_notice() {
     assert_eq!(
         (created["actor_kind"].as_str(), created["reason"].as_str()),
         (Some("customer"), Some("intake_form"))
+    );
+
+    let read = app.get(&app.owner, &format!("/v1/customers/{id}")).await;
+    assert_eq!(read.status(), StatusCode::OK);
+    app.await_alerts("off_hours_access", 1).await;
+    // Let the scanner pass the sign-up's events (it scans every 100 ms).
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    let alerts = app.alerts_of("off_hours_access").await;
+    assert!(!alerts.is_empty());
+    assert!(
+        alerts
+            .iter()
+            .all(|a| a["evidence"]["actor_kind"] != "customer"),
+        "{alerts:?}"
     );
 
     // A form left open for hours is refused as out of date.
