@@ -78,6 +78,9 @@ pub enum IntakeOutcome {
     },
     /// Looked like a bot: answered like a success, nothing stored.
     Ignored,
+    /// Sent faster than a person reads (autofill, or a script): nothing stored, the form is
+    /// shown again to check and send.
+    TooFast,
 }
 
 fn basis_words(b: LawfulBasis, lang: &str) -> &'static str {
@@ -236,9 +239,13 @@ impl Vault {
             ev.reason = Some(why.to_owned());
             ev
         };
-        if !form.honeypot.is_empty() || age < MIN_FILL_TIME {
-            self.store.append_audit(vec![refused("automation")]).await?;
+        if !form.honeypot.is_empty() {
+            self.store.append_audit(vec![refused("honeypot")]).await?;
             return Ok(IntakeOutcome::Ignored);
+        }
+        if age < MIN_FILL_TIME {
+            self.store.append_audit(vec![refused("too_fast")]).await?;
+            return Ok(IntakeOutcome::TooFast);
         }
         if let Some(addr) = &meta.client_addr {
             let key = format!("intake:{}:{addr}", t.id);

@@ -188,7 +188,14 @@ impl Vault {
         lang: &str,
         meta: &RequestMeta,
     ) -> Result<(), CoreError> {
-        let tenant = self.resolve_tenant(tenant_slug).await?;
+        // Several businesses and none named: the page was not opened from a shop's link.
+        let tenant = self
+            .resolve_tenant(tenant_slug)
+            .await
+            .map_err(|e| match e {
+                CoreError::Invalid(_) => CoreError::NotFound("Business"),
+                other => other,
+            })?;
         let email = Email::parse(email)
             .map_err(|_| CoreError::Invalid("That is not an e-mail address.".into()))?;
         let t = self.tenant_keys(tenant.id).await?;

@@ -38,6 +38,7 @@ struct Words {
     portal: &'static str,
     too_many: &'static str,
     stale: &'static str,
+    check: &'static str,
     invalid: &'static str,
     unknown: &'static str,
 }
@@ -57,6 +58,7 @@ fn words(lang: &str) -> Words {
             portal: "Ihre Daten jederzeit ansehen, herunterladen oder löschen",
             too_many: "Zu viele Anmeldungen von diesem Gerät. Bitte versuchen Sie es später noch einmal.",
             stale: "Das Formular ist veraltet. Bitte füllen Sie es noch einmal aus.",
+            check: "Bitte prüfen Sie Ihre Angaben und senden Sie das Formular noch einmal.",
             invalid: "Bitte prüfen Sie Ihre Angaben:",
             unknown: "Dieses Geschäft gibt es hier nicht.",
         },
@@ -73,6 +75,7 @@ fn words(lang: &str) -> Words {
             portal: "Państwa dane w każdej chwili: podgląd, pobranie, usunięcie",
             too_many: "Zbyt wiele rejestracji z tego urządzenia. Prosimy spróbować później.",
             stale: "Formularz jest nieaktualny. Prosimy wypełnić go ponownie.",
+            check: "Prosimy sprawdzić dane i wysłać formularz ponownie.",
             invalid: "Prosimy sprawdzić dane:",
             unknown: "Tej firmy tu nie ma.",
         },
@@ -89,6 +92,7 @@ fn words(lang: &str) -> Words {
             portal: "See, download or erase your data at any time",
             too_many: "Too many sign-ups from this device. Please try again later.",
             stale: "The form is out of date. Please fill it in again.",
+            check: "Please check your details and send the form again.",
             invalid: "Please check your details:",
             unknown: "There is no such business here.",
         },
@@ -244,6 +248,22 @@ fn form_html(
     out
 }
 
+/// The form again (a new token), with what was typed and why it was not taken.
+async fn again(
+    s: &AppState,
+    slug: &str,
+    lang: &str,
+    values: &BTreeMap<String, String>,
+    message: &str,
+) -> Response {
+    let w = words(lang);
+    let body = match s.vault.intake_form(slug, lang).await {
+        Ok(v) => form_html(slug, lang, &v, values, Some(message)),
+        Err(_) => String::new(),
+    };
+    with_status(page(lang, w.title, body), StatusCode::UNPROCESSABLE_ENTITY)
+}
+
 fn with_status(mut r: Response, s: StatusCode) -> Response {
     *r.status_mut() = s;
     r
@@ -331,20 +351,10 @@ pub async fn submit(
             r
         }
         Err(CoreError::NotFound(_)) => with_status(page(lang, w.unknown, String::new()), StatusCode::NOT_FOUND),
-        Err(CoreError::Gone(_)) => {
-            let body = match s.vault.intake_form(&slug, lang).await {
-                Ok(v) => form_html(&slug, lang, &v, &values, Some(w.stale)),
-                Err(_) => String::new(),
-            };
-            with_status(page(lang, w.title, body), StatusCode::UNPROCESSABLE_ENTITY)
-        }
+        Ok(IntakeOutcome::TooFast) => again(&s, &slug, lang, &values, w.check).await,
+        Err(CoreError::Gone(_)) => again(&s, &slug, lang, &values, w.stale).await,
         Err(e @ (CoreError::Field(_) | CoreError::Invalid(_))) => {
-            let msg = e.to_string();
-            let body = match s.vault.intake_form(&slug, lang).await {
-                Ok(v) => form_html(&slug, lang, &v, &values, Some(&msg)),
-                Err(_) => String::new(),
-            };
-            with_status(page(lang, w.title, body), StatusCode::UNPROCESSABLE_ENTITY)
+            again(&s, &slug, lang, &values, &e.to_string()).await
         }
         Err(e) => {
             tracing::error!(error = %e, "intake form");

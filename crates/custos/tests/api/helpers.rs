@@ -90,6 +90,8 @@ async fn spawn_full(
         },
     )
     .unwrap();
+    // Tests move the clock by months and years; retention sweeps run only where a test asks.
+    settings.retention_sweep = None;
     tune(&mut settings);
     let running = match clock.clone() {
         Some(c) => custos::start_with(settings.clone(), false, c)

@@ -115,18 +115,23 @@ async fn a_new_customer_signs_up_with_consents_after_reading_the_notice() {
         ("consent", "sms_offers:sms"),
         ("website", ""),
     ];
-    // Sent at once: a script. Answered like a success, nothing stored.
+    // Sent faster than anyone reads (a script, or autofill): shown again to check, with what
+    // was typed, nothing stored.
     let (st, text) = post(&app, &good).await;
-    assert_eq!(st, StatusCode::OK);
-    assert!(text.contains("Dziękujemy"));
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        text.contains("Prosimy sprawdzić dane") && text.contains("value=\"Intakecanary\""),
+        "{text}"
+    );
     assert!(customers(&app).await.is_empty());
     clock.advance(time::Duration::seconds(20));
-    // The honeypot filled in: the same.
+    // The honeypot filled in: answered like a success, nothing stored.
     let mut bot = good.clone();
     bot.retain(|(k, _)| *k != "website");
     bot.push(("website", "http://spam.example"));
-    let (st, _) = post(&app, &bot).await;
+    let (st, text) = post(&app, &bot).await;
     assert_eq!(st, StatusCode::OK);
+    assert!(text.contains("Dziękujemy"));
     assert!(customers(&app).await.is_empty());
     assert_eq!(
         app.audit_bodies()
