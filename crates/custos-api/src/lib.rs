@@ -663,6 +663,9 @@ pub struct Alert {
 pub struct CustomerExport {
     /// `custos-export/1`.
     pub format: String,
+    /// The language of the texts in `information` (`en`, `de`, `pl`).
+    #[serde(default = "english")]
+    pub lang: String,
     /// When.
     #[serde(with = "time::serde::rfc3339")]
     pub exported_at: OffsetDateTime,
@@ -705,6 +708,10 @@ pub struct ExportInformation {
     pub source: String,
     /// (h) Automated decisions and profiling.
     pub automated_decisions: String,
+}
+
+fn english() -> String {
+    "en".into()
 }
 
 /// The JSON Schema an export (`format=json`) follows.

@@ -526,13 +526,6 @@ impl Vault {
         Ok((event_wire(&consent), status))
     }
 
-    /// The language of a business (of its country): `en`, `de` or `pl`.
-    pub async fn business_lang(&self, tenant: TenantId) -> Result<&'static str, CoreError> {
-        Ok(business_lang(
-            &self.tenant_keys(tenant).await?.catalog.default_country,
-        ))
-    }
-
     /// The public base URL for links in mails.
     pub fn link(&self, path: &str, token: &str) -> String {
         format!("{}{path}?t={token}", self.public_url())

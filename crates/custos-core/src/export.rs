@@ -20,7 +20,20 @@ impl Vault {
         id: CustomerId,
         meta: &RequestMeta,
     ) -> Result<CustomerExport, CoreError> {
-        self.export_as(p, id, Action::CustomerExport.as_str(), meta)
+        self.export_as(p, id, Action::CustomerExport.as_str(), None, meta)
+            .await
+    }
+
+    /// Exports a customer (owner, manager) with the art. 15(1) information in `lang` (`en`,
+    /// `de`, `pl`; default: the business's language).
+    pub async fn export_customer_in(
+        &self,
+        p: &Principal,
+        id: CustomerId,
+        lang: Option<&str>,
+        meta: &RequestMeta,
+    ) -> Result<CustomerExport, CoreError> {
+        self.export_as(p, id, Action::CustomerExport.as_str(), lang, meta)
             .await
     }
 
@@ -31,6 +44,7 @@ impl Vault {
         p: &Principal,
         id: CustomerId,
         action: &str,
+        lang: Option<&str>,
         meta: &RequestMeta,
     ) -> Result<CustomerExport, CoreError> {
         let t = self
@@ -97,9 +111,14 @@ impl Vault {
             .categories(categories);
         self.store.append_audit(vec![ev]).await?;
         let consents = self.consents_for_export(p.tenant_id, id).await?;
-        let information = information(&t.catalog, &t.name, &categories_held, &consents);
+        let lang = match lang {
+            Some(l @ ("en" | "de" | "pl")) => l,
+            _ => crate::consents::business_lang(&t.catalog.default_country),
+        };
+        let information = information(&t.catalog, &t.name, &categories_held, &consents, lang);
         Ok(CustomerExport {
             format: "custos-export/1".into(),
+            lang: lang.to_owned(),
             exported_at: now,
             business: t.name.clone(),
             customer,
@@ -111,39 +130,95 @@ impl Vault {
     }
 }
 
-/// The retention rules in words, one line each.
-pub(crate) fn retention_text(catalog: &custos_api::catalog::Catalog) -> String {
+/// A period in words: whole years where the days make whole years (with their leap days).
+fn period(days: u32, lang: &str) -> String {
+    let years = (f64::from(days) / 365.25).round() as u32;
+    let whole =
+        years > 0 && (i64::from(days) - i64::from(years * 365 + years.div_ceil(4))).abs() <= 1;
+    match (whole, lang) {
+        (true, "de") => format!("{years} {}", if years == 1 { "Jahr" } else { "Jahre" }),
+        (true, "pl") => format!(
+            "{years} {}",
+            match years {
+                1 => "rok",
+                n if (2..=4).contains(&(n % 10)) && !(12..=14).contains(&(n % 100)) => "lata",
+                _ => "lat",
+            }
+        ),
+        (true, _) => format!("{years} {}", if years == 1 { "year" } else { "years" }),
+        (false, "de") => format!("{days} Tage"),
+        (false, "pl") => format!("{days} dni"),
+        (false, _) => format!("{days} days"),
+    }
+}
+
+/// The retention rules in words, one line each, in `lang` (`en`, `de`, `pl`); the legal
+/// references stay as the business wrote them.
+pub fn retention_text(catalog: &custos_api::catalog::Catalog, lang: &str) -> String {
     use custos_api::retention::{RetentionAction, RetentionTarget};
+    let t = |en: &str, de: &str, pl: &str| -> String {
+        match lang {
+            "de" => de,
+            "pl" => pl,
+            _ => en,
+        }
+        .to_owned()
+    };
     if catalog.retention.is_empty() {
-        return "Kept while you are a customer and as long as the law requires; erased on request unless a legal obligation or claim requires keeping it.".into();
+        return t(
+            "Kept while you are a customer and as long as the law requires; erased on request unless a legal obligation or claim requires keeping it.",
+            "Gespeichert, solange Sie Kundin oder Kunde sind und das Gesetz es verlangt; auf Wunsch gelöscht, außer eine gesetzliche Pflicht oder ein Rechtsanspruch verlangt die Aufbewahrung.",
+            "Przechowywane, dopóki są Państwo klientem i jak długo wymaga tego prawo; usuwane na żądanie, chyba że obowiązek prawny lub roszczenie wymaga ich zachowania.",
+        );
     }
     let mut lines: Vec<String> = catalog
         .retention
         .iter()
         .map(|r| {
+            let p = period(r.keep_days, lang);
             let what = match &r.applies_to {
-                RetentionTarget::RecordType(t) => format!(
-                    "Records of type '{t}': {} days from when they happened",
-                    r.keep_days
-                ),
-                RetentionTarget::Category(c) => format!(
-                    "Your {} data: {} days after your last dealings with the business",
-                    c.as_str().replace('_', " "),
-                    r.keep_days
-                ),
-                RetentionTarget::InactiveCustomers => format!(
-                    "Everything else: {} days after your last dealings with the business",
-                    r.keep_days
-                ),
+                RetentionTarget::RecordType(ty) => match lang {
+                    "de" => format!("Einträge der Art „{ty}“: {p} ab dem Ereignis"),
+                    "pl" => format!("Wpisy typu „{ty}”: {p} od zdarzenia"),
+                    _ => format!("Records of type '{ty}': {p} from when they happened"),
+                },
+                RetentionTarget::Category(c) => {
+                    let c = c.as_str().replace('_', " ");
+                    match lang {
+                        "de" => format!(
+                            "Ihre Angaben der Kategorie „{c}“: {p} nach Ihrem letzten Kontakt"
+                        ),
+                        "pl" => format!("Dane z kategorii „{c}”: {p} od ostatniego kontaktu"),
+                        _ => {
+                            format!("Your {c} data: {p} after your last dealings with the business")
+                        }
+                    }
+                }
+                RetentionTarget::InactiveCustomers => match lang {
+                    "de" => format!("Alles Übrige: {p} nach Ihrem letzten Kontakt"),
+                    "pl" => format!("Pozostałe dane: {p} od ostatniego kontaktu"),
+                    _ => format!("Everything else: {p} after your last dealings with the business"),
+                },
             };
             let then = match r.action {
-                RetentionAction::Delete => "then deleted",
-                RetentionAction::Anonymise => "then deleted, leaving only totals that name nobody",
+                RetentionAction::Delete => t("then deleted", "dann gelöscht", "następnie usuwane"),
+                RetentionAction::Anonymise => t(
+                    "then deleted, leaving only totals that name nobody",
+                    "dann gelöscht; es bleiben nur Summen, die niemanden nennen",
+                    "następnie usuwane; zostają tylko sumy bez danych osobowych",
+                ),
             };
-            format!("{what}, {then} ({}).", r.legal_reference)
+            format!(
+                "{what}, {then} ({}).",
+                r.legal_reference.trim_end_matches('.')
+            )
         })
         .collect();
-    lines.push("A legal hold (e.g. a pending legal claim) keeps data until it is lifted; you may ask for erasure at any time.".into());
+    lines.push(t(
+        "A legal hold (e.g. a pending legal claim) keeps data until it is lifted; you may ask for erasure at any time.",
+        "Eine Aufbewahrungspflicht wegen eines Rechtsstreits hält Daten, bis sie aufgehoben ist; Sie können jederzeit die Löschung verlangen.",
+        "Blokada prawna (np. toczące się roszczenie) zatrzymuje dane do jej zniesienia; w każdej chwili mogą Państwo zażądać usunięcia.",
+    ));
     lines.join("\n")
 }
 
@@ -153,7 +228,15 @@ fn information(
     business: &str,
     held: &[Category],
     consents: &custos_api::consent::Consents,
+    lang: &str,
 ) -> custos_api::ExportInformation {
+    let t = |en: String, de: String, pl: String| -> String {
+        match lang {
+            "de" => de,
+            "pl" => pl,
+            _ => en,
+        }
+    };
     let purposes = catalog
         .purposes
         .iter()
@@ -182,36 +265,54 @@ fn information(
         .filter_map(|e| e.evidence["source"].as_str().map(str::to_owned))
         .collect();
     let source = if imported.is_empty() {
-        format!("Collected by {business} from you.")
+        t(
+            format!("Collected by {business} from you."),
+            format!("Von {business} bei Ihnen erhoben."),
+            format!("Zebrane przez {business} od Państwa."),
+        )
     } else {
-        format!(
-            "Collected by {business} from you; part of it was imported from the business's earlier system ({}).",
-            imported.join(", ")
+        let files = imported.join(", ");
+        t(
+            format!("Collected by {business} from you; part of it was imported from the business's earlier system ({files})."),
+            format!("Von {business} bei Ihnen erhoben; ein Teil stammt aus dem früheren System des Geschäfts ({files})."),
+            format!("Zebrane przez {business} od Państwa; część przeniesiono z wcześniejszego systemu firmy ({files})."),
         )
     };
+    let rights: [(&str, &str, &str); 7] = [
+        ("Access to your data and a copy of it (art. 15).", "Auskunft über Ihre Daten und eine Kopie (Art. 15).", "Dostęp do danych i ich kopia (art. 15)."),
+        ("Correction of inaccurate data (art. 16).", "Berichtigung unrichtiger Daten (Art. 16).", "Sprostowanie nieprawidłowych danych (art. 16)."),
+        ("Erasure (art. 17).", "Löschung (Art. 17).", "Usunięcie danych (art. 17)."),
+        ("Restriction of processing (art. 18).", "Einschränkung der Verarbeitung (Art. 18).", "Ograniczenie przetwarzania (art. 18)."),
+        ("Your data in a portable format (art. 20).", "Ihre Daten in einem übertragbaren Format (Art. 20).", "Przeniesienie danych (art. 20)."),
+        ("Objection, and in particular to direct marketing at any time (art. 21).", "Widerspruch, gegen Direktwerbung jederzeit (Art. 21).", "Sprzeciw, wobec marketingu bezpośredniego w każdej chwili (art. 21)."),
+        ("Withdrawal of consent at any time, without affecting earlier processing (art. 7(3)).", "Widerruf einer Einwilligung jederzeit, ohne Wirkung auf die frühere Verarbeitung (Art. 7 Abs. 3).", "Wycofanie zgody w każdej chwili, bez wpływu na wcześniejsze przetwarzanie (art. 7 ust. 3)."),
+    ];
     custos_api::ExportInformation {
         controller: business.to_owned(),
         purposes,
         categories: held.to_vec(),
-        recipients: format!(
-            "Staff of {business} whose role needs the data. No other recipient; the server that stores it acts on {business}'s behalf."
+        recipients: t(
+            format!("Staff of {business} whose role needs the data. No other recipient; the server that stores it acts on {business}'s behalf."),
+            format!("Mitarbeitende von {business}, deren Aufgabe die Daten erfordert. Keine weiteren Empfänger; der Server, der sie speichert, arbeitet im Auftrag von {business}."),
+            format!("Pracownicy {business}, którym dane są potrzebne w pracy. Nie ma innych odbiorców; serwer, który je przechowuje, działa w imieniu {business}."),
         ),
-        retention: retention_text(catalog),
+        retention: retention_text(catalog, lang),
         retention_rules: catalog.retention.clone(),
-        rights: [
-            "Access to your data and a copy of it (art. 15).",
-            "Correction of inaccurate data (art. 16).",
-            "Erasure (art. 17).",
-            "Restriction of processing (art. 18).",
-            "Your data in a portable format (art. 20).",
-            "Objection, and in particular to direct marketing at any time (art. 21).",
-            "Withdrawal of consent at any time, without affecting earlier processing (art. 7(3)).",
-        ]
-        .map(String::from)
-        .to_vec(),
-        complaint: "You may complain to a data-protection supervisory authority, in particular where you live or work.".into(),
+        rights: rights
+            .iter()
+            .map(|(en, de, pl)| t((*en).into(), (*de).into(), (*pl).into()))
+            .collect(),
+        complaint: t(
+            "You may complain to a data-protection supervisory authority, in particular where you live or work.".into(),
+            "Sie können sich bei einer Datenschutz-Aufsichtsbehörde beschweren, insbesondere dort, wo Sie wohnen oder arbeiten.".into(),
+            "Mogą Państwo złożyć skargę do organu nadzorczego ochrony danych (w Polsce: Prezes UODO), zwłaszcza w miejscu zamieszkania lub pracy.".into(),
+        ),
         source,
-        automated_decisions: "No decision about you is made by automated means, and no profiling takes place (art. 22).".into(),
+        automated_decisions: t(
+            "No decision about you is made by automated means, and no profiling takes place (art. 22).".into(),
+            "Es gibt keine automatisierte Entscheidung über Sie und kein Profiling (Art. 22).".into(),
+            "Nie podejmujemy wobec Państwa zautomatyzowanych decyzji i nie stosujemy profilowania (art. 22).".into(),
+        ),
     }
 }
 

@@ -130,10 +130,9 @@ pub fn privacy_notice(catalog: &Catalog, business: &str, lang: &str) -> Vec<(Str
         .iter()
         .map(|p| {
             format!(
-                "{} — {}: {}",
-                p.name,
-                basis_words(p.lawful_basis, lang),
-                p.description
+                "{} ({})",
+                p.description.trim_end_matches('.'),
+                basis_words(p.lawful_basis, lang)
             )
         })
         .collect::<Vec<_>>()
@@ -150,7 +149,7 @@ pub fn privacy_notice(catalog: &Catalog, business: &str, lang: &str) -> Vec<(Str
         (h("Why, and on what basis", "Wozu und auf welcher Grundlage", "W jakim celu i na jakiej podstawie"), purposes),
         (
             h("How long", "Wie lange", "Jak długo"),
-            crate::export::retention_text(catalog),
+            crate::export::retention_text(catalog, lang),
         ),
         (
             h("Your rights", "Ihre Rechte", "Państwa prawa"),

@@ -403,6 +403,7 @@ impl Vault {
         &self,
         s: &PortalSession,
         download: bool,
+        lang: &str,
         meta: &RequestMeta,
     ) -> Result<CustomerExport, CoreError> {
         let action = if download {
@@ -410,7 +411,7 @@ impl Vault {
         } else {
             "portal.read"
         };
-        self.export_as(&customer_principal(s), s.customer, action, meta)
+        self.export_as(&customer_principal(s), s.customer, action, Some(lang), meta)
             .await
     }
 

@@ -250,7 +250,7 @@ fn words(lang: &str) -> Words {
 
 /// The style of custos's own pages (inline, as the pages' Content-Security-Policy allows no
 /// other source).
-pub const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#1a1a1a}table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}th,td{border:1px solid #bbb;padding:.35rem .5rem;text-align:left;vertical-align:top}th{background:#eee}button,input[type=submit]{font-size:1rem;padding:.5rem 1rem}label{display:block;margin:.6rem 0 .2rem}input[type=text],input[type=email],input[type=tel],input[type=date],textarea,select{font-size:1rem;padding:.4rem;width:100%;box-sizing:border-box}.note{background:#f4f4f4;padding:.6rem;border-left:4px solid #555}a{color:#0645ad}.hp{position:absolute;left:-10000px}";
+pub const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#1a1a1a}table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}th,td{border:1px solid #bbb;padding:.35rem .5rem;text-align:left;vertical-align:top}th{background:#eee}button,input[type=submit]{font-size:1rem;padding:.5rem 1rem}label{display:block;margin:.6rem 0 .2rem}input[type=text],input[type=email],input[type=tel],input[type=date],textarea,select{font-size:1rem;padding:.4rem;width:100%;box-sizing:border-box}.note{background:#f4f4f4;padding:.6rem;border-left:4px solid #555}a{color:#0645ad}.hp{position:absolute;left:-10000px}fieldset{border:1px solid #bbb;padding:.5rem 1rem;margin:1rem 0}legend{font-size:1.3rem;font-weight:bold;padding:0 .3rem}li{margin:.3rem 0}.scroll{overflow-x:auto}td{overflow-wrap:anywhere}";
 
 /// A whole page of custos's own (consent links, the privacy portal, the intake form): escaped
 /// title, the body as given, never cached.
@@ -268,12 +268,66 @@ pub fn page(lang: &str, title: &str, body: String) -> axum::response::Response {
     r
 }
 
+/// A field's label for people.
+pub fn field_label(name: &str, lang: &str) -> String {
+    let l = match (name, lang) {
+        ("first_name", "de") => "Vorname",
+        ("first_name", "pl") => "Imię",
+        ("first_name", _) => "First name",
+        ("last_name", "de") => "Nachname",
+        ("last_name", "pl") => "Nazwisko",
+        ("last_name", _) => "Last name",
+        ("birth_date", "de") => "Geburtsdatum",
+        ("birth_date", "pl") => "Data urodzenia",
+        ("birth_date", _) => "Date of birth",
+        ("email", "de") => "E-Mail-Adresse",
+        ("email", "pl") => "Adres e-mail",
+        ("email", _) => "E-mail address",
+        ("phone", "de") => "Telefon",
+        ("phone", "pl") => "Telefon",
+        ("phone", _) => "Phone",
+        ("street", "de") => "Straße und Hausnummer",
+        ("street", "pl") => "Ulica i numer",
+        ("street", _) => "Street and number",
+        ("postal_code", "de") => "Postleitzahl",
+        ("postal_code", "pl") => "Kod pocztowy",
+        ("postal_code", _) => "Postal code",
+        ("city", "de") => "Ort",
+        ("city", "pl") => "Miejscowość",
+        ("city", _) => "City",
+        ("country", "de") => "Land (z. B. DE)",
+        ("country", "pl") => "Kraj (np. PL)",
+        ("country", _) => "Country (e.g. GB)",
+        ("preferences", "de") => "Vorlieben",
+        ("preferences", "pl") => "Preferencje",
+        ("preferences", _) => "Preferences",
+        ("note", "de") => "Notiz",
+        ("note", "pl") => "Notatka",
+        ("note", _) => "Note",
+        _ => return name.replace('_', " "),
+    };
+    l.to_owned()
+}
+
+/// A time for people: `YYYY-MM-DD HH:MM UTC`.
+pub fn human_time(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+        t.year(),
+        t.month() as u8,
+        t.day(),
+        t.hour(),
+        t.minute()
+    )
+}
+
 fn table(out: &mut String, head: &[&str], rows: Vec<Vec<String>>, none: &str) {
     if rows.is_empty() {
         let _ = write!(out, "<p>{}</p>", html_escape(none));
         return;
     }
-    out.push_str("<table><thead><tr>");
+    out.push_str("<div class=\"scroll\"><table><thead><tr>");
     for h in head {
         let _ = write!(out, "<th scope=\"col\">{}</th>", html_escape(h));
     }
@@ -285,7 +339,7 @@ fn table(out: &mut String, head: &[&str], rows: Vec<Vec<String>>, none: &str) {
         }
         out.push_str("</tr>");
     }
-    out.push_str("</tbody></table>");
+    out.push_str("</tbody></table></div>");
 }
 
 /// The body of the export as HTML sections (also shown in the privacy portal).
@@ -298,7 +352,7 @@ pub fn export_sections(e: &CustomerExport, lang: &str) -> String {
         e.customer
             .fields
             .iter()
-            .map(|(k, v)| vec![k.clone(), scalar(v)]),
+            .map(|(k, v)| vec![field_label(k, lang), scalar(v)]),
     );
     table(&mut out, &[w.field, w.value], rows, w.none);
     let _ = write!(out, "<h2>{}</h2>", html_escape(w.records));
@@ -311,7 +365,11 @@ pub fn export_sections(e: &CustomerExport, lang: &str) -> String {
                 .iter()
                 .map(|(k, v)| format!("{k}: {}", scalar(v)))
                 .collect();
-            vec![rfc3339(r.occurred_at), r.type_.clone(), fields.join("; ")]
+            vec![
+                human_time(r.occurred_at),
+                r.type_.clone(),
+                fields.join("; "),
+            ]
         })
         .collect();
     table(&mut out, &[w.when, w.what, w.value], rows, w.none);
@@ -325,7 +383,7 @@ pub fn export_sections(e: &CustomerExport, lang: &str) -> String {
                 s.purpose.clone(),
                 s.channel.map_or("-", |c| c.as_str()).to_owned(),
                 s.state.as_str().to_owned(),
-                rfc3339(s.since),
+                human_time(s.since),
             ]
         })
         .collect();
@@ -342,7 +400,7 @@ pub fn export_sections(e: &CustomerExport, lang: &str) -> String {
         .iter()
         .map(|h| {
             vec![
-                rfc3339(h.at),
+                human_time(h.at),
                 h.purpose.clone(),
                 h.channel.map_or("-", |c| c.as_str()).to_owned(),
                 h.state.as_str().to_owned(),
@@ -414,7 +472,7 @@ pub fn export_html(e: &CustomerExport, lang: &str) -> String {
         title = html_escape(w.title),
         business = html_escape(&e.business),
         intro = html_escape(w.intro),
-        at = html_escape(&rfc3339(e.exported_at)),
+        at = html_escape(&human_time(e.exported_at)),
         body = export_sections(e, lang),
     )
 }

@@ -327,11 +327,11 @@ pub async fn export(
 ) -> ApiResult<Response> {
     let id = customer_id(&id)?;
     let format = ExportFormat::parse(q.format.as_deref(), q.lang.as_deref())?;
-    let export = s.vault.export_customer(&p, id, &meta).await?;
-    let lang = match q.lang {
-        Some(l) => l,
-        None => s.vault.business_lang(p.tenant_id).await?.to_owned(),
-    };
+    let export = s
+        .vault
+        .export_customer_in(&p, id, q.lang.as_deref(), &meta)
+        .await?;
+    let lang = export.lang.clone();
     Ok(export_response(&export, format, &lang))
 }
 

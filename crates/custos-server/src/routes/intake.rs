@@ -4,7 +4,7 @@
 //! out. English, German and Polish; no script at all.
 
 use crate::extract::Meta;
-use crate::render::page;
+use crate::render::{field_label, page};
 use crate::routes::portal::{pick_lang, LangQuery};
 use crate::AppState;
 use axum::extract::rejection::FormRejection;
@@ -99,41 +99,6 @@ fn words(lang: &str) -> Words {
     }
 }
 
-/// A field's label for people.
-fn label(name: &str, lang: &str) -> String {
-    let l = match (name, lang) {
-        ("first_name", "de") => "Vorname",
-        ("first_name", "pl") => "Imię",
-        ("first_name", _) => "First name",
-        ("last_name", "de") => "Nachname",
-        ("last_name", "pl") => "Nazwisko",
-        ("last_name", _) => "Last name",
-        ("birth_date", "de") => "Geburtsdatum",
-        ("birth_date", "pl") => "Data urodzenia",
-        ("birth_date", _) => "Date of birth",
-        ("email", "de") => "E-Mail-Adresse",
-        ("email", "pl") => "Adres e-mail",
-        ("email", _) => "E-mail address",
-        ("phone", "de") => "Telefon",
-        ("phone", "pl") => "Telefon",
-        ("phone", _) => "Phone",
-        ("street", "de") => "Straße und Hausnummer",
-        ("street", "pl") => "Ulica i numer",
-        ("street", _) => "Street and number",
-        ("postal_code", "de") => "Postleitzahl",
-        ("postal_code", "pl") => "Kod pocztowy",
-        ("postal_code", _) => "Postal code",
-        ("city", "de") => "Ort",
-        ("city", "pl") => "Miejscowość",
-        ("city", _) => "City",
-        ("country", "de") => "Land (z. B. DE)",
-        ("country", "pl") => "Kraj (np. PL)",
-        ("country", _) => "Country (e.g. GB)",
-        _ => return name.replace('_', " "),
-    };
-    l.to_owned()
-}
-
 fn form_html(
     slug: &str,
     lang: &str,
@@ -157,12 +122,17 @@ fn form_html(
         html_escape(w.notice)
     );
     for (h, text) in &v.notice {
-        let _ = write!(
-            out,
-            "<h3>{}</h3><p>{}</p>",
-            html_escape(h),
-            html_escape(text).replace('\n', "<br>")
-        );
+        let _ = write!(out, "<h3>{}</h3>", html_escape(h));
+        let lines: Vec<&str> = text.lines().collect();
+        if lines.len() > 1 {
+            out.push_str("<ul>");
+            for l in lines {
+                let _ = write!(out, "<li>{}</li>", html_escape(l));
+            }
+            out.push_str("</ul>");
+        } else {
+            let _ = write!(out, "<p>{}</p>", html_escape(text));
+        }
     }
     out.push_str("</section>");
     let _ = write!(
@@ -174,7 +144,7 @@ fn form_html(
     if !v.consents.is_empty() {
         let _ = write!(
             out,
-            "<fieldset><legend><h2>{}</h2></legend><p>{}</p>",
+            "<fieldset><legend>{}</legend><p>{}</p>",
             html_escape(w.consents),
             html_escape(w.consents_hint)
         );
@@ -198,7 +168,7 @@ fn form_html(
         let _ = write!(
             out,
             "<label for=\"{id}\">{label}{star}</label>",
-            label = html_escape(&label(&f.name, lang)),
+            label = html_escape(&field_label(&f.name, lang)),
             star = if f.required {
                 format!(" <small>({})</small>", html_escape(w.required))
             } else {

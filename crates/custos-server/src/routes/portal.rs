@@ -256,6 +256,43 @@ pub fn pick_lang(asked: Option<&str>, headers: &HeaderMap, fallback: &'static st
         .unwrap_or(fallback)
 }
 
+/// A consent's state in words.
+fn state_word(s: Option<ConsentState>, lang: &str) -> &'static str {
+    match (s, lang) {
+        (Some(ConsentState::Given), "de") => "Einwilligung erteilt",
+        (Some(ConsentState::Given), "pl") => "zgoda wyrażona",
+        (Some(ConsentState::Given), _) => "consent given",
+        (Some(ConsentState::PendingConfirmation), "de") => "wartet auf Ihre Bestätigung per E-Mail",
+        (Some(ConsentState::PendingConfirmation), "pl") => "czeka na potwierdzenie e-mailem",
+        (Some(ConsentState::PendingConfirmation), _) => "waiting for your confirmation by e-mail",
+        (Some(ConsentState::Lapsed), "de") => "abgelaufen (lange kein Kontakt)",
+        (Some(ConsentState::Lapsed), "pl") => "wygasła (długi brak kontaktu)",
+        (Some(ConsentState::Lapsed), _) => "lapsed (no dealings for a long time)",
+        (_, "de") => "keine Einwilligung",
+        (_, "pl") => "brak zgody",
+        (_, _) => "no consent",
+    }
+}
+
+/// A channel in words.
+fn channel_word(c: Option<Channel>, lang: &str) -> &'static str {
+    match (c, lang) {
+        (Some(Channel::Email), "de") => "E-Mail",
+        (Some(Channel::Email), _) => "e-mail",
+        (Some(Channel::Sms), _) => "SMS",
+        (Some(Channel::Phone), "de") => "Telefon",
+        (Some(Channel::Phone), "pl") => "telefon",
+        (Some(Channel::Phone), _) => "phone",
+        (Some(Channel::Post), "de") => "Post",
+        (Some(Channel::Post), "pl") => "poczta",
+        (Some(Channel::Post), _) => "post",
+        (Some(Channel::Whatsapp), _) => "WhatsApp",
+        (None, "de") => "Einwilligung",
+        (None, "pl") => "zgoda",
+        (None, _) => "consent",
+    }
+}
+
 fn status(mut r: Response, s: StatusCode) -> Response {
     *r.status_mut() = s;
     r
@@ -477,7 +514,7 @@ pub async fn me(
         Err(e) => return failure(lang, e),
     };
     let w = words(lang);
-    let export = match s.vault.portal_export(&ps, false, &meta).await {
+    let export = match s.vault.portal_export(&ps, false, lang, &meta).await {
         Ok(e) => e,
         Err(e) => return failure(lang, e),
     };
@@ -513,7 +550,7 @@ pub async fn me(
             body,
             "<form method=\"post\" action=\"/privacy/portal/me/consent\" class=\"note\"><p>{text}</p><p>{state}</p>{csrf}<input type=\"hidden\" name=\"lang\" value=\"{lang}\"><input type=\"hidden\" name=\"purpose\" value=\"{purpose}\"><input type=\"hidden\" name=\"channel\" value=\"{channel}\"><input type=\"hidden\" name=\"state\" value=\"{next}\"><button type=\"submit\">{button}</button></form>",
             text = html_escape(&c.text),
-            state = html_escape(&format!("{} ({})", current.map_or("—", |s| s.as_str()), c.channel.map_or("-", |ch| ch.as_str()))),
+            state = html_escape(&format!("{}: {}", channel_word(c.channel, lang), state_word(current, lang))),
             csrf = csrf_field(&ps),
             purpose = html_escape(&c.purpose),
             channel = c.channel.map_or("", |ch| ch.as_str()),
@@ -574,7 +611,7 @@ pub async fn download(
         Ok(ps) => ps,
         Err(e) => return failure(lang, e),
     };
-    match s.vault.portal_export(&ps, true, &meta).await {
+    match s.vault.portal_export(&ps, true, lang, &meta).await {
         Ok(e) => export_response(&e, format, lang),
         Err(e) => failure(lang, e),
     }
@@ -598,7 +635,7 @@ pub async fn access(
         Err(e) => return failure(lang, e),
     };
     let mut body = format!(
-        "<p><a href=\"/privacy/portal/me?lang={lang}\">{}</a></p><table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
+        "<p><a href=\"/privacy/portal/me?lang={lang}\">{}</a></p><div class=\"scroll\"><table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
         html_escape(w.back),
         html_escape(w.when),
         html_escape(w.who),
@@ -614,7 +651,7 @@ pub async fn access(
         let _ = write!(
             body,
             "<tr><td>{}</td><td>{}</td><td>{}{}</td></tr>",
-            html_escape(&custos_core::values::rfc3339(e.at)),
+            html_escape(&crate::render::human_time(e.at)),
             html_escape(&who),
             html_escape(&e.action),
             if cats.is_empty() {
@@ -624,7 +661,7 @@ pub async fn access(
             }
         );
     }
-    body.push_str("</tbody></table>");
+    body.push_str("</tbody></table></div>");
     page(lang, w.access_title, body)
 }
 

@@ -84,11 +84,28 @@ async fn the_json_export_follows_its_schema_and_carries_every_article_15_item() 
         .await
         .unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
-    let e: Value = export(&app, &app.owner, &id, "?format=json")
+    // The business is Polish: the information comes in Polish unless asked otherwise.
+    let pl: Value = export(&app, &app.owner, &id, "?format=json")
         .await
         .json()
         .await
         .unwrap();
+    assert_eq!(pl["lang"], "pl");
+    assert!(pl["information"]["complaint"]
+        .as_str()
+        .unwrap()
+        .contains("UODO"));
+    assert!(pl["information"]["retention"]
+        .as_str()
+        .unwrap()
+        .contains("6 lat"));
+    assert!(validator.is_valid(&pl));
+    let e: Value = export(&app, &app.owner, &id, "?format=json&lang=en")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(e["lang"], "en");
     let errors: Vec<String> = validator.iter_errors(&e).map(|e| e.to_string()).collect();
     assert!(errors.is_empty(), "{errors:#?}");
     // The schema is strict: an unknown member or a masked value would fail it.
