@@ -298,10 +298,10 @@ pub struct LinkOutcome {
 
 impl Vault {
     pub(crate) fn client_hash(t: &TenantKeys, meta: &RequestMeta) -> Option<String> {
-        meta.client_addr.as_deref().map(|a| {
-            let ip = a.rsplit_once(':').map_or(a, |(ip, _)| ip);
-            hex::encode(crypto::blind_index(&t.index_key, "client-address", ip))
-        })
+        // The address is the client's IP (no port), IPv4 or IPv6.
+        meta.client_addr
+            .as_deref()
+            .map(|ip| hex::encode(crypto::blind_index(&t.index_key, "client-address", ip)))
     }
 
     fn consent_purpose<'a>(t: &'a TenantKeys, name: &str) -> Result<&'a Purpose, CoreError> {

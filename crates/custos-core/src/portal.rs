@@ -209,12 +209,10 @@ impl Vault {
                 &email.search_key()
             ))
         );
-        let client_key = meta.client_addr.as_deref().map(|a| {
-            format!(
-                "portal-client:{}",
-                a.rsplit_once(':').map_or(a, |(ip, _)| ip)
-            )
-        });
+        let client_key = meta
+            .client_addr
+            .as_deref()
+            .map(|ip| format!("portal-client:{ip}"));
         for (key, max) in [
             (Some(&addr_key), LINKS_PER_HOUR_EMAIL),
             (client_key.as_ref(), LINKS_PER_HOUR_CLIENT),

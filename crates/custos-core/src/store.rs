@@ -872,7 +872,7 @@ pub trait Store: Send + Sync + 'static {
         audit: AuditEvent,
     ) -> Result<(), StoreError>;
     /// Records of a type that happened before `before`, in id order after `after`, each with
-    /// whether its customer is under a legal hold.
+    /// whether retention must leave its customer alone (a legal hold or a restriction).
     async fn expired_records(
         &self,
         tenant: TenantId,
@@ -1000,7 +1000,7 @@ pub struct IdleCustomer {
     pub row: CustomerRow,
     /// Its last interaction.
     pub last_interaction: OffsetDateTime,
-    /// Under a legal hold.
+    /// Under a legal hold or a restriction of processing: retention leaves it alone.
     pub held: bool,
 }
 

@@ -324,6 +324,11 @@ pub async fn submit(
         Ok(IntakeOutcome::TooFast) => again(&s, &slug, lang, &values, w.check).await,
         Err(CoreError::Gone(_)) => again(&s, &slug, lang, &values, w.stale).await,
         Err(e @ (CoreError::Field(_) | CoreError::Invalid(_))) => {
+            let mut values = values;
+            // What looks like a card number is not even shown back.
+            if let CoreError::Field(custos_core::catalog::FieldError::CardNumber(f)) = &e {
+                values.remove(f);
+            }
             again(&s, &slug, lang, &values, &e.to_string()).await
         }
         Err(e) => {

@@ -1065,6 +1065,27 @@ fn is_held(tx: &Transaction<'_>, customer: CustomerId) -> Result<bool, StoreErro
         .map_err(map_err)
 }
 
+/// Whether retention must leave a customer's data alone: a legal hold, or a restriction of
+/// processing (art. 18: kept for storage and legal claims only, so not deleted either).
+fn retention_blocked(tx: &Transaction<'_>, customer: CustomerId) -> Result<bool, StoreError> {
+    tx.prepare_cached("SELECT EXISTS(SELECT 1 FROM legal_holds WHERE customer_id = ?1) OR EXISTS(SELECT 1 FROM restrictions WHERE customer_id = ?1)")
+        .and_then(|mut st| st.query_row([b(customer.as_uuid())], |r| r.get(0)))
+        .map_err(map_err)
+}
+
+/// The SQL of "retention must leave this customer alone", for a column holding its id.
+macro_rules! blocked_sql {
+    ($col:literal) => {
+        concat!(
+            "(EXISTS(SELECT 1 FROM legal_holds h WHERE h.customer_id = ",
+            $col,
+            ") OR EXISTS(SELECT 1 FROM restrictions x WHERE x.customer_id = ",
+            $col,
+            "))"
+        )
+    };
+}
+
 /// Erasure by crypto-shredding: the row with its wrapped key, index entries, records,
 /// idempotency keys, consents, restriction, portal links and unsent mails go; a tombstone
 /// stays. `Held` under a legal hold.
@@ -2632,7 +2653,8 @@ impl Store for SqliteStore {
     ) -> Result<Vec<(RecordRow, bool)>, StoreError> {
         self.read(move |c| {
             let mut st = c.prepare_cached(&format!(
-                "SELECT {RECORD_COLS}, EXISTS(SELECT 1 FROM legal_holds h WHERE h.customer_id = records.customer_id) FROM records WHERE tenant_id = ?1 AND type = ?2 AND occurred_at < ?3 AND (?4 IS NULL OR id > ?4) ORDER BY id LIMIT ?5"
+                "SELECT {RECORD_COLS}, {} FROM records WHERE tenant_id = ?1 AND type = ?2 AND occurred_at < ?3 AND (?4 IS NULL OR id > ?4) ORDER BY id LIMIT ?5",
+                blocked_sql!("records.customer_id")
             ))?;
             let rows = st.query_map(
                 params![b(tenant.as_uuid()), record_type, ts(before), after.map(|a| b(a.as_uuid())), limit],
@@ -2652,7 +2674,8 @@ impl Store for SqliteStore {
     ) -> Result<Vec<IdleCustomer>, StoreError> {
         self.read(move |c| {
             let mut st = c.prepare_cached(&format!(
-                "SELECT {CUSTOMER_READ}, MAX(created_at, updated_at, COALESCE((SELECT MAX(occurred_at) FROM records r WHERE r.customer_id = customers.id), 0)) AS last, EXISTS(SELECT 1 FROM legal_holds h WHERE h.customer_id = customers.id) FROM customers WHERE tenant_id = ?1 AND id > ?2 AND last < ?3 ORDER BY id LIMIT ?4"
+                "SELECT {CUSTOMER_READ}, MAX(created_at, updated_at, COALESCE((SELECT MAX(occurred_at) FROM records r WHERE r.customer_id = customers.id), 0)) AS last, {} FROM customers WHERE tenant_id = ?1 AND id > ?2 AND last < ?3 ORDER BY id LIMIT ?4",
+                blocked_sql!("customers.id")
             ))?;
             let after = after.map(|a| b(a.as_uuid())).unwrap_or_default();
             let rows = st.query_map(params![b(tenant.as_uuid()), after, ts(before), limit], |r| {
@@ -2693,7 +2716,7 @@ impl Store for SqliteStore {
             let mut events = Vec::new();
             let mut n = 0;
             for item in items {
-                if is_held(tx, item.customer)? {
+                if retention_blocked(tx, item.customer)? {
                     continue;
                 }
                 let gone = tx
@@ -2726,6 +2749,9 @@ impl Store for SqliteStore {
         audit: AuditEvent,
     ) -> Result<(), StoreError> {
         self.write(vec![audit], move |tx| {
+            if retention_blocked(tx, id)? {
+                return Err(StoreError::Held);
+            }
             erase_rows(tx, tenant, id, at)?;
             for a in &aggregates {
                 add_aggregate(tx, tenant, a)?;
@@ -2744,7 +2770,7 @@ impl Store for SqliteStore {
         audit: AuditEvent,
     ) -> Result<u64, StoreError> {
         self.write(vec![audit], move |tx| {
-            if is_held(tx, id)? {
+            if retention_blocked(tx, id)? {
                 return Err(StoreError::Held);
             }
             let n = tx

@@ -152,14 +152,18 @@ async fn a_new_customer_signs_up_with_consents_after_reading_the_notice() {
     );
     for (k, v) in [
         ("f_note", "staff only"),
-        ("f_last_name", "4111 1111 1111 1111"),
+        ("f_loyalty_number", "4111 1111 1111 1111"),
         ("consent", "accounting:"),
         ("f_email", "not-an-address"),
     ] {
         let mut bad = good.clone();
         bad.push((k, v));
-        let (st, _) = post(&app, &bad).await;
+        let (st, text) = post(&app, &bad).await;
         assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{k}={v}");
+        assert!(
+            !text.contains("4111 1111"),
+            "a card number is never shown back"
+        );
     }
     assert!(customers(&app).await.is_empty());
 

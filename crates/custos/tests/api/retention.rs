@@ -622,3 +622,71 @@ async fn the_server_sweeps_by_itself_on_schedule() {
     );
     assert_eq!(records(&app, &s.ada).await.len(), 1);
 }
+
+#[tokio::test]
+async fn a_restricted_customer_is_kept_for_storage_and_legal_claims() {
+    let (mut app, clock) = spawn_clocked_tuned("retail", datetime!(2018-01-10 09:00 UTC), |s| {
+        s.retention_sweep = None;
+    })
+    .await;
+    owner_token(&mut app).await;
+    let id = app
+        .customer(json!({"first_name": "Rita", "preferences": "likes red"}))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    record(
+        &app,
+        &id,
+        "purchase",
+        "2018-01-10T09:00:00Z",
+        json!({"amount": 5, "currency": "PLN"}),
+    )
+    .await;
+    // Art. 18(1)(c): the business no longer needs the data, the customer needs it for a claim.
+    let r = app
+        .req(
+            Method::PUT,
+            &format!("/v1/customers/{id}/restriction"),
+            &app.owner,
+        )
+        .json(&json!({"reason": "legal_claims"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    clock.set(datetime!(2026-01-10 09:00 UTC));
+    let report = run(&app, false).await;
+    assert_eq!(counts(&report, "purchases_tax"), [1, 0, 0, 1, 0]);
+    assert_eq!(counts(&report, "marketing_preferences"), [1, 0, 0, 1, 0]);
+    assert_eq!(counts(&report, "inactive_customers"), [1, 0, 0, 1, 0]);
+    let c: Value = app
+        .get(&app.owner, &format!("/v1/customers/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(c["restricted"], true);
+    assert_eq!(c["fields"]["preferences"], "likes red");
+    assert_eq!(records(&app, &id).await.len(), 1);
+    // Lifted: the next sweep applies the rules.
+    let r = app
+        .req(
+            Method::DELETE,
+            &format!("/v1/customers/{id}/restriction"),
+            &app.owner,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let report = run(&app, false).await;
+    assert_eq!(counts(&report, "inactive_customers"), [1, 1, 0, 0, 0]);
+    assert_eq!(
+        app.get(&app.owner, &format!("/v1/customers/{id}"))
+            .await
+            .status(),
+        404
+    );
+}
