@@ -860,6 +860,17 @@ pub trait Store: Send + Sync + 'static {
     /// Audit events in chain order from position `from` (1-based), with their stored hashes.
     async fn audit_range(&self, from: u64, limit: u32) -> Result<Vec<StoredEvent>, StoreError>;
 
+    /// Applies an erasure's tombstone to a restored copy: the customer, if present, is erased
+    /// (whatever hold the copy still had) with its event; the tombstone is written either way.
+    /// Answers whether a customer was erased.
+    async fn apply_tombstone(
+        &self,
+        tenant: TenantId,
+        id: CustomerId,
+        at: OffsetDateTime,
+        audit: AuditEvent,
+    ) -> Result<bool, StoreError>;
+
     /// Inserts a customer with its records, consents and mails in one transaction (intake
     /// form, imports); answers the customer number.
     async fn insert_customer_bundle(&self, bundle: CustomerBundle) -> Result<i64, StoreError>;

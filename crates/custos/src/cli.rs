@@ -84,6 +84,66 @@ pub enum Command {
         #[command(subcommand)]
         command: RetentionCommand,
     },
+    /// Backups: create, verify (a restore drill), restore into a new data dir.
+    Backup {
+        #[command(subcommand)]
+        command: BackupCommand,
+    },
+}
+
+/// `custos backup …`
+#[derive(Debug, Subcommand)]
+pub enum BackupCommand {
+    /// Write a backup of the data dir (while the server runs), encrypted with age to the
+    /// recipients in backup_recipients (or --recipient).
+    Create {
+        /// The backup file to write (never overwritten).
+        #[arg(long)]
+        out: PathBuf,
+        /// An age recipient (age1…) instead of those in the config; may be repeated.
+        #[arg(long)]
+        recipient: Vec<String>,
+    },
+    /// A restore drill: decrypt, check the manifest and every checksum, restore into a scratch
+    /// dir and verify its audit trail. Exit status 1 on any problem.
+    Verify {
+        /// The backup file.
+        file: PathBuf,
+        /// The age identity file (e.g. backup.age-identity).
+        #[arg(long)]
+        identity: PathBuf,
+        /// Also check that this master key opens every business's keys.
+        #[arg(long)]
+        master_key: Option<PathBuf>,
+    },
+    /// Restore a backup into a new data dir (--data-dir, which must not exist or be empty),
+    /// erasing again every customer erased since the backup.
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+        /// The age identity file.
+        #[arg(long)]
+        identity: PathBuf,
+        /// The master key of the backed-up data dir.
+        #[arg(long, env = "CUSTOS_MASTER_KEY_FILE")]
+        master_key: PathBuf,
+        /// The live (or last) data dir, whose tombstones name the erasures since the backup.
+        #[arg(long, conflicts_with_all = ["tombstones", "no_tombstones"])]
+        live_data_dir: Option<PathBuf>,
+        /// Tombstones exported with `custos backup tombstones`.
+        #[arg(long, conflicts_with = "no_tombstones")]
+        tombstones: Option<PathBuf>,
+        /// No data dir survived and no tombstones were exported: restore without them.
+        #[arg(long)]
+        no_tombstones: bool,
+    },
+    /// Export the erasure tombstones of the data dir (ids and times only), to keep beside the
+    /// backups.
+    Tombstones {
+        /// Where to write (JSON Lines).
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 /// `custos retention …`
@@ -458,6 +518,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{}", crate::retention_table(&reports));
             Ok(())
         }
+        Command::Backup { command } => backup(&cli.data_dir, command).await,
         Command::Tenant {
             command: TenantCommand::List,
         } => {
@@ -528,5 +589,112 @@ fn admin_overrides() -> Overrides {
         database_url: std::env::var("CUSTOS_DATABASE_URL").ok(),
         master_key_file: std::env::var_os("CUSTOS_MASTER_KEY_FILE").map(PathBuf::from),
         ..Default::default()
+    }
+}
+
+async fn backup(data_dir: &std::path::Path, command: BackupCommand) -> anyhow::Result<()> {
+    use crate::backup as b;
+    let now = time::OffsetDateTime::now_utc();
+    let progress = std::io::stderr().is_terminal();
+    match command {
+        BackupCommand::Create { out, recipient } => {
+            let s = settings(data_dir, admin_overrides())?;
+            let list = if recipient.is_empty() {
+                s.backup_recipients.clone()
+            } else {
+                recipient
+            };
+            let recipients = b::recipients(&list)?;
+            let started = std::time::Instant::now();
+            let dir = s.data_dir.clone();
+            let c = tokio::task::spawn_blocking(move || {
+                b::create(&dir, &out, &recipients, now, progress).map(|c| (c, out))
+            })
+            .await
+            .context("backup task")??;
+            let (c, out) = c;
+            let inv = &c.manifest.inventory;
+            println!(
+                "Wrote {} ({} bytes) in {:.1} s: {} businesses, {} customers, {} records, {} audit events, {} tombstones.",
+                out.display(),
+                c.size,
+                started.elapsed().as_secs_f64(),
+                inv.tenants.len(),
+                inv.customers,
+                inv.records,
+                inv.audit_events,
+                inv.tombstones
+            );
+            Ok(())
+        }
+        BackupCommand::Verify {
+            file,
+            identity,
+            master_key,
+        } => {
+            let v = b::verify(&file, &identity, master_key.as_deref(), progress).await?;
+            let inv = &v.manifest.inventory;
+            println!(
+                "OK: {} from {} holds {} businesses, {} customers, {} records; every checksum matches; the audit trail verifies ({} events, {} signed checkpoints){}.",
+                file.display(),
+                custos_core::values::rfc3339(v.manifest.created_at),
+                inv.tenants.len(),
+                inv.customers,
+                inv.records,
+                v.events,
+                v.checkpoints,
+                if master_key.is_some() { "; the master key opens every business's keys" } else { "" }
+            );
+            Ok(())
+        }
+        BackupCommand::Restore {
+            file,
+            identity,
+            master_key,
+            live_data_dir,
+            tombstones,
+            no_tombstones,
+        } => {
+            let erasures = match (live_data_dir, tombstones, no_tombstones) {
+                (Some(d), _, _) => b::Erasures::DataDir(d),
+                (_, Some(f), _) => b::Erasures::File(f),
+                (_, _, true) => b::Erasures::None,
+                _ => anyhow::bail!(
+                    "say where the erasures made since the backup are, so that no erased customer comes back: --live-data-dir DIR (the data dir in use) or --tombstones FILE (from `custos backup tombstones`); --no-tombstones only if neither survived"
+                ),
+            };
+            let r = b::restore(
+                &file,
+                &identity,
+                data_dir,
+                &master_key,
+                &erasures,
+                now,
+                progress,
+            )
+            .await?;
+            println!(
+                "Restored {} into {}: {} customers from the backup, {} erased again since; the audit trail verifies ({} events). Start it with: custos serve --data-dir {}",
+                file.display(),
+                data_dir.display(),
+                r.manifest.inventory.customers,
+                r.erased_again,
+                r.events,
+                data_dir.display()
+            );
+            Ok(())
+        }
+        BackupCommand::Tombstones { out } => {
+            let s = settings(data_dir, admin_overrides())?;
+            let f = std::fs::File::create(&out)
+                .with_context(|| format!("cannot create {}", out.display()))?;
+            let mut w = std::io::BufWriter::new(f);
+            let n = b::export_tombstones(&s.data_dir, &mut w)?;
+            w.into_inner()
+                .map_err(|e| anyhow!("{}", e.error()))?
+                .sync_all()?;
+            eprintln!("Exported {n} tombstones to {}.", out.display());
+            Ok(())
+        }
     }
 }

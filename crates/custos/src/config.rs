@@ -65,6 +65,8 @@ pub struct FileConfig {
     pub audit_retention_days: Option<i64>,
     /// Minutes between retention sweeps (0: none; default 60).
     pub retention_sweep_minutes: Option<i64>,
+    /// The age X25519 recipients (`age1…`) backups are encrypted to.
+    pub backup_recipients: Option<Vec<String>>,
     /// Seconds between looks at the outbox for mails and webhooks to send.
     pub outbox_poll_secs: Option<u64>,
     /// Seconds before the first retry of a failed delivery (doubling each time, at most an
@@ -138,6 +140,8 @@ pub struct Settings {
     pub audit_retention: Option<time::Duration>,
     /// How often retention sweeps run (`None`: never by themselves).
     pub retention_sweep: Option<time::Duration>,
+    /// The age recipients backups are encrypted to.
+    pub backup_recipients: Vec<String>,
     /// How often the outbox is looked at.
     pub outbox_poll_every: Duration,
     /// The first retry delay.
@@ -236,6 +240,12 @@ impl Settings {
             m if (1..=10_080).contains(&m) => Some(time::Duration::minutes(m)),
             _ => bail!("retention_sweep_minutes must be between 1 and 10080 (0 turns sweeps off)"),
         };
+        let backup_recipients = file.backup_recipients.unwrap_or_default();
+        for r in &backup_recipients {
+            if r.parse::<age::x25519::Recipient>().is_err() {
+                bail!("backup_recipients: '{r}' is not an age X25519 recipient (age1…)");
+            }
+        }
         let poll = file.outbox_poll_secs.unwrap_or(5);
         if !(1..=3600).contains(&poll) {
             bail!("outbox_poll_secs must be between 1 and 3600");
@@ -278,6 +288,7 @@ impl Settings {
             public_url,
             audit_retention,
             retention_sweep,
+            backup_recipients,
             outbox_poll_every: Duration::from_secs(poll),
             outbox_retry_base: time::Duration::seconds(retry as i64),
         })

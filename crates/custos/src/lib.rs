@@ -2,6 +2,7 @@
 //! server, also used by the tests' `spawn_app`), and the administrative commands.
 
 pub mod audit_export;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod outbox;
@@ -50,7 +51,7 @@ pub struct InitReport {
     pub generated_password: Option<Zeroizing<String>>,
 }
 
-fn write_secret(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+pub(crate) fn write_secret(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
     let mut f = std::fs::OpenOptions::new()
         .write(true)
@@ -169,10 +170,16 @@ async fn init_inner(o: &InitOptions) -> anyhow::Result<InitReport> {
         cert.key_pair.serialize_pem().as_bytes(),
     )?;
 
+    // Backups are encrypted to this identity's recipient; the identity belongs off the server.
+    let recipient = backup::generate_identity(
+        &dir.join(backup::IDENTITY_FILE),
+        time::OffsetDateTime::now_utc(),
+    )?;
     let file = config::FileConfig {
         listen: Some(config::DEFAULT_LISTEN.to_owned()),
         tls_cert: Some(PathBuf::from("tls/cert.pem")),
         tls_key: Some(PathBuf::from("tls/key.pem")),
+        backup_recipients: Some(vec![recipient]),
         ..Default::default()
     };
     let toml_text = format!(

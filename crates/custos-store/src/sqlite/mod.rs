@@ -9,6 +9,7 @@
 //! start, so no committed write is ever without its event. Reads run on a small pool of
 //! read-only connections on blocking threads.
 
+pub mod backup;
 mod schema;
 
 use crate::StoreOpenError;
@@ -2608,6 +2609,40 @@ impl Store for SqliteStore {
         })
         .await
     }
+    async fn apply_tombstone(
+        &self,
+        tenant: TenantId,
+        id: CustomerId,
+        at: OffsetDateTime,
+        audit: AuditEvent,
+    ) -> Result<bool, StoreError> {
+        self.write_audited(move |tx| {
+            let present: bool = tx
+                .query_row(
+                    "SELECT EXISTS(SELECT 1 FROM customers WHERE id = ?1 AND tenant_id = ?2)",
+                    params![b(id.as_uuid()), b(tenant.as_uuid())],
+                    |r| r.get(0),
+                )
+                .map_err(map_err)?;
+            if !present {
+                tx.execute(
+                    "INSERT OR IGNORE INTO tombstones (customer_id, tenant_id, erased_at) VALUES (?1, ?2, ?3)",
+                    params![b(id.as_uuid()), b(tenant.as_uuid()), ts(at)],
+                )
+                .map_err(map_err)?;
+                return Ok((0, Vec::new()));
+            }
+            // Erased in the live system after this copy was made: whatever held it then was
+            // lifted before the erasure.
+            tx.execute("DELETE FROM legal_holds WHERE customer_id = ?1", [b(id.as_uuid())])
+                .map_err(map_err)?;
+            erase_rows(tx, tenant, id, at)?;
+            Ok((1, vec![audit]))
+        })
+        .await
+        .map(|n| n == 1)
+    }
+
     async fn insert_customer_bundle(&self, bundle: CustomerBundle) -> Result<i64, StoreError> {
         self.write_audited(move |tx| {
             let n = insert_customer_row(tx, &bundle.customer, &bundle.index)?;

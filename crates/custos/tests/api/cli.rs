@@ -6,7 +6,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::process::{Command, Output};
 
-fn custos(args: &[&str], env: &[(&str, &str)]) -> Output {
+pub(crate) fn custos(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_custos"));
     c.args(args)
         .env_remove("CUSTOS_DATA_DIR")
@@ -18,7 +18,7 @@ fn custos(args: &[&str], env: &[(&str, &str)]) -> Output {
     c.output().unwrap()
 }
 
-fn stderr(o: &Output) -> String {
+pub(crate) fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 

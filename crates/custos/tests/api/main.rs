@@ -5,6 +5,7 @@ mod access;
 mod alerts;
 mod audit;
 mod auth;
+mod backup;
 mod cli;
 mod consents;
 mod customers;
