@@ -17,6 +17,7 @@ pub mod ids;
 pub mod incident_text;
 pub mod incidents;
 pub mod intake;
+pub mod keys;
 pub mod marketing;
 pub mod mfa;
 pub mod outbox;

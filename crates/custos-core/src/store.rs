@@ -875,6 +875,18 @@ pub trait Store: Send + Sync + 'static {
     /// form, imports); answers the customer number.
     async fn insert_customer_bundle(&self, bundle: CustomerBundle) -> Result<i64, StoreError>;
 
+    /// Replaces a tenant's wrapped keys and master key id, if it is still wrapped under
+    /// `from_master` (`VersionMismatch` otherwise).
+    async fn rewrap_tenant(
+        &self,
+        tenant: TenantId,
+        from_master: &str,
+        wrapped_kek: Vec<u8>,
+        wrapped_index_key: Vec<u8>,
+        master_key_id: String,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError>;
+
     /// Replaces a tenant's catalog.
     async fn update_catalog(
         &self,

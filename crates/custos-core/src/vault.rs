@@ -67,7 +67,7 @@ pub(crate) struct TenantKeys {
 /// The use cases of custos over a store, a master key and a clock.
 pub struct Vault {
     pub(crate) store: Arc<dyn Store>,
-    master: Key32,
+    masters: Arc<dyn crate::keys::MasterKeySource>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) settings: VaultSettings,
     tenants: RwLock<HashMap<TenantId, Arc<TenantKeys>>>,
@@ -142,14 +142,14 @@ pub enum SearchQuery {
     Phone(String),
 }
 
-fn tenant_kek_aad(tenant: TenantId, version: u32) -> Vec<u8> {
+pub(crate) fn tenant_kek_aad(tenant: TenantId, version: u32) -> Vec<u8> {
     let mut aad = b"custos/v1/tenant-kek".to_vec();
     aad.extend_from_slice(tenant.as_uuid().as_bytes());
     aad.extend_from_slice(&version.to_be_bytes());
     aad
 }
 
-fn tenant_index_aad(tenant: TenantId) -> Vec<u8> {
+pub(crate) fn tenant_index_aad(tenant: TenantId) -> Vec<u8> {
     let mut aad = b"custos/v1/tenant-index-key".to_vec();
     aad.extend_from_slice(tenant.as_uuid().as_bytes());
     aad
@@ -253,9 +253,25 @@ impl Vault {
         clock: Arc<dyn Clock>,
         settings: VaultSettings,
     ) -> Self {
+        Self::with_master_keys(
+            store,
+            Arc::new(crate::keys::StaticMasterKey(master)),
+            clock,
+            settings,
+        )
+    }
+
+    /// The use cases over `store`, with master keys from a source (a file with rotation, an
+    /// external key service).
+    pub fn with_master_keys(
+        store: Arc<dyn Store>,
+        masters: Arc<dyn crate::keys::MasterKeySource>,
+        clock: Arc<dyn Clock>,
+        settings: VaultSettings,
+    ) -> Self {
         Vault {
             store,
-            master,
+            masters,
             clock,
             settings,
             tenants: RwLock::new(HashMap::new()),
@@ -312,9 +328,25 @@ impl Vault {
         Ok(keys)
     }
 
-    fn unwrap_tenant(&self, row: &TenantRow) -> Result<TenantKeys, CoreError> {
+    /// Every master key the source holds, current first.
+    pub(crate) fn master_keys(&self) -> Result<Vec<Key32>, CoreError> {
+        self.masters.all()
+    }
+
+    /// A business's key and index key, unwrapped under whichever master key wraps them.
+    pub(crate) fn unwrap_tenant_keys(&self, row: &TenantRow) -> Result<(Key32, Key32), CoreError> {
+        let master = self
+            .master_keys()?
+            .into_iter()
+            .find(|k| k.fingerprint() == row.master_key_id)
+            .ok_or_else(|| {
+                CoreError::Internal(format!(
+                    "tenant {} is wrapped under master key {}, which is not available here",
+                    row.id, row.master_key_id
+                ))
+            })?;
         let kek = crypto::unwrap_key(
-            &self.master,
+            &master,
             &row.wrapped_kek,
             &tenant_kek_aad(row.id, row.kek_version),
         )
@@ -324,12 +356,16 @@ impl Vault {
                 row.id
             ))
         })?;
-        let index_key = crypto::unwrap_key(
-            &self.master,
-            &row.wrapped_index_key,
-            &tenant_index_aad(row.id),
-        )
-        .map_err(|_| CoreError::Internal(format!("tenant {} index key does not unwrap", row.id)))?;
+        let index_key =
+            crypto::unwrap_key(&master, &row.wrapped_index_key, &tenant_index_aad(row.id))
+                .map_err(|_| {
+                    CoreError::Internal(format!("tenant {} index key does not unwrap", row.id))
+                })?;
+        Ok((kek, index_key))
+    }
+
+    fn unwrap_tenant(&self, row: &TenantRow) -> Result<TenantKeys, CoreError> {
+        let (kek, index_key) = self.unwrap_tenant_keys(row)?;
         Ok(TenantKeys {
             id: row.id,
             name: row.name.clone(),
@@ -340,8 +376,8 @@ impl Vault {
         })
     }
 
-    /// Forgets the cached keys and catalog of a tenant (after its catalog changed), so the next
-    /// use reads them again.
+    /// Forgets the cached keys and catalog of a tenant (after its catalog or keys changed), so
+    /// the next use reads them again.
     pub fn forget_tenant(&self, id: TenantId) {
         self.tenants
             .write()
@@ -397,15 +433,16 @@ impl Vault {
         let id = TenantId::new_at(now);
         let kek = Key32::generate();
         let index_key = Key32::generate();
+        let master = self.masters.current()?;
         let tenant = TenantRow {
             id,
             slug: slug.to_owned(),
             name: name.to_owned(),
             catalog,
-            wrapped_kek: crypto::wrap_key(&self.master, &kek, &tenant_kek_aad(id, 1)),
-            wrapped_index_key: crypto::wrap_key(&self.master, &index_key, &tenant_index_aad(id)),
+            wrapped_kek: crypto::wrap_key(&master, &kek, &tenant_kek_aad(id, 1)),
+            wrapped_index_key: crypto::wrap_key(&master, &index_key, &tenant_index_aad(id)),
             kek_version: 1,
-            master_key_id: self.master.fingerprint(),
+            master_key_id: master.fingerprint(),
             // Health data: the optician template asks for MFA from the start.
             require_mfa: template_name == "optician",
             policy: None,

@@ -84,10 +84,29 @@ pub enum Command {
         #[command(subcommand)]
         command: RetentionCommand,
     },
+    /// Keys: their status, and rotation of the master key.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// Backups: create, verify (a restore drill), restore into a new data dir.
     Backup {
         #[command(subcommand)]
         command: BackupCommand,
+    },
+}
+
+/// `custos keys …`
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// The master keys and every business's key: ids, versions, ages, what they wrap.
+    Status,
+    /// Rotate a key online (resumable: run it again after an interruption).
+    Rotate {
+        /// The master key: every business's keys are rewrapped under a new one; the old one is
+        /// kept as retired (older backups need it).
+        #[arg(long)]
+        master: bool,
     },
 }
 
@@ -337,9 +356,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("The owner '{owner}' has the password:\n\n    {}\n\nIt is shown this once. Log in and keep it in a password manager.", &*pw);
             }
             println!(
-                "Keep a copy of {}/master.key OFF this machine: without it no backup can be read.\nStart the server with: custos serve --data-dir {}",
-                cli.data_dir.display(),
-                cli.data_dir.display()
+                "Keep a copy of {dir}/master.key OFF this machine: without it no backup can be read.\nKeep {dir}/backup.age-identity off this machine too, apart from the master key: it decrypts the backups.\nStart the server with: custos serve --data-dir {dir}",
+                dir = cli.data_dir.display()
             );
             Ok(())
         }
@@ -519,6 +537,32 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Backup { command } => backup(&cli.data_dir, command).await,
+        Command::Keys {
+            command: KeysCommand::Status,
+        } => {
+            let s = settings(&cli.data_dir, admin_overrides())?;
+            print!("{}", crate::keys::status(&s).await?);
+            Ok(())
+        }
+        Command::Keys {
+            command: KeysCommand::Rotate { master },
+        } => {
+            if !master {
+                anyhow::bail!("say which key to rotate: --master");
+            }
+            let s = settings(&cli.data_dir, admin_overrides())?;
+            let r = crate::keys::rotate_master(&s).await?;
+            println!(
+                "The master key is now {} ({} businesses rewrapped). The old key {} is kept in {}: older backups need it. Keep a copy of the new master key OFF this machine.",
+                r.new_id,
+                r.tenants,
+                r.old_id,
+                crate::keys::FileMasterKeys::new(&s.master_key_file)
+                    .retired_path(&r.old_id)
+                    .display()
+            );
+            Ok(())
+        }
         Command::Tenant {
             command: TenantCommand::List,
         } => {

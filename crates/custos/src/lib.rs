@@ -5,6 +5,7 @@ pub mod audit_export;
 pub mod backup;
 pub mod cli;
 pub mod config;
+pub mod keys;
 pub mod outbox;
 pub mod telemetry;
 
@@ -275,12 +276,36 @@ pub async fn open_vault_with(
     s: &Settings,
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<(Arc<Vault>, Arc<custos_store::SqliteStore>)> {
-    let master = read_master_key(&s.master_key_file)?;
+    open_vault_from(
+        s,
+        Arc::new(keys::FileMasterKeys::new(&s.master_key_file)),
+        clock,
+    )
+    .await
+}
+
+/// A key problem as the operator should read it (internal errors of key handling carry no
+/// personal data, only file names and key ids).
+pub(crate) fn key_error(e: custos_core::CoreError) -> anyhow::Error {
+    match e {
+        custos_core::CoreError::Internal(m) => anyhow::anyhow!(m),
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
+/// Opens the store and the vault with master keys from `masters`.
+pub async fn open_vault_from(
+    s: &Settings,
+    masters: Arc<dyn custos_core::keys::MasterKeySource>,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<(Arc<Vault>, Arc<custos_store::SqliteStore>)> {
+    // The current key must be readable (and private) before anything opens.
+    masters.current().map_err(key_error)?;
     let location = custos_store::Location::parse(s.database_url.as_deref(), &s.data_dir)?;
     let store = custos_store::open(&location)?;
-    let vault = Arc::new(Vault::new(
+    let vault = Arc::new(Vault::with_master_keys(
         store.clone(),
-        master,
+        masters,
         clock,
         VaultSettings {
             login_token_ttl: s.login_token_ttl,
@@ -288,10 +313,9 @@ pub async fn open_vault_with(
             session_absolute: s.session_absolute,
         },
     ));
-    vault
-        .check_master_key()
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}: is this the master key of this data dir?"))?;
+    vault.check_master_key().await.map_err(|e| {
+        anyhow::anyhow!("{}: is this the master key of this data dir?", key_error(e))
+    })?;
     Ok((vault, store))
 }
 

@@ -2660,6 +2660,32 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn rewrap_tenant(
+        &self,
+        tenant: TenantId,
+        from_master: &str,
+        wrapped_kek: Vec<u8>,
+        wrapped_index_key: Vec<u8>,
+        master_key_id: String,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError> {
+        let from = from_master.to_owned();
+        self.write(vec![audit], move |tx| {
+            let n = tx
+                .execute(
+                    "UPDATE tenants SET wrapped_kek = ?1, wrapped_index_key = ?2, master_key_id = ?3 WHERE id = ?4 AND master_key_id = ?5",
+                    params![wrapped_kek, wrapped_index_key, master_key_id, b(tenant.as_uuid()), from],
+                )
+                .map_err(map_err)?;
+            if n == 0 {
+                return Err(StoreError::VersionMismatch(0));
+            }
+            Ok(0)
+        })
+        .await
+        .map(|_| ())
+    }
+
     async fn update_catalog(
         &self,
         tenant: TenantId,

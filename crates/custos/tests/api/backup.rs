@@ -418,3 +418,163 @@ async fn damaged_backups_and_wrong_keys_are_refused_touching_nothing() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn master_key_rotation_keeps_every_customer_readable_before_and_after_restoring_an_older_backup(
+) {
+    let mut app = spawn_app().await;
+    let mut ids = Vec::new();
+    for name in ["Rota", "Rotb", "Rotc"] {
+        ids.push(app.customer(json!({"first_name": name, "email": format!("{}@example.org", name.to_lowercase())})).await["id"].as_str().unwrap().to_owned());
+    }
+    let mut before = Vec::new();
+    for id in &ids {
+        before.push(customer_json(&app, &app.owner, id).await);
+    }
+    let work = tempfile::tempdir().unwrap();
+    let old_backup = work.path().join("old.age");
+    let o = run(&[
+        "backup",
+        "create",
+        "--data-dir",
+        s(&app.data),
+        "--out",
+        s(&old_backup),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let old_id = std::fs::read_to_string(app.data.join("master.key")).unwrap();
+
+    // Rotate while the server runs: it keeps serving every customer.
+    let d = s(&app.data).to_owned();
+    let o =
+        tokio::task::spawn_blocking(move || run(&["keys", "rotate", "--master", "--data-dir", &d]))
+            .await
+            .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("1 businesses rewrapped"));
+    assert_ne!(
+        std::fs::read_to_string(app.data.join("master.key")).unwrap(),
+        old_id
+    );
+    for (i, id) in ids.iter().enumerate() {
+        assert_eq!(
+            customer_json(&app, &app.owner, id).await["fields"],
+            before[i]["fields"]
+        );
+    }
+    let late = app.customer(json!({"first_name": "Afterrotation"})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // And after a restart with the new key file.
+    app.restart().await;
+    app.owner = app.login("owner", OWNER_PW, None).await;
+    for (i, id) in ids.iter().enumerate() {
+        assert_eq!(
+            customer_json(&app, &app.owner, id).await["fields"],
+            before[i]["fields"]
+        );
+    }
+    assert_eq!(
+        customer_json(&app, &app.owner, &late).await["fields"]["first_name"],
+        "Afterrotation"
+    );
+    let o = run(&["keys", "status", "--data-dir", s(&app.data)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let status = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        status.contains("retired") && status.contains("test-shop"),
+        "{status}"
+    );
+    assert!(!status.contains("missing"), "{status}");
+
+    // The older backup needs the retired key, and says so.
+    let retired: Vec<_> = std::fs::read_dir(&app.data)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("master.key.retired-")
+        })
+        .collect();
+    assert_eq!(retired.len(), 1);
+    let identity = app.data.join("backup.age-identity");
+    let target = work.path().join("restored");
+    let o = run(&[
+        "backup",
+        "restore",
+        s(&old_backup),
+        "--data-dir",
+        s(&target),
+        "--identity",
+        s(&identity),
+        "--master-key",
+        s(&app.data.join("master.key")),
+        "--live-data-dir",
+        s(&app.data),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("wrapped under the master key"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!target.exists());
+    let o = run(&[
+        "backup",
+        "restore",
+        s(&old_backup),
+        "--data-dir",
+        s(&target),
+        "--identity",
+        s(&identity),
+        "--master-key",
+        s(&retired[0]),
+        "--live-data-dir",
+        s(&app.data),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let (running, client, base) = serve(&target).await;
+    let token: Value = client
+        .post(format!("{base}/v1/auth/token"))
+        .json(&json!({"username": "owner", "password": OWNER_PW}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for (i, id) in ids.iter().enumerate() {
+        let v: Value = client
+            .get(format!("{base}/v1/customers/{id}"))
+            .bearer_auth(token["token"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(v["fields"], before[i]["fields"]);
+    }
+    running.stop().await.unwrap();
+
+    // A second rotation: two retired keys, the trail records both.
+    let o = run(&["keys", "rotate", "--master", "--data-dir", s(&app.data)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    app.restart().await;
+    app.owner = app.login("owner", OWNER_PW, None).await;
+    assert_eq!(
+        customer_json(&app, &app.owner, &ids[0]).await["fields"],
+        before[0]["fields"]
+    );
+    let rotations = app
+        .audit_bodies()
+        .into_iter()
+        .filter(|e| e["action"] == "key.rotate_master")
+        .count();
+    assert_eq!(rotations, 2);
+    assert!(verify_chain(&app) > 0);
+}
