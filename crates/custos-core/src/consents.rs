@@ -340,6 +340,7 @@ impl Vault {
             .customer(p.tenant_id, customer)
             .await?
             .ok_or(CoreError::NotFound("Customer"))?;
+        let t = self.keys_for(t, [&row]).await?;
         let purpose = Self::consent_purpose(&t, &new.purpose)?.clone();
         match (&new.channel, purpose.channels.is_empty()) {
             (None, false) => {

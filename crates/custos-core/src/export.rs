@@ -55,6 +55,7 @@ impl Vault {
             .customer(p.tenant_id, id)
             .await?
             .ok_or(CoreError::NotFound("Customer"))?;
+        let t = self.keys_for(t, [&row]).await?;
         let (mut customer, opened) = self.view(p, &t, &row)?;
         // Masked values are not an export: leave those fields out and say which categories.
         for name in std::mem::take(&mut customer.masked) {

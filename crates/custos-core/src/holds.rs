@@ -61,7 +61,7 @@ impl Vault {
             .await?
             .ok_or(CoreError::NotFound("Legal hold"))?;
         let t = self.tenant_keys(tenant).await?;
-        let reason = crypto::open(&t.kek, &sealed, &reason_aad(tenant, customer))?;
+        let reason = t.open(&sealed, &reason_aad(tenant, customer))?;
         Ok(LegalHold {
             customer_id: customer.as_uuid(),
             reason: String::from_utf8_lossy(&reason).into_owned(),

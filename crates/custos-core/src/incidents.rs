@@ -123,11 +123,7 @@ impl Vault {
         sealed: &[u8],
     ) -> Result<zeroize::Zeroizing<Vec<u8>>, CoreError> {
         let keys = self.tenant_keys(tenant).await?;
-        Ok(crypto::open(
-            &keys.kek,
-            sealed,
-            &text_aad(tenant, id, what),
-        )?)
+        Ok(keys.open(sealed, &text_aad(tenant, id, what))?)
     }
 
     /// Opens an incident, by hand or from alerts.

@@ -4,6 +4,7 @@
 
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::error::CoreError;
+use crate::ids::TenantId;
 use crate::store::StoreError;
 use crate::vault::Vault;
 use custos_crypto::{self as crypto, Key32};
@@ -37,6 +38,19 @@ impl MasterKeySource for StaticMasterKey {
     }
 }
 
+/// What a business-key rotation did.
+#[derive(Debug, Clone)]
+pub struct TenantRotation {
+    /// The version before.
+    pub from: u32,
+    /// The version now.
+    pub to: u32,
+    /// Customer data keys rewrapped.
+    pub rewrapped: u64,
+    /// An interrupted rotation was finished (no new version made).
+    pub resumed: bool,
+}
+
 /// A business's keys as `custos keys status` shows them.
 #[derive(Debug, Clone)]
 pub struct TenantKeyStatus {
@@ -50,6 +64,10 @@ pub struct TenantKeyStatus {
     pub master_available: bool,
     /// When the business was created.
     pub created_at: time::OffsetDateTime,
+    /// Older versions in the business's key ring.
+    pub older_versions: Vec<u32>,
+    /// Some customer keys still wait to be rewrapped under the current version.
+    pub rewrap_pending: bool,
 }
 
 impl Vault {
@@ -58,9 +76,11 @@ impl Vault {
     /// interrupted rotation is simply run again. Answers how many businesses were rewrapped.
     pub async fn rewrap_tenants(&self, next: &Key32, meta: &RequestMeta) -> Result<u32, CoreError> {
         let id = next.fingerprint();
+        let masters = self.master_keys()?;
         let mut n = 0;
         for row in self.store.tenants().await? {
-            if row.master_key_id == id {
+            let ring = self.store.key_ring(row.id).await?;
+            if row.master_key_id == id && ring.iter().all(|e| e.master_key_id == id) {
                 continue;
             }
             let (kek, index_key) = self.unwrap_tenant_keys(&row)?;
@@ -71,6 +91,27 @@ impl Vault {
             );
             let wrapped_index =
                 crypto::wrap_key(next, &index_key, &crate::vault::tenant_index_aad(row.id));
+            // Every older version of the business key moves to the new master key too.
+            let mut rewrapped_ring = Vec::new();
+            for e in &ring {
+                let master = masters
+                    .iter()
+                    .find(|k| k.fingerprint() == e.master_key_id)
+                    .ok_or_else(|| {
+                        CoreError::Internal(format!(
+                            "tenant {} key version {} is wrapped under master key {}, which is not available here",
+                            row.id, e.version, e.master_key_id
+                        ))
+                    })?;
+                let aad = crate::vault::tenant_kek_aad(row.id, e.version);
+                let k = crypto::unwrap_key(master, &e.wrapped_kek, &aad).map_err(|_| {
+                    CoreError::Internal(format!(
+                        "tenant {} key version {} does not unwrap",
+                        row.id, e.version
+                    ))
+                })?;
+                rewrapped_ring.push((e.version, crypto::wrap_key(next, &k, &aad)));
+            }
             let mut ev = AuditEvent::anonymous(
                 "key.rotate_master",
                 "system",
@@ -87,6 +128,7 @@ impl Vault {
                     &row.master_key_id,
                     wrapped_kek,
                     wrapped_index,
+                    rewrapped_ring,
                     id.clone(),
                     ev,
                 )
@@ -102,21 +144,131 @@ impl Vault {
         Ok(n)
     }
 
+    /// Rotates a business's key: a new version becomes current (wrapped under the current
+    /// master key), then every customer's data key is rewrapped under it in batches (each a
+    /// transaction; nothing is re-encrypted). Older versions stay in the business's key ring,
+    /// for what was sealed under them and for customers a running server wraps meanwhile;
+    /// running it again finishes an interrupted rotation (or, with nothing left, starts a new
+    /// one).
+    pub async fn rotate_tenant_key(
+        &self,
+        tenant: TenantId,
+        batch: u32,
+        meta: &RequestMeta,
+    ) -> Result<TenantRotation, CoreError> {
+        self.forget_tenant(tenant);
+        let mut t = self.tenant_keys(tenant).await?;
+        let left = self
+            .store
+            .customers_below_key_version(tenant, t.kek_version, 1)
+            .await?;
+        let from = t.kek_version;
+        let resumed = !left.is_empty();
+        if !resumed {
+            let master = self.masters_current()?;
+            let version = t.kek_version + 1;
+            let kek = Key32::generate();
+            let entry = crate::store::KeyRingEntry {
+                version,
+                wrapped_kek: crypto::wrap_key(
+                    &master,
+                    &kek,
+                    &crate::vault::tenant_kek_aad(tenant, version),
+                ),
+                master_key_id: master.fingerprint(),
+                created_at: self.now(),
+            };
+            let mut ev = AuditEvent::anonymous(
+                "key.rotate_tenant",
+                "system",
+                Some(tenant),
+                self.now(),
+                meta,
+            )
+            .target(format!("tenant:{tenant}"));
+            ev.reason = Some(format!("v{from}->v{version}"));
+            self.store
+                .begin_tenant_rotation(tenant, from, entry, ev)
+                .await
+                .map_err(|e| match e {
+                    StoreError::VersionMismatch(_) => CoreError::Conflict(
+                        "The business key changed meanwhile (another rotation?); run it again."
+                            .into(),
+                    ),
+                    other => other.into(),
+                })?;
+            self.forget_tenant(tenant);
+            t = self.tenant_keys(tenant).await?;
+        }
+        let mut rewrapped = 0u64;
+        loop {
+            let rows = self
+                .store
+                .customers_below_key_version(tenant, t.kek_version, batch.max(1))
+                .await?;
+            if rows.is_empty() {
+                break;
+            }
+            t = self.keys_for(t, rows.iter()).await?;
+            let mut items = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let dek = Self::unwrap_dek(&t, row)?;
+                items.push(crate::store::DekRewrap {
+                    customer: row.id,
+                    from_version: row.kek_version,
+                    to_version: t.kek_version,
+                    wrapped_dek: Self::wrap_dek(&t, row.id, &dek),
+                });
+            }
+            rewrapped += self
+                .store
+                .rewrap_customers(tenant, items, Vec::new())
+                .await?;
+        }
+        let mut ev = AuditEvent::anonymous(
+            "key.rewrap_customers",
+            "system",
+            Some(tenant),
+            self.now(),
+            meta,
+        )
+        .target(format!("tenant:{tenant}"));
+        ev.reason = Some(format!("v{}:{rewrapped}", t.kek_version));
+        self.store.append_audit(vec![ev]).await?;
+        Ok(TenantRotation {
+            from,
+            to: t.kek_version,
+            rewrapped,
+            resumed,
+        })
+    }
+
     /// The key status of every business.
     pub async fn key_status(&self) -> Result<Vec<TenantKeyStatus>, CoreError> {
         let known: Vec<String> = self.master_keys()?.iter().map(Key32::fingerprint).collect();
-        Ok(self
-            .store
-            .tenants()
-            .await?
-            .into_iter()
-            .map(|t| TenantKeyStatus {
-                master_available: known.contains(&t.master_key_id),
+        let mut out = Vec::new();
+        for t in self.store.tenants().await? {
+            let ring = self.store.key_ring(t.id).await?;
+            let pending = !self
+                .store
+                .customers_below_key_version(t.id, t.kek_version, 1)
+                .await?
+                .is_empty();
+            out.push(TenantKeyStatus {
+                master_available: known.contains(&t.master_key_id)
+                    && ring.iter().all(|e| known.contains(&e.master_key_id)),
+                older_versions: ring
+                    .iter()
+                    .map(|e| e.version)
+                    .filter(|v| *v != t.kek_version)
+                    .collect(),
+                rewrap_pending: pending,
                 slug: t.slug,
                 kek_version: t.kek_version,
                 master_key_id: t.master_key_id,
                 created_at: t.created_at,
-            })
-            .collect())
+            });
+        }
+        Ok(out)
     }
 }

@@ -254,6 +254,7 @@ impl Vault {
         let mut out = Vec::with_capacity(included.len());
         let mut customers = self.store.customers(p.tenant_id, &included).await?;
         customers.sort_by_key(|c| c.number);
+        let t = self.keys_for(t, customers.iter()).await?;
         for row in &customers {
             let dek = Self::unwrap_dek(&t, row)?;
             let sealed = crate::vault::SealedFields::decode(&row.sealed)?;

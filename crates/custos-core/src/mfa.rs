@@ -61,7 +61,7 @@ impl Vault {
 
     fn open_secret(&self, t: &TenantKeys, user: &UserRow) -> Result<Zeroizing<Vec<u8>>, CoreError> {
         let sealed = user.mfa_secret.as_ref().ok_or(CoreError::InvalidMfaCode)?;
-        crypto::open(&t.kek, sealed, &secret_aad(t.id, user.id)).map_err(|_| {
+        t.open(sealed, &secret_aad(t.id, user.id)).map_err(|_| {
             CoreError::Internal(format!("TOTP secret of user {} does not open", user.id))
         })
     }

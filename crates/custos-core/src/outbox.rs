@@ -170,14 +170,13 @@ impl Vault {
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             let opened = match self.tenant_keys(row.tenant_id).await {
-                Ok(keys) => {
-                    crypto::open(&keys.kek, &row.sealed, &outbox_aad(row.tenant_id, row.id))
-                        .map_err(|_| "the message cannot be decrypted".to_owned())
-                        .and_then(|plain| {
-                            serde_json::from_slice::<Outbound>(&plain)
-                                .map_err(|_| "the message does not parse".to_owned())
-                        })
-                }
+                Ok(keys) => keys
+                    .open(&row.sealed, &outbox_aad(row.tenant_id, row.id))
+                    .map_err(|_| "the message cannot be decrypted".to_owned())
+                    .and_then(|plain| {
+                        serde_json::from_slice::<Outbound>(&plain)
+                            .map_err(|_| "the message does not parse".to_owned())
+                    }),
                 Err(_) => Err("the business's key is unavailable".to_owned()),
             };
             out.push((row, opened));

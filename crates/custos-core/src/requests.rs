@@ -75,7 +75,7 @@ impl Vault {
 
     async fn request_view(&self, row: &DataRequestRow) -> Result<DataRequest, CoreError> {
         let keys = self.tenant_keys(row.tenant_id).await?;
-        let plain = crypto::open(&keys.kek, &row.sealed, &texts_aad(row.tenant_id, row.id))?;
+        let plain = keys.open(&row.sealed, &texts_aad(row.tenant_id, row.id))?;
         let texts: Texts =
             serde_json::from_slice(&plain).map_err(|e| CoreError::Internal(e.to_string()))?;
         let open = row.closed_at.is_none();
@@ -195,7 +195,7 @@ impl Vault {
             return Err(CoreError::Conflict("The request is closed.".into()));
         }
         let keys = self.tenant_keys(row.tenant_id).await?;
-        let plain = crypto::open(&keys.kek, &row.sealed, &texts_aad(row.tenant_id, row.id))?;
+        let plain = keys.open(&row.sealed, &texts_aad(row.tenant_id, row.id))?;
         let mut texts: Texts =
             serde_json::from_slice(&plain).map_err(|e| CoreError::Internal(e.to_string()))?;
         check_text("outcome", &patch.outcome)?;

@@ -262,7 +262,7 @@ impl Vault {
             return Ok(AlertContacts::default());
         };
         let keys = self.tenant_keys(tenant.id).await?;
-        let plain = crypto::open(&keys.kek, sealed, &contacts_aad(tenant.id))?;
+        let plain = keys.open(sealed, &contacts_aad(tenant.id))?;
         serde_json::from_slice(&plain).map_err(|e| CoreError::Internal(e.to_string()))
     }
 

@@ -875,17 +875,47 @@ pub trait Store: Send + Sync + 'static {
     /// form, imports); answers the customer number.
     async fn insert_customer_bundle(&self, bundle: CustomerBundle) -> Result<i64, StoreError>;
 
-    /// Replaces a tenant's wrapped keys and master key id, if it is still wrapped under
-    /// `from_master` (`VersionMismatch` otherwise).
+    /// Replaces a tenant's wrapped keys (the current one, the index key and every version in
+    /// its key ring) and master key id, if it is still wrapped under `from_master`
+    /// (`VersionMismatch` otherwise).
+    #[allow(clippy::too_many_arguments)]
     async fn rewrap_tenant(
         &self,
         tenant: TenantId,
         from_master: &str,
         wrapped_kek: Vec<u8>,
         wrapped_index_key: Vec<u8>,
+        ring: Vec<(u32, Vec<u8>)>,
         master_key_id: String,
         audit: AuditEvent,
     ) -> Result<(), StoreError>;
+    /// Every version of a tenant's key (wrapped under the master key), oldest first.
+    async fn key_ring(&self, tenant: TenantId) -> Result<Vec<KeyRingEntry>, StoreError>;
+    /// Makes `new` the tenant's current key, if `from_version` is still current
+    /// (`VersionMismatch` otherwise); the older versions stay in the ring.
+    async fn begin_tenant_rotation(
+        &self,
+        tenant: TenantId,
+        from_version: u32,
+        new: KeyRingEntry,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError>;
+    /// Up to `limit` customers whose data key is wrapped under a tenant key older than
+    /// `version`.
+    async fn customers_below_key_version(
+        &self,
+        tenant: TenantId,
+        version: u32,
+        limit: u32,
+    ) -> Result<Vec<CustomerRow>, StoreError>;
+    /// Replaces customers' wrapped data keys (each only if still at its old version); answers
+    /// how many changed.
+    async fn rewrap_customers(
+        &self,
+        tenant: TenantId,
+        items: Vec<DekRewrap>,
+        audit: Vec<AuditEvent>,
+    ) -> Result<u64, StoreError>;
 
     /// Replaces a tenant's catalog.
     async fn update_catalog(
@@ -997,6 +1027,32 @@ pub trait Store: Send + Sync + 'static {
         at: OffsetDateTime,
         audit: AuditEvent,
     ) -> Result<(), StoreError>;
+}
+
+/// One version of a tenant's key.
+#[derive(Debug, Clone)]
+pub struct KeyRingEntry {
+    /// The version.
+    pub version: u32,
+    /// The key wrapped under the master key.
+    pub wrapped_kek: Vec<u8>,
+    /// The master key wrapping it.
+    pub master_key_id: String,
+    /// Created.
+    pub created_at: OffsetDateTime,
+}
+
+/// A customer's data key rewrapped under a newer tenant key.
+#[derive(Debug, Clone)]
+pub struct DekRewrap {
+    /// The customer.
+    pub customer: CustomerId,
+    /// The version it was wrapped under.
+    pub from_version: u32,
+    /// The version it is wrapped under now.
+    pub to_version: u32,
+    /// The data key wrapped under that version.
+    pub wrapped_dek: Vec<u8>,
 }
 
 /// A new customer with everything that comes with it, written in one transaction.

@@ -60,8 +60,40 @@ pub(crate) struct TenantKeys {
     pub(crate) name: String,
     pub(crate) catalog: Catalog,
     pub(crate) kek: Key32,
-    kek_version: u32,
+    pub(crate) kek_version: u32,
+    /// The older versions of the tenant key (customer keys not yet rewrapped, and what was
+    /// sealed under them).
+    older: BTreeMap<u32, Key32>,
     pub(crate) index_key: Key32,
+}
+
+impl TenantKeys {
+    /// The tenant key of a version.
+    pub(crate) fn kek_of(&self, version: u32) -> Option<&Key32> {
+        if version == self.kek_version {
+            Some(&self.kek)
+        } else {
+            self.older.get(&version)
+        }
+    }
+
+    /// Opens something sealed under the tenant key: under the current version, or (sealed
+    /// before a rotation) an older one.
+    pub(crate) fn open(
+        &self,
+        blob: &[u8],
+        aad: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, crypto::CryptoError> {
+        match crypto::open(&self.kek, blob, aad) {
+            Ok(p) => Ok(p),
+            Err(e) => self
+                .older
+                .values()
+                .rev()
+                .find_map(|k| crypto::open(k, blob, aad).ok())
+                .ok_or(e),
+        }
+    }
 }
 
 /// The use cases of custos over a store, a master key and a clock.
@@ -320,12 +352,18 @@ impl Vault {
             .tenant(id)
             .await?
             .ok_or(CoreError::NotFound("Tenant"))?;
-        let keys = Arc::new(self.unwrap_tenant(&row)?);
+        let ring = self.store.key_ring(id).await?;
+        let keys = Arc::new(self.unwrap_tenant(&row, &ring)?);
         self.tenants
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .insert(id, keys.clone());
         Ok(keys)
+    }
+
+    /// The current master key.
+    pub(crate) fn masters_current(&self) -> Result<Key32, CoreError> {
+        self.masters.current()
     }
 
     /// Every master key the source holds, current first.
@@ -364,16 +402,56 @@ impl Vault {
         Ok((kek, index_key))
     }
 
-    fn unwrap_tenant(&self, row: &TenantRow) -> Result<TenantKeys, CoreError> {
+    fn unwrap_tenant(
+        &self,
+        row: &TenantRow,
+        ring: &[crate::store::KeyRingEntry],
+    ) -> Result<TenantKeys, CoreError> {
         let (kek, index_key) = self.unwrap_tenant_keys(row)?;
+        let masters = self.master_keys()?;
+        let mut older = BTreeMap::new();
+        for e in ring.iter().filter(|e| e.version != row.kek_version) {
+            let master = masters
+                .iter()
+                .find(|k| k.fingerprint() == e.master_key_id)
+                .ok_or_else(|| {
+                    CoreError::Internal(format!(
+                        "tenant {} key version {} is wrapped under master key {}, which is not available here",
+                        row.id, e.version, e.master_key_id
+                    ))
+                })?;
+            let k = crypto::unwrap_key(master, &e.wrapped_kek, &tenant_kek_aad(row.id, e.version))
+                .map_err(|_| {
+                    CoreError::Internal(format!(
+                        "tenant {} key version {} does not unwrap",
+                        row.id, e.version
+                    ))
+                })?;
+            older.insert(e.version, k);
+        }
         Ok(TenantKeys {
             id: row.id,
             name: row.name.clone(),
             catalog: row.catalog.clone(),
             kek,
             kek_version: row.kek_version,
+            older,
             index_key,
         })
+    }
+
+    /// The tenant's keys, read again when a customer row is wrapped under a version they do
+    /// not hold yet (another process rotated the tenant key).
+    pub(crate) async fn keys_for<'a>(
+        &self,
+        t: Arc<TenantKeys>,
+        rows: impl IntoIterator<Item = &'a CustomerRow>,
+    ) -> Result<Arc<TenantKeys>, CoreError> {
+        if rows.into_iter().all(|r| t.kek_of(r.kek_version).is_some()) {
+            return Ok(t);
+        }
+        self.forget_tenant(t.id);
+        self.tenant_keys(t.id).await
     }
 
     /// Forgets the cached keys and catalog of a tenant (after its catalog or keys changed), so
@@ -389,7 +467,8 @@ impl Vault {
     pub async fn check_master_key(&self) -> Result<usize, CoreError> {
         let rows = self.store.tenants().await?;
         for row in &rows {
-            self.unwrap_tenant(row)?;
+            let ring = self.store.key_ring(row.id).await?;
+            self.unwrap_tenant(row, &ring)?;
         }
         Ok(rows.len())
     }
@@ -997,12 +1076,23 @@ impl Vault {
     }
 
     pub(crate) fn unwrap_dek(t: &TenantKeys, row: &CustomerRow) -> Result<Key32, CoreError> {
+        let kek = t.kek_of(row.kek_version).ok_or_else(|| {
+            CoreError::Internal(format!(
+                "customer {} data key is wrapped under tenant key version {}, unknown here",
+                row.id, row.kek_version
+            ))
+        })?;
         crypto::unwrap_key(
-            &t.kek,
+            kek,
             &row.wrapped_dek,
             &dek_aad(t.id, row.id, row.kek_version),
         )
         .map_err(|_| CoreError::Internal(format!("customer {} data key does not unwrap", row.id)))
+    }
+
+    /// A customer's data key wrapped under the tenant key's current version.
+    pub(crate) fn wrap_dek(t: &TenantKeys, customer: CustomerId, dek: &Key32) -> Vec<u8> {
+        crypto::wrap_key(&t.kek, dek, &dek_aad(t.id, customer, t.kek_version))
     }
 
     /// Decrypts the categories the role may see (and only those) and renders the customer.
@@ -1176,6 +1266,7 @@ impl Vault {
             .customer(p.tenant_id, id)
             .await?
             .ok_or(CoreError::NotFound("Customer"))?;
+        let t = self.keys_for(t, [&row]).await?;
         self.check_restriction(p, &row, Action::CustomerRead, false, meta)
             .await?;
         let (view, opened) = self.view(p, &t, &row)?;
@@ -1213,6 +1304,7 @@ impl Vault {
             .filter(|r| !r.restricted || p.role.sees_restricted())
             .cloned()
             .collect();
+        let t = self.keys_for(t, shown.iter()).await?;
         self.render_audited(p, &t, &shown, Action::CustomerList, meta)
             .await
             .map(|items| (items, next))
@@ -1258,6 +1350,7 @@ impl Vault {
         rows.sort_by_key(|r| order.get(&r.id).copied().unwrap_or(usize::MAX));
         // A restricted customer is found only by the owner.
         rows.retain(|r| !r.restricted || p.role.sees_restricted());
+        let t = self.keys_for(t, rows.iter()).await?;
         self.render_audited(p, &t, &rows, Action::CustomerSearch, meta)
             .await
     }
@@ -1403,6 +1496,7 @@ impl Vault {
             .customer(p.tenant_id, id)
             .await?
             .ok_or(CoreError::NotFound("Customer"))?;
+        let t = self.keys_for(t, [&row]).await?;
         self.check_restriction(p, &row, Action::CustomerUpdate, true, meta)
             .await?;
         if row.version != expected_version {
@@ -1530,6 +1624,7 @@ impl Vault {
             .customer(p.tenant_id, id)
             .await?
             .ok_or(CoreError::NotFound("Customer"))?;
+        let t = self.keys_for(t, [&row]).await?;
         self.check_restriction(p, &row, Action::CustomerReveal, false, meta)
             .await?;
         let sealed = SealedFields::decode(&row.sealed)?;
@@ -1621,9 +1716,10 @@ impl Vault {
             .customer(p.tenant_id, customer)
             .await?
             .ok_or(CoreError::NotFound("Customer"))?;
+        let fresh = self.keys_for(t.clone(), [&row]).await?;
         self.check_restriction(p, &row, Action::RecordCreate, true, meta)
             .await?;
-        let dek = Self::unwrap_dek(&t, &row)?;
+        let dek = Self::unwrap_dek(&fresh, &row)?;
         let now = self.clock.now();
         let id = RecordId::new_at(now);
         let fields: Plain = valid.into_iter().map(|(k, (_, v))| (k, v)).collect();
@@ -1685,8 +1781,11 @@ impl Vault {
             .customer(p.tenant_id, rec.customer_id)
             .await?
             .ok_or(CoreError::NotFound("Customer"))?;
-        let dek = Self::unwrap_dek(t, &row)?;
-        Ok(Created::Replayed(self.record_view(p, t, &rec, None, &dek)?))
+        let t = self.keys_for(self.tenant_keys(t.id).await?, [&row]).await?;
+        let dek = Self::unwrap_dek(&t, &row)?;
+        Ok(Created::Replayed(
+            self.record_view(p, &t, &rec, None, &dek)?,
+        ))
     }
 
     pub(crate) fn record_view(
@@ -1753,6 +1852,7 @@ impl Vault {
             .customer(p.tenant_id, customer)
             .await?
             .ok_or(CoreError::NotFound("Customer"))?;
+        let t = self.keys_for(t, [&row]).await?;
         self.check_restriction(p, &row, Action::RecordRead, false, meta)
             .await?;
         let cats: Vec<Category> = Category::ALL

@@ -105,8 +105,12 @@ pub enum KeysCommand {
     Rotate {
         /// The master key: every business's keys are rewrapped under a new one; the old one is
         /// kept as retired (older backups need it).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "tenant")]
         master: bool,
+        /// A business's key (by short name): a new version, every customer key rewrapped under
+        /// it in batches.
+        #[arg(long)]
+        tenant: Option<String>,
     },
 }
 
@@ -545,10 +549,41 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Keys {
-            command: KeysCommand::Rotate { master },
+            command:
+                KeysCommand::Rotate {
+                    master: false,
+                    tenant: Some(slug),
+                },
+        } => {
+            let s = settings(&cli.data_dir, admin_overrides())?;
+            let (vault, store) = crate::open_vault(&s).await?;
+            let r = async {
+                let t = vault.resolve_tenant(Some(&slug)).await?;
+                vault
+                    .rotate_tenant_key(t.id, 500, &Default::default())
+                    .await
+            }
+            .await;
+            let st = store.clone();
+            let _ = tokio::task::spawn_blocking(move || st.close()).await;
+            let r = r.map_err(crate::key_error)?;
+            println!(
+                "The key of '{slug}' is now version {}{}: {} customer keys rewrapped.",
+                r.to,
+                if r.resumed {
+                    " (an interrupted rotation finished)"
+                } else {
+                    ""
+                },
+                r.rewrapped
+            );
+            Ok(())
+        }
+        Command::Keys {
+            command: KeysCommand::Rotate { master, .. },
         } => {
             if !master {
-                anyhow::bail!("say which key to rotate: --master");
+                anyhow::bail!("say which key to rotate: --master, or --tenant SLUG");
             }
             let s = settings(&cli.data_dir, admin_overrides())?;
             let r = crate::keys::rotate_master(&s).await?;

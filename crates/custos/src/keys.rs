@@ -205,7 +205,7 @@ pub async fn status(s: &crate::config::Settings) -> anyhow::Result<String> {
     let _ = writeln!(out, "business keys:");
     let _ = writeln!(
         out,
-        "  {:<24} {:>7} {:<18} {:>10} {:>10}",
+        "  {:<24} {:>7} {:<18} {:>10} {:>10}  older versions",
         "business", "version", "wrapped under", "customers", "created"
     );
     for t in st.map_err(crate::key_error)? {
@@ -214,14 +214,28 @@ pub async fn status(s: &crate::config::Settings) -> anyhow::Result<String> {
             .iter()
             .find(|x| x.slug == t.slug)
             .map_or(0, |x| x.customers);
+        let older = if t.older_versions.is_empty() {
+            "-".to_owned()
+        } else {
+            t.older_versions
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        };
         let _ = writeln!(
             out,
-            "  {:<24} {:>7} {:<18} {:>10} {:>10}{}",
+            "  {:<24} {:>7} {:<18} {:>10} {:>10}  {older}{}{}",
             t.slug,
             t.kek_version,
             t.master_key_id,
             customers,
             t.created_at.date(),
+            if t.rewrap_pending {
+                "  (customer keys wait to be rewrapped: run keys rotate --tenant again)"
+            } else {
+                ""
+            },
             if t.master_available {
                 ""
             } else {

@@ -1245,11 +1245,99 @@ impl Store for SqliteStore {
                 StoreError::Conflict(_) => StoreError::Conflict("business short name"),
                 o => o,
             })?;
+            tx.execute(
+                "INSERT INTO tenant_key_ring (tenant_id, version, wrapped_kek, master_key_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![b(t.id.as_uuid()), t.kek_version, t.wrapped_kek, t.master_key_id, ts(t.created_at)],
+            )
+            .map_err(map_err)?;
             insert_user(tx, &owner)?;
             Ok(0)
         })
         .await
         .map(|_| ())
+    }
+
+    async fn key_ring(&self, tenant: TenantId) -> Result<Vec<KeyRingEntry>, StoreError> {
+        self.read(move |c| {
+            let mut st = c.prepare_cached("SELECT version, wrapped_kek, master_key_id, created_at FROM tenant_key_ring WHERE tenant_id = ?1 ORDER BY version")?;
+            let rows = st.query_map([b(tenant.as_uuid())], |r| {
+                Ok(KeyRingEntry {
+                    version: r.get(0)?,
+                    wrapped_kek: r.get(1)?,
+                    master_key_id: r.get(2)?,
+                    created_at: from_ts(r.get(3)?),
+                })
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn begin_tenant_rotation(
+        &self,
+        tenant: TenantId,
+        from_version: u32,
+        new: KeyRingEntry,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError> {
+        self.write(vec![audit], move |tx| {
+            let t = b(tenant.as_uuid());
+            let n = tx
+                .execute(
+                    "UPDATE tenants SET wrapped_kek = ?1, kek_version = ?2, master_key_id = ?3 WHERE id = ?4 AND kek_version = ?5",
+                    params![new.wrapped_kek, new.version, new.master_key_id, t, from_version],
+                )
+                .map_err(map_err)?;
+            if n == 0 {
+                return Err(StoreError::VersionMismatch(u64::from(from_version)));
+            }
+            tx.execute(
+                "INSERT INTO tenant_key_ring (tenant_id, version, wrapped_kek, master_key_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![t, new.version, new.wrapped_kek, new.master_key_id, ts(new.created_at)],
+            )
+            .map_err(map_err)?;
+            Ok(0)
+        })
+        .await
+        .map(|_| ())
+    }
+
+    async fn customers_below_key_version(
+        &self,
+        tenant: TenantId,
+        version: u32,
+        limit: u32,
+    ) -> Result<Vec<CustomerRow>, StoreError> {
+        self.read(move |c| {
+            let mut st = c.prepare_cached(&format!(
+                "SELECT {CUSTOMER_READ} FROM customers WHERE tenant_id = ?1 AND kek_version < ?2 ORDER BY id LIMIT ?3"
+            ))?;
+            let rows = st.query_map(params![b(tenant.as_uuid()), version, limit], customer_row)?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn rewrap_customers(
+        &self,
+        tenant: TenantId,
+        items: Vec<DekRewrap>,
+        audit: Vec<AuditEvent>,
+    ) -> Result<u64, StoreError> {
+        self.write(audit, move |tx| {
+            let mut n = 0;
+            let mut st = tx
+                .prepare_cached("UPDATE customers SET wrapped_dek = ?1, kek_version = ?2 WHERE id = ?3 AND tenant_id = ?4 AND kek_version = ?5")
+                .map_err(map_err)?;
+            for i in &items {
+                n += st
+                    .execute(params![i.wrapped_dek, i.to_version, b(i.customer.as_uuid()), b(tenant.as_uuid()), i.from_version])
+                    .map_err(map_err)? as i64;
+            }
+            Ok(n)
+        })
+        .await
+        .map(|n| n as u64)
     }
 
     async fn tenant(&self, id: TenantId) -> Result<Option<TenantRow>, StoreError> {
@@ -2666,19 +2754,28 @@ impl Store for SqliteStore {
         from_master: &str,
         wrapped_kek: Vec<u8>,
         wrapped_index_key: Vec<u8>,
+        ring: Vec<(u32, Vec<u8>)>,
         master_key_id: String,
         audit: AuditEvent,
     ) -> Result<(), StoreError> {
         let from = from_master.to_owned();
         self.write(vec![audit], move |tx| {
+            let t = b(tenant.as_uuid());
             let n = tx
                 .execute(
                     "UPDATE tenants SET wrapped_kek = ?1, wrapped_index_key = ?2, master_key_id = ?3 WHERE id = ?4 AND master_key_id = ?5",
-                    params![wrapped_kek, wrapped_index_key, master_key_id, b(tenant.as_uuid()), from],
+                    params![wrapped_kek, wrapped_index_key, master_key_id, t, from],
                 )
                 .map_err(map_err)?;
             if n == 0 {
                 return Err(StoreError::VersionMismatch(0));
+            }
+            for (version, wrapped) in &ring {
+                tx.execute(
+                    "UPDATE tenant_key_ring SET wrapped_kek = ?1, master_key_id = ?2 WHERE tenant_id = ?3 AND version = ?4",
+                    params![wrapped, master_key_id, t, version],
+                )
+                .map_err(map_err)?;
             }
             Ok(0)
         })

@@ -307,6 +307,19 @@ CREATE TABLE portal_tokens (
 ) WITHOUT ROWID;
 CREATE INDEX portal_tokens_customer ON portal_tokens(customer_id);
 "#,
+    r#"
+CREATE TABLE tenant_key_ring (
+    tenant_id BLOB NOT NULL REFERENCES tenants(id),
+    version INTEGER NOT NULL,
+    wrapped_kek BLOB NOT NULL,
+    master_key_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, version)
+) WITHOUT ROWID;
+INSERT INTO tenant_key_ring (tenant_id, version, wrapped_kek, master_key_id, created_at)
+    SELECT id, kek_version, wrapped_kek, master_key_id, created_at FROM tenants;
+CREATE INDEX customers_key_version ON customers(tenant_id, kek_version);
+"#,
 ];
 
 /// Migrations of the audit file (`audit.db`).

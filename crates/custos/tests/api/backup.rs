@@ -578,3 +578,201 @@ async fn master_key_rotation_keeps_every_customer_readable_before_and_after_rest
     assert_eq!(rotations, 2);
     assert!(verify_chain(&app) > 0);
 }
+
+#[tokio::test]
+async fn business_key_rotation_rewraps_customer_keys_online_and_older_backups_still_restore() {
+    let mut app = spawn_app().await;
+    let mut ids = Vec::new();
+    for name in ["Kia", "Kib", "Kic"] {
+        let id = app
+            .customer(json!({"first_name": name, "phone": "601 222 333"}))
+            .await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let r = app
+            .req(
+                Method::POST,
+                &format!("/v1/customers/{id}/records"),
+                &app.owner,
+            )
+            .json(&json!({"type": "visit", "fields": {"note": format!("visit of {name}")}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        ids.push(id);
+    }
+    // Things sealed under the business key itself: a legal hold's reason, a request's note.
+    let r = app
+        .req(
+            Method::PUT,
+            &format!("/v1/customers/{}/legal-hold", ids[0]),
+            &app.owner,
+        )
+        .json(&json!({"reason": "Sealed reason before rotation"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = app
+        .req(Method::POST, "/v1/data-requests", &app.owner)
+        .json(&json!({"customer_id": ids[1], "kind": "access", "note": "Sealed note before rotation"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let mut before = Vec::new();
+    for id in &ids {
+        before.push(customer_json(&app, &app.owner, id).await);
+    }
+    let work = tempfile::tempdir().unwrap();
+    let old_backup = work.path().join("v1.age");
+    let o = run(&[
+        "backup",
+        "create",
+        "--data-dir",
+        s(&app.data),
+        "--out",
+        s(&old_backup),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+
+    // Rotate while the server runs (its cache still holds version 1).
+    let d = s(&app.data).to_owned();
+    let o = tokio::task::spawn_blocking(move || {
+        run(&["keys", "rotate", "--tenant", "test-shop", "--data-dir", &d])
+    })
+    .await
+    .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        out.contains("now version 2") && out.contains("3 customer keys rewrapped"),
+        "{out}"
+    );
+    check(&app, &ids, &before).await;
+    let fresh = app.customer(json!({"first_name": "Afterkey"})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let o = run(&["keys", "status", "--data-dir", s(&app.data)]);
+    let status = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        status.contains("test-shop")
+            && status.contains("       2 ")
+            && !status.contains("wait to be rewrapped"),
+        "{status}"
+    );
+
+    // Again, then the master key too (which carries the older versions along); after a restart
+    // everything still opens.
+    let o = run(&[
+        "keys",
+        "rotate",
+        "--tenant",
+        "test-shop",
+        "--data-dir",
+        s(&app.data),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("4 customer keys rewrapped"));
+    let o = run(&["keys", "rotate", "--master", "--data-dir", s(&app.data)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    app.restart().await;
+    app.owner = app.login("owner", OWNER_PW, None).await;
+    check(&app, &ids, &before).await;
+    assert_eq!(
+        customer_json(&app, &app.owner, &fresh).await["fields"]["first_name"],
+        "Afterkey"
+    );
+    let rotations = app
+        .audit_bodies()
+        .into_iter()
+        .filter(|e| e["action"] == "key.rotate_tenant")
+        .count();
+    assert_eq!(rotations, 2);
+    assert!(verify_chain(&app) > 0);
+
+    // The backup from before every rotation restores with the key of its time.
+    let retired: Vec<_> = std::fs::read_dir(&app.data)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("master.key.retired-")
+        })
+        .collect();
+    let target = work.path().join("restored");
+    let o = run(&[
+        "backup",
+        "restore",
+        s(&old_backup),
+        "--data-dir",
+        s(&target),
+        "--identity",
+        s(&app.data.join("backup.age-identity")),
+        "--master-key",
+        s(&retired[0]),
+        "--live-data-dir",
+        s(&app.data),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let (running, client, base) = serve(&target).await;
+    let token: Value = client
+        .post(format!("{base}/v1/auth/token"))
+        .json(&json!({"username": "owner", "password": OWNER_PW}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for (i, id) in ids.iter().enumerate() {
+        let v: Value = client
+            .get(format!("{base}/v1/customers/{id}"))
+            .bearer_auth(token["token"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(v["fields"], before[i]["fields"]);
+    }
+    running.stop().await.unwrap();
+}
+
+/// Every customer as before, with its record, and what is sealed under the business key.
+async fn check(app: &TestApp, ids: &[String], before: &[Value]) {
+    for (i, id) in ids.iter().enumerate() {
+        assert_eq!(
+            customer_json(app, &app.owner, id).await["fields"],
+            before[i]["fields"]
+        );
+        let recs: Value = app
+            .get(&app.owner, &format!("/v1/customers/{id}/records"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(recs["items"].as_array().unwrap().len(), 1);
+    }
+    let hold: Value = app
+        .get(&app.owner, &format!("/v1/customers/{}/legal-hold", ids[0]))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(hold["reason"], "Sealed reason before rotation");
+    let reqs: Value = app
+        .get(&app.owner, "/v1/data-requests")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(reqs[0]["note"], "Sealed note before rotation");
+}
