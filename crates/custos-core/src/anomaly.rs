@@ -252,3 +252,29 @@ impl Vault {
         .await
     }
 }
+
+impl Vault {
+    /// Raises an alert about the server itself (e.g. a failed scheduled backup) for every
+    /// business it hosts: each owner must learn of it.
+    pub async fn raise_everywhere(
+        &self,
+        kind: &str,
+        severity: &str,
+        message: String,
+        evidence: Value,
+        subject: &str,
+    ) -> Result<(), CoreError> {
+        for t in self.store.tenants().await? {
+            self.raise(
+                t.id,
+                kind,
+                severity,
+                message.clone(),
+                evidence.clone(),
+                subject,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+}

@@ -31,6 +31,8 @@ pub struct AppState {
     pub shutting_down: Arc<AtomicBool>,
     /// The audit signing key's public half (hex), to verify checkpoints.
     pub audit_public_key: Arc<str>,
+    /// The state of scheduled backups, when the binary runs them.
+    pub backups: Option<routes::backups::BackupProbe>,
 }
 
 /// Limits and switches of the HTTP layer.
@@ -75,6 +77,7 @@ pub fn app(state: AppState, opts: HttpOptions) -> Router {
         .merge(routes::retention::router())
         .merge(routes::portal::router())
         .merge(routes::intake::router())
+        .merge(routes::backups::router())
         .merge(routes::docs::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -67,6 +67,18 @@ pub struct FileConfig {
     pub retention_sweep_minutes: Option<i64>,
     /// The age X25519 recipients (`age1…`) backups are encrypted to.
     pub backup_recipients: Option<Vec<String>>,
+    /// Hours between scheduled backups (0 or absent: none).
+    pub backup_every_hours: Option<u32>,
+    /// Where scheduled backups are written (relative to the data dir; default `backups`).
+    pub backup_dir: Option<PathBuf>,
+    /// A second destination each scheduled backup is copied to (a mounted disk or share).
+    pub backup_copy_dir: Option<PathBuf>,
+    /// Scheduled backups kept: the newest of each of the last N days, weeks, months.
+    pub backup_keep_daily: Option<u32>,
+    /// (weeks)
+    pub backup_keep_weekly: Option<u32>,
+    /// (months)
+    pub backup_keep_monthly: Option<u32>,
     /// Seconds between looks at the outbox for mails and webhooks to send.
     pub outbox_poll_secs: Option<u64>,
     /// Seconds before the first retry of a failed delivery (doubling each time, at most an
@@ -142,6 +154,8 @@ pub struct Settings {
     pub retention_sweep: Option<time::Duration>,
     /// The age recipients backups are encrypted to.
     pub backup_recipients: Vec<String>,
+    /// Scheduled backups, when on.
+    pub backup_schedule: Option<crate::schedule::Schedule>,
     /// How often the outbox is looked at.
     pub outbox_poll_every: Duration,
     /// The first retry delay.
@@ -246,6 +260,34 @@ impl Settings {
                 bail!("backup_recipients: '{r}' is not an age X25519 recipient (age1…)");
             }
         }
+        let keep = crate::schedule::Keep {
+            daily: file.backup_keep_daily.unwrap_or(7),
+            weekly: file.backup_keep_weekly.unwrap_or(4),
+            monthly: file.backup_keep_monthly.unwrap_or(12),
+        };
+        if keep.daily == 0 {
+            bail!("backup_keep_daily must be at least 1");
+        }
+        let backup_schedule = match file.backup_every_hours.unwrap_or(0) {
+            0 => None,
+            h if h <= 24 * 31 => {
+                if backup_recipients.is_empty() {
+                    bail!("backup_every_hours needs backup_recipients (the age recipients backups are encrypted to)");
+                }
+                Some(crate::schedule::Schedule {
+                    every: time::Duration::hours(i64::from(h)),
+                    dir: rel(file
+                        .backup_dir
+                        .clone()
+                        .unwrap_or_else(|| PathBuf::from("backups"))),
+                    copy_dir: file.backup_copy_dir.clone().map(rel),
+                    keep,
+                })
+            }
+            _ => bail!(
+                "backup_every_hours must be between 1 and 744 (0 turns scheduled backups off)"
+            ),
+        };
         let poll = file.outbox_poll_secs.unwrap_or(5);
         if !(1..=3600).contains(&poll) {
             bail!("outbox_poll_secs must be between 1 and 3600");
@@ -289,6 +331,7 @@ impl Settings {
             audit_retention,
             retention_sweep,
             backup_recipients,
+            backup_schedule,
             outbox_poll_every: Duration::from_secs(poll),
             outbox_retry_base: time::Duration::seconds(retry as i64),
         })

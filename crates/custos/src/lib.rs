@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod keys;
 pub mod outbox;
+pub mod schedule;
 pub mod telemetry;
 
 use anyhow::{bail, Context};
@@ -375,10 +376,70 @@ pub async fn start_with(
     });
     let shutting_down = Arc::new(AtomicBool::new(false));
     let audit_key = Arc::new(read_audit_key(&s.data_dir.join(AUDIT_KEY_FILE))?);
+    let last_backup_error: Arc<std::sync::Mutex<Option<String>>> = Arc::default();
     let state = AppState {
         vault: vault.clone(),
         shutting_down: shutting_down.clone(),
         audit_public_key: Arc::from(audit_key.public_hex()),
+        backups: Some(backup_probe(
+            s.backup_schedule.clone(),
+            &s.data_dir,
+            last_backup_error.clone(),
+        )),
+    };
+    // Scheduled backups, every `backup_every_hours` by the vault's clock (the first one when
+    // none in the backup dir is recent enough), written, copied, rotated; failures alert.
+    let backups = {
+        let vault = vault.clone();
+        let (schedule, every) = (s.backup_schedule.clone(), s.anomaly_scan_every);
+        let recipients = backup::recipients(&s.backup_recipients)?;
+        let data_dir = s.data_dir.clone();
+        tokio::spawn(async move {
+            let Some(schedule) = schedule else { return };
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                let now = vault.now();
+                let newest = schedule::list(&schedule.dir).first().map(|(_, t, _)| *t);
+                if newest.is_some_and(|t| now - t < schedule.every) {
+                    continue;
+                }
+                let (dir, sched, rec) = (data_dir.clone(), schedule.clone(), recipients.clone());
+                let done = tokio::task::spawn_blocking(move || {
+                    schedule::run_once(&dir, &rec, &sched, now)
+                })
+                .await
+                .map_err(|e| anyhow::anyhow!("backup task: {e}"))
+                .and_then(|r| r);
+                match done {
+                    Ok(path) => {
+                        tracing::info!(file = %path.display(), "scheduled backup written");
+                        *last_backup_error.lock().unwrap_or_else(|e| e.into_inner()) = None;
+                    }
+                    Err(e) => {
+                        let msg = format!("{e:#}");
+                        tracing::error!(error = %msg, "scheduled backup failed");
+                        *last_backup_error.lock().unwrap_or_else(|e| e.into_inner()) =
+                            Some(msg.clone());
+                        if let Err(e) = vault
+                            .raise_everywhere(
+                                "backup_failed",
+                                "high",
+                                format!("The scheduled backup failed: {msg}"),
+                                serde_json::json!({"error": msg}),
+                                "backup",
+                            )
+                            .await
+                        {
+                            tracing::warn!(error = %e, "cannot raise the backup alert");
+                        }
+                        // Try again at the next tick of the schedule, not at every scan.
+                        tokio::time::sleep(std::time::Duration::from_secs(60).min(every * 10))
+                            .await;
+                    }
+                }
+            }
+        })
     };
     // The window anomaly rules, over the audit events written since the last scan; and, at
     // most once an hour (by the vault's clock), the trail's retention.
@@ -514,6 +575,7 @@ pub async fn start_with(
         checkpointer.abort();
         scanner.abort();
         sweeper.abort();
+        backups.abort();
         sender.abort();
         if let Err(e) =
             custos_core::trail::checkpoint(vault.store().as_ref(), &audit_key, vault.now()).await
@@ -587,6 +649,46 @@ pub fn retention_table(reports: &[(String, custos_api::retention::RetentionRepor
         }
     }
     out
+}
+
+/// What `/v1/backups` answers: the files in the backup dir and at the second destination,
+/// and the last failure.
+fn backup_probe(
+    schedule: Option<schedule::Schedule>,
+    data_dir: &Path,
+    last_error: Arc<std::sync::Mutex<Option<String>>>,
+) -> custos_server::routes::backups::BackupProbe {
+    use custos_server::routes::backups::{BackupFile, BackupStatus};
+    let default_dir = data_dir.join("backups");
+    Arc::new(move || {
+        let files = |dir: &Path| -> Vec<BackupFile> {
+            schedule::list(dir)
+                .into_iter()
+                .map(|(p, created_at, size)| BackupFile {
+                    name: p
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                    created_at,
+                    size,
+                })
+                .collect()
+        };
+        let local = files(schedule.as_ref().map_or(&default_dir, |s| &s.dir));
+        BackupStatus {
+            scheduled: schedule.is_some(),
+            every_hours: schedule.as_ref().map(|s| s.every.whole_hours()),
+            newest: local.first().cloned(),
+            newest_age_seconds: None,
+            copies: schedule
+                .as_ref()
+                .and_then(|s| s.copy_dir.as_deref())
+                .map(files)
+                .unwrap_or_default(),
+            local,
+            last_error: last_error.lock().unwrap_or_else(|e| e.into_inner()).clone(),
+        }
+    })
 }
 
 /// Loads settings for a data dir with overrides (used by every command that opens a dir).

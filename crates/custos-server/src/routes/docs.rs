@@ -21,11 +21,12 @@ use utoipa_swagger_ui::SwaggerUi;
         super::tokens::create, super::tokens::list, super::tokens::revoke, super::auth::change_password, super::customers::reveal, super::customers::export, super::customers::import, super::customers::export_schema, super::consents::list, super::consents::record, super::consents::object, super::consents::restriction, super::consents::restrict, super::consents::lift, super::consents::audience, super::consents::report, super::consents::legal_hold, super::consents::place_hold, super::consents::lift_hold, super::requests::list, super::requests::open, super::requests::update, super::auth::mfa_enrol, super::auth::mfa_confirm, super::auth::mfa_disable, super::tenant::read, super::tenant::update, super::auth::session, super::auth::sessions, super::auth::logout_everywhere,
         super::devices::register, super::devices::list, super::devices::pair, super::devices::revoke, super::roles::list, super::roles::create, super::roles::remove, super::alerts::list_alerts, super::alerts::acknowledge, super::alerts::deliveries, super::alerts::list_grants, super::alerts::grant, super::alerts::end, super::audit::verify, super::audit::list, super::audit::access_history,
         super::incidents::list, super::incidents::open, super::incidents::read, super::incidents::update, super::incidents::add_update, super::incidents::affected, super::incidents::draft,
+        super::backups::status,
         super::retention::rules, super::retention::set_rules, super::retention::run, super::retention::runs, super::retention::aggregates,
     ),
     components(schemas(custos_api::Problem)),
     modifiers(&BearerAuth),
-    tags((name = "customers"), (name = "records"), (name = "auth"), (name = "catalog"), (name = "users"), (name = "tokens"), (name = "tenant"), (name = "devices"), (name = "roles"), (name = "alerts"), (name = "break-glass"), (name = "audit"), (name = "incidents"), (name = "consents"), (name = "data-requests"), (name = "retention"), (name = "health"))
+    tags((name = "customers"), (name = "records"), (name = "auth"), (name = "catalog"), (name = "users"), (name = "tokens"), (name = "tenant"), (name = "devices"), (name = "roles"), (name = "alerts"), (name = "break-glass"), (name = "audit"), (name = "incidents"), (name = "consents"), (name = "data-requests"), (name = "retention"), (name = "backups"), (name = "health"))
 )]
 pub struct ApiDoc;
 

@@ -3,6 +3,7 @@
 pub mod alerts;
 pub mod audit;
 pub mod auth;
+pub mod backups;
 pub mod catalog;
 pub mod consents;
 pub mod customers;

@@ -174,6 +174,7 @@ async fn catalog_health_and_docs() {
         "/v1/data-requests",
         "/v1/data-requests/{id}",
         "/v1/retention/rules",
+        "/v1/backups",
         "/v1/retention/run",
         "/v1/retention/runs",
         "/v1/retention/aggregates",

@@ -776,3 +776,131 @@ async fn check(app: &TestApp, ids: &[String], before: &[Value]) {
         .unwrap();
     assert_eq!(reqs[0]["note"], "Sealed note before rotation");
 }
+
+async fn wait_for(mut ok: impl FnMut() -> bool, what: &str) {
+    for _ in 0..100 {
+        if ok() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("not within ten seconds: {what}");
+}
+
+#[tokio::test]
+async fn the_server_backs_up_on_schedule_copies_off_site_rotates_and_alerts_on_failure() {
+    use custos::schedule::{list, Keep, Schedule};
+    let work = tempfile::tempdir().unwrap();
+    let (local, offsite) = (work.path().join("local"), work.path().join("offsite"));
+    let (l2, o2) = (local.clone(), offsite.clone());
+    let (mut app, clock) = spawn_clocked_tuned(
+        "retail",
+        time::macros::datetime!(2026-03-02 02:00 UTC),
+        move |s| {
+            s.anomaly_scan_every = std::time::Duration::from_millis(100);
+            s.backup_schedule = Some(Schedule {
+                every: time::Duration::hours(24),
+                dir: l2,
+                copy_dir: Some(o2),
+                keep: Keep {
+                    daily: 2,
+                    weekly: 1,
+                    monthly: 1,
+                },
+            });
+        },
+    )
+    .await;
+    let r = app
+        .req(Method::POST, "/v1/tokens", &app.owner)
+        .json(&json!({"name": "dashboard", "role": "owner"}))
+        .send()
+        .await
+        .unwrap();
+    app.owner = r.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.customer(json!({"first_name": "Scheduled"})).await;
+
+    // The first backup at start (none is recent), copied to the second destination.
+    wait_for(
+        || list(&local).len() == 1 && list(&offsite).len() == 1,
+        "the first backup",
+    )
+    .await;
+    let st: Value = app
+        .get(&app.owner, "/v1/backups")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(st["scheduled"], true);
+    assert_eq!(st["every_hours"], 24);
+    assert_eq!(st["newest"]["name"], "custos-20260302-020000.backup");
+    assert_eq!(st["copies"].as_array().unwrap().len(), 1);
+    assert!(st["newest_age_seconds"].as_i64().unwrap() < 60);
+    assert!(st["last_error"].is_null());
+    let o = run(&[
+        "backup",
+        "verify",
+        s(&list(&offsite)[0].0),
+        "--identity",
+        s(&app.data.join("backup.age-identity")),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // Nothing more within the day; the next day, the next one; the rotation keeps two.
+    clock.advance(time::Duration::hours(12));
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    assert_eq!(list(&local).len(), 1);
+    clock.advance(time::Duration::hours(12));
+    wait_for(
+        || {
+            list(&local)
+                .first()
+                .is_some_and(|f| f.1 == time::macros::datetime!(2026-03-03 02:00 UTC))
+        },
+        "the second backup",
+    )
+    .await;
+    clock.advance(time::Duration::hours(24));
+    wait_for(
+        || {
+            list(&local)
+                .first()
+                .is_some_and(|f| f.1 == time::macros::datetime!(2026-03-04 02:00 UTC))
+        },
+        "the third backup",
+    )
+    .await;
+    wait_for(
+        || list(&local).len() == 2 && list(&offsite).len() == 2,
+        "rotation in both places",
+    )
+    .await;
+    // The auditor sees it; staff do not.
+    let auditor = app.user("aud", "auditor").await;
+    assert_eq!(
+        app.get(&auditor, "/v1/backups").await.status(),
+        StatusCode::OK
+    );
+    let staff = app.user("sam", "staff").await;
+    assert_problem(app.get(&staff, "/v1/backups").await, 403, "forbidden").await;
+
+    // The second destination goes away (a share not mounted): the copy fails, an alert rises.
+    std::fs::remove_dir_all(&offsite).unwrap();
+    std::fs::write(&offsite, b"not a directory").unwrap();
+    clock.advance(time::Duration::hours(24));
+    let alerts = app.await_alerts("backup_failed", 1).await;
+    assert_eq!(alerts[0]["severity"], "high");
+    let st: Value = app
+        .get(&app.owner, "/v1/backups")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        st["last_error"].as_str().unwrap().contains("offsite"),
+        "{st}"
+    );
+}

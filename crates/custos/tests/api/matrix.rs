@@ -189,6 +189,12 @@ async fn every_role_against_every_endpoint() {
             ),
             (
                 Method::GET,
+                "/v1/backups".into(),
+                None,
+                &["owner", "manager", "auditor"],
+            ),
+            (
+                Method::GET,
                 "/v1/retention/aggregates".into(),
                 None,
                 &["owner", "manager"],
