@@ -79,11 +79,80 @@ pub struct FileConfig {
     pub backup_keep_weekly: Option<u32>,
     /// (months)
     pub backup_keep_monthly: Option<u32>,
+    /// An S3-compatible endpoint scheduled backups are uploaded to, e.g.
+    /// `https://s3.eu-central-1.amazonaws.com`.
+    pub backup_s3_endpoint: Option<String>,
+    /// Its region (default `us-east-1`).
+    pub backup_s3_region: Option<String>,
+    /// The bucket.
+    pub backup_s3_bucket: Option<String>,
+    /// A key prefix (default `custos/`).
+    pub backup_s3_prefix: Option<String>,
+    /// The access key id.
+    pub backup_s3_access_key: Option<String>,
+    /// A file holding the secret key (or `CUSTOS_BACKUP_S3_SECRET_KEY`).
+    pub backup_s3_secret_key_file: Option<PathBuf>,
     /// Seconds between looks at the outbox for mails and webhooks to send.
     pub outbox_poll_secs: Option<u64>,
     /// Seconds before the first retry of a failed delivery (doubling each time, at most an
     /// hour).
     pub outbox_retry_secs: Option<u64>,
+}
+
+/// The S3 destination of scheduled backups, when configured (all of endpoint, bucket, access
+/// key and secret key, or none).
+fn s3_target(
+    file: &FileConfig,
+    rel: &dyn Fn(PathBuf) -> PathBuf,
+) -> anyhow::Result<Option<crate::schedule::S3Target>> {
+    let Some(endpoint) = file.backup_s3_endpoint.clone() else {
+        return Ok(None);
+    };
+    let endpoint = endpoint.trim_end_matches('/').to_owned();
+    let loopback = ["http://127.", "http://localhost", "http://[::1]"]
+        .iter()
+        .any(|p| endpoint.starts_with(p));
+    if !(endpoint.starts_with("https://") || loopback) {
+        bail!("backup_s3_endpoint must start with https:// (plain http:// only on a loopback address)");
+    }
+    let bucket = file
+        .backup_s3_bucket
+        .clone()
+        .filter(|b| !b.is_empty())
+        .ok_or_else(|| anyhow::anyhow!("backup_s3_endpoint needs backup_s3_bucket"))?;
+    let access_key = file
+        .backup_s3_access_key
+        .clone()
+        .ok_or_else(|| anyhow::anyhow!("backup_s3_endpoint needs backup_s3_access_key"))?;
+    let secret = match (
+        &file.backup_s3_secret_key_file,
+        std::env::var("CUSTOS_BACKUP_S3_SECRET_KEY"),
+    ) {
+        (_, Ok(v)) if !v.is_empty() => v,
+        (Some(p), _) => std::fs::read_to_string(rel(p.clone()))
+            .map_err(|e| anyhow::anyhow!("cannot read backup_s3_secret_key_file: {e}"))?
+            .trim()
+            .to_owned(),
+        _ => bail!("backup_s3_endpoint needs the secret key: backup_s3_secret_key_file or CUSTOS_BACKUP_S3_SECRET_KEY"),
+    };
+    let mut prefix = file
+        .backup_s3_prefix
+        .clone()
+        .unwrap_or_else(|| "custos/".into());
+    if !prefix.is_empty() && !prefix.ends_with('/') {
+        prefix.push('/');
+    }
+    Ok(Some(crate::schedule::S3Target {
+        endpoint,
+        region: file
+            .backup_s3_region
+            .clone()
+            .unwrap_or_else(|| "us-east-1".into()),
+        bucket,
+        prefix,
+        access_key,
+        secret_key: zeroize::Zeroizing::new(secret),
+    }))
 }
 
 /// Values given by flags or `CUSTOS_*` variables (clap fills these).
@@ -174,6 +243,7 @@ impl Settings {
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
         };
         let rel = |p: PathBuf| if p.is_absolute() { p } else { data_dir.join(p) };
+        let s3_dest = s3_target(&file, &rel)?;
         let listen_text = o
             .listen
             .or(file.listen)
@@ -281,6 +351,7 @@ impl Settings {
                         .clone()
                         .unwrap_or_else(|| PathBuf::from("backups"))),
                     copy_dir: file.backup_copy_dir.clone().map(rel),
+                    s3: s3_dest.clone(),
                     keep,
                 })
             }

@@ -405,12 +405,19 @@ pub async fn start_with(
                     continue;
                 }
                 let (dir, sched, rec) = (data_dir.clone(), schedule.clone(), recipients.clone());
-                let done = tokio::task::spawn_blocking(move || {
+                let mut done = tokio::task::spawn_blocking(move || {
                     schedule::run_once(&dir, &rec, &sched, now)
                 })
                 .await
                 .map_err(|e| anyhow::anyhow!("backup task: {e}"))
                 .and_then(|r| r);
+                // The off-site copy in the object store.
+                if let (Ok(path), Some(s3)) = (&done, &schedule.s3) {
+                    done = match s3.upload(path).await {
+                        Ok(_) => s3.rotate(schedule.keep).await.map(|_| path.clone()),
+                        Err(e) => Err(e),
+                    };
+                }
                 match done {
                     Ok(path) => {
                         tracing::info!(file = %path.display(), "scheduled backup written");

@@ -138,6 +138,127 @@ pub fn copy_to(file: &Path, dir: &Path) -> anyhow::Result<PathBuf> {
     Ok(dest)
 }
 
+/// An S3-compatible object store as an off-site destination (path-style addressing, so it
+/// works with AWS S3 and with MinIO, Ceph, Garage and the like).
+#[derive(Clone)]
+pub struct S3Target {
+    /// `https://s3.eu-central-1.amazonaws.com` (plain `http://` only on a loopback address).
+    pub endpoint: String,
+    /// The region name.
+    pub region: String,
+    /// The bucket.
+    pub bucket: String,
+    /// A key prefix, e.g. `custos/`.
+    pub prefix: String,
+    /// The access key id.
+    pub access_key: String,
+    /// The secret key (never printed).
+    pub secret_key: zeroize::Zeroizing<String>,
+}
+
+impl std::fmt::Debug for S3Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "S3Target({}/{}/{})",
+            self.endpoint, self.bucket, self.prefix
+        )
+    }
+}
+
+impl S3Target {
+    fn bucket(&self) -> anyhow::Result<Box<s3::Bucket>> {
+        let region = s3::Region::Custom {
+            region: self.region.clone(),
+            endpoint: self.endpoint.clone(),
+        };
+        let creds = s3::creds::Credentials::new(
+            Some(&self.access_key),
+            Some(&self.secret_key),
+            None,
+            None,
+            None,
+        )
+        .map_err(|e| anyhow::anyhow!("S3 credentials: {e}"))?;
+        Ok(s3::Bucket::new(&self.bucket, region, creds)
+            .map_err(|e| anyhow::anyhow!("S3 bucket {}: {e}", self.bucket))?
+            .with_path_style())
+    }
+
+    /// Uploads a finished backup (streamed, in parts when large).
+    pub async fn upload(&self, file: &Path) -> anyhow::Result<String> {
+        let name = file
+            .file_name()
+            .context("a backup file has a name")?
+            .to_string_lossy()
+            .into_owned();
+        let key = format!("{}{name}", self.prefix);
+        let mut f = tokio::fs::File::open(file)
+            .await
+            .with_context(|| format!("cannot read {}", file.display()))?;
+        self.bucket()?
+            .put_object_stream(&mut f, &key)
+            .await
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "the upload of {key} to S3 bucket {} failed: {e}",
+                    self.bucket
+                )
+            })?;
+        Ok(key)
+    }
+
+    /// Downloads a backup from the bucket (to restore from it).
+    pub async fn download(&self, key: &str, to: &Path) -> anyhow::Result<u64> {
+        let r = self
+            .bucket()?
+            .get_object(key)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot fetch {key} from S3: {e}"))?;
+        let bytes = r.bytes();
+        std::fs::write(to, bytes).with_context(|| format!("cannot write {}", to.display()))?;
+        Ok(bytes.len() as u64)
+    }
+
+    /// The backups in the bucket under the prefix, newest first: key, time, size.
+    pub async fn list(&self) -> anyhow::Result<Vec<(String, OffsetDateTime, u64)>> {
+        let pages = self
+            .bucket()?
+            .list(self.prefix.clone(), None)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot list S3 bucket {}: {e}", self.bucket))?;
+        let mut out: Vec<(String, OffsetDateTime, u64)> = pages
+            .into_iter()
+            .flat_map(|p| p.contents)
+            .filter_map(|o| {
+                let name = o.key.strip_prefix(&self.prefix)?.to_owned();
+                Some((o.key.clone(), time_of(&name)?, o.size))
+            })
+            .collect();
+        out.sort_by_key(|o| std::cmp::Reverse(o.1));
+        Ok(out)
+    }
+
+    /// Deletes the backups in the bucket the policy does not keep.
+    pub async fn rotate(&self, keep: Keep) -> anyhow::Result<usize> {
+        let all = self.list().await?;
+        let times: Vec<OffsetDateTime> = all.iter().map(|o| o.1).collect();
+        let kept = to_keep(&times, keep);
+        let bucket = self.bucket()?;
+        let mut n = 0;
+        for (key, t, _) in all {
+            if !kept.contains(&t) {
+                bucket
+                    .delete_object(&key)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("cannot delete {key} from S3: {e}"))?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+}
+
 /// The scheduled-backup settings.
 #[derive(Debug, Clone)]
 pub struct Schedule {
@@ -147,6 +268,8 @@ pub struct Schedule {
     pub dir: PathBuf,
     /// The second destination.
     pub copy_dir: Option<PathBuf>,
+    /// An S3-compatible object store as a further destination.
+    pub s3: Option<S3Target>,
     /// The rotation policy.
     pub keep: Keep,
 }

@@ -802,6 +802,7 @@ async fn the_server_backs_up_on_schedule_copies_off_site_rotates_and_alerts_on_f
                 every: time::Duration::hours(24),
                 dir: l2,
                 copy_dir: Some(o2),
+                s3: None,
                 keep: Keep {
                     daily: 2,
                     weekly: 1,
@@ -902,5 +903,208 @@ async fn the_server_backs_up_on_schedule_copies_off_site_rotates_and_alerts_on_f
     assert!(
         st["last_error"].as_str().unwrap().contains("offsite"),
         "{st}"
+    );
+}
+
+/// A local S3-compatible server (moto, from PyPI), stopped when dropped.
+struct S3Server {
+    child: std::process::Child,
+    endpoint: String,
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn s3_server() -> Option<S3Server> {
+    // `python3 -m moto.server`, wherever pip put it.
+    let found = std::process::Command::new("python3")
+        .args(["-c", "import moto.server"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "moto_server is needed for the S3 test in CI (pip install 'moto[server]')"
+        );
+        eprintln!(
+            "skipping the S3 test: moto_server is not installed (pip install 'moto[server]')"
+        );
+        return None;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new("python3")
+        .args([
+            "-m",
+            "moto.server",
+            "-H",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = S3Server {
+        child,
+        endpoint: format!("http://127.0.0.1:{port}"),
+    };
+    for _ in 0..150 {
+        if reqwest::get(&server.endpoint).await.is_ok() {
+            return Some(server);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("moto_server did not start");
+}
+
+async fn s3_keys(endpoint: &str, bucket: &str, prefix: &str) -> Vec<String> {
+    let xml = reqwest::get(format!("{endpoint}/{bucket}?list-type=2&prefix={prefix}"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    xml.split("<Key>")
+        .skip(1)
+        .filter_map(|s| s.split("</Key>").next())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test]
+async fn scheduled_backups_go_to_an_s3_compatible_object_store() {
+    use custos::schedule::{Keep, S3Target, Schedule};
+    let Some(s3) = s3_server().await else { return };
+    let endpoint = s3.endpoint.clone();
+    let r = reqwest::Client::new()
+        .put(format!("{endpoint}/custos-offsite"))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "bucket: {}", r.status());
+    let work = tempfile::tempdir().unwrap();
+    let local = work.path().join("local");
+    let (l2, e2) = (local.clone(), endpoint.clone());
+    let (mut app, clock) = spawn_clocked_tuned(
+        "retail",
+        time::macros::datetime!(2026-05-04 01:00 UTC),
+        move |s| {
+            s.anomaly_scan_every = std::time::Duration::from_millis(100);
+            s.backup_schedule = Some(Schedule {
+                every: time::Duration::hours(24),
+                dir: l2,
+                copy_dir: None,
+                s3: Some(S3Target {
+                    endpoint: e2,
+                    region: "us-east-1".into(),
+                    bucket: "custos-offsite".into(),
+                    prefix: "shop-1/".into(),
+                    access_key: "test".into(),
+                    secret_key: zeroize::Zeroizing::new("test-secret".into()),
+                }),
+                keep: Keep {
+                    daily: 2,
+                    weekly: 1,
+                    monthly: 1,
+                },
+            });
+        },
+    )
+    .await;
+    let r = app
+        .req(Method::POST, "/v1/tokens", &app.owner)
+        .json(&json!({"name": "dashboard", "role": "owner"}))
+        .send()
+        .await
+        .unwrap();
+    app.owner = r.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.customer(json!({"first_name": "Offsite", "last_name": "S3canary"}))
+        .await;
+
+    let mut keys = Vec::new();
+    for _ in 0..100 {
+        keys = s3_keys(&endpoint, "custos-offsite", "shop-1/").await;
+        if !keys.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        keys,
+        vec!["shop-1/custos-20260504-010000.backup".to_owned()]
+    );
+    // What the object store holds is the encrypted backup itself: it verifies, nothing readable.
+    let target = S3Target {
+        endpoint: endpoint.clone(),
+        region: "us-east-1".into(),
+        bucket: "custos-offsite".into(),
+        prefix: "shop-1/".into(),
+        access_key: "test".into(),
+        secret_key: zeroize::Zeroizing::new("test-secret".into()),
+    };
+    let listed = target.list().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    let fetched = work.path().join("fetched.backup");
+    target.download(&keys[0], &fetched).await.unwrap();
+    let bytes = std::fs::read(&fetched).unwrap();
+    assert!(bytes.starts_with(b"age-encryption.org/v1"));
+    assert!(!bytes.windows(8).any(|w| w == b"S3canary"));
+
+    let o = run(&[
+        "backup",
+        "verify",
+        s(&fetched),
+        "--identity",
+        s(&app.data.join("backup.age-identity")),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+
+    // Two more days: the rotation keeps two there too.
+    for day in [5, 6] {
+        clock.advance(time::Duration::hours(24));
+        let want = format!("shop-1/custos-202605{day:02}-010000.backup");
+        let mut ok = false;
+        for _ in 0..100 {
+            if s3_keys(&endpoint, "custos-offsite", "shop-1/")
+                .await
+                .contains(&want)
+            {
+                ok = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(ok, "{want}");
+    }
+    let mut keys = Vec::new();
+    for _ in 0..50 {
+        keys = s3_keys(&endpoint, "custos-offsite", "shop-1/").await;
+        if keys.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    assert!(!keys.contains(&"shop-1/custos-20260504-010000.backup".to_owned()));
+
+    // The object store goes away: the next backup's upload fails and says so.
+    drop(s3);
+    clock.advance(time::Duration::hours(24));
+    let alerts = app.await_alerts("backup_failed", 1).await;
+    assert!(
+        alerts[0]["message"].as_str().unwrap().contains("S3"),
+        "{alerts:?}"
     );
 }
