@@ -665,6 +665,43 @@ pub async fn access(
     page(lang, w.access_title, body)
 }
 
+/// A form the signed-in customer posts: its session token and language.
+trait Posted {
+    fn csrf(&self) -> &str;
+    fn lang(&self) -> Option<&str>;
+}
+
+macro_rules! posted_form {
+    ($($t:ty),*) => {$(
+        impl Posted for $t {
+            fn csrf(&self) -> &str {
+                &self.csrf
+            }
+            fn lang(&self) -> Option<&str> {
+                self.lang.as_deref()
+            }
+        }
+    )*};
+}
+posted_form!(ConsentForm, RequestForm, EraseForm, LogoutForm);
+
+/// The signed-in customer of a form post, the language and the form — or the page that says
+/// why not (a broken form, no session, a wrong form token).
+async fn posted<F: Posted>(
+    s: &AppState,
+    headers: &HeaderMap,
+    form: Result<Form<F>, FormRejection>,
+) -> Result<(PortalSession, &'static str, F), Response> {
+    let Ok(Form(f)) = form else {
+        let fallback = pick_lang(None, headers, "en");
+        return Err(failure(fallback, CoreError::Invalid("form".into())));
+    };
+    let lang = pick_lang(f.lang(), headers, "en");
+    let ps = session(s, headers).await.map_err(|e| failure(lang, e))?;
+    check_csrf(&ps, f.csrf()).map_err(|e| failure(lang, e))?;
+    Ok((ps, lang, f))
+}
+
 /// A consent button's form.
 #[derive(Debug, Deserialize)]
 pub struct ConsentForm {
@@ -684,18 +721,10 @@ pub async fn consent(
     headers: HeaderMap,
     form: Result<Form<ConsentForm>, FormRejection>,
 ) -> Response {
-    let fallback = pick_lang(None, &headers, "en");
-    let Ok(Form(f)) = form else {
-        return failure(fallback, CoreError::Invalid("form".into()));
+    let (ps, lang, f) = match posted(&s, &headers, form).await {
+        Ok(x) => x,
+        Err(r) => return r,
     };
-    let lang = pick_lang(f.lang.as_deref(), &headers, "en");
-    let ps = match session(&s, &headers).await {
-        Ok(ps) => ps,
-        Err(e) => return failure(lang, e),
-    };
-    if let Err(e) = check_csrf(&ps, &f.csrf) {
-        return failure(lang, e);
-    }
     let channel = if f.channel.is_empty() {
         None
     } else {
@@ -739,19 +768,11 @@ pub async fn request(
     headers: HeaderMap,
     form: Result<Form<RequestForm>, FormRejection>,
 ) -> Response {
-    let fallback = pick_lang(None, &headers, "en");
-    let Ok(Form(f)) = form else {
-        return failure(fallback, CoreError::Invalid("form".into()));
+    let (ps, lang, f) = match posted(&s, &headers, form).await {
+        Ok(x) => x,
+        Err(r) => return r,
     };
-    let lang = pick_lang(f.lang.as_deref(), &headers, "en");
     let w = words(lang);
-    let ps = match session(&s, &headers).await {
-        Ok(ps) => ps,
-        Err(e) => return failure(lang, e),
-    };
-    if let Err(e) = check_csrf(&ps, &f.csrf) {
-        return failure(lang, e);
-    }
     let kind = match f.kind.as_str() {
         "rectification" => RequestKind::Rectification,
         "access" => RequestKind::Access,
@@ -802,19 +823,11 @@ pub async fn erase(
     headers: HeaderMap,
     form: Result<Form<EraseForm>, FormRejection>,
 ) -> Response {
-    let fallback = pick_lang(None, &headers, "en");
-    let Ok(Form(f)) = form else {
-        return failure(fallback, CoreError::Invalid("form".into()));
+    let (ps, lang, f) = match posted(&s, &headers, form).await {
+        Ok(x) => x,
+        Err(r) => return r,
     };
-    let lang = pick_lang(f.lang.as_deref(), &headers, "en");
     let w = words(lang);
-    let ps = match session(&s, &headers).await {
-        Ok(ps) => ps,
-        Err(e) => return failure(lang, e),
-    };
-    if let Err(e) = check_csrf(&ps, &f.csrf) {
-        return failure(lang, e);
-    }
     if f.confirm != "yes" {
         return failure(lang, CoreError::Invalid("confirm".into()));
     }
@@ -863,19 +876,11 @@ pub async fn logout(
     headers: HeaderMap,
     form: Result<Form<LogoutForm>, FormRejection>,
 ) -> Response {
-    let fallback = pick_lang(None, &headers, "en");
-    let Ok(Form(f)) = form else {
-        return failure(fallback, CoreError::Invalid("form".into()));
+    let (ps, lang, _) = match posted(&s, &headers, form).await {
+        Ok(x) => x,
+        Err(r) => return r,
     };
-    let lang = pick_lang(f.lang.as_deref(), &headers, "en");
     let w = words(lang);
-    let ps = match session(&s, &headers).await {
-        Ok(ps) => ps,
-        Err(e) => return failure(lang, e),
-    };
-    if let Err(e) = check_csrf(&ps, &f.csrf) {
-        return failure(lang, e);
-    }
     match s.vault.portal_logout(&ps, &meta).await {
         Ok(()) => clear_cookie(page(
             lang,

@@ -22,6 +22,48 @@ async fn customer_json(app: &TestApp, token: &str, id: &str) -> Value {
     r.json().await.unwrap()
 }
 
+/// The retired master keys of a data dir.
+fn retired_keys(dir: &Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("master.key.retired-")
+        })
+        .collect()
+}
+
+/// The fields of these customers as a server on a restored data dir answers them.
+async fn restored_fields(dir: &Path, ids: &[String]) -> Vec<Value> {
+    let (running, client, base) = serve(dir).await;
+    let token: Value = client
+        .post(format!("{base}/v1/auth/token"))
+        .json(&json!({"username": "owner", "password": OWNER_PW}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    for id in ids {
+        let r = client
+            .get(format!("{base}/v1/customers/{id}"))
+            .bearer_auth(token["token"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{id}");
+        out.push(r.json::<Value>().await.unwrap()["fields"].clone());
+    }
+    running.stop().await.unwrap();
+    out
+}
+
 /// A server on a restored data dir.
 async fn serve(dir: &Path) -> (custos::Running, reqwest::Client, String) {
     let settings = custos::config::Settings::load(
@@ -489,17 +531,7 @@ async fn master_key_rotation_keeps_every_customer_readable_before_and_after_rest
     assert!(!status.contains("missing"), "{status}");
 
     // The older backup needs the retired key, and says so.
-    let retired: Vec<_> = std::fs::read_dir(&app.data)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("master.key.retired-")
-        })
-        .collect();
+    let retired = retired_keys(&app.data);
     assert_eq!(retired.len(), 1);
     let identity = app.data.join("backup.age-identity");
     let target = work.path().join("restored");
@@ -537,29 +569,10 @@ async fn master_key_rotation_keeps_every_customer_readable_before_and_after_rest
         s(&app.data),
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let (running, client, base) = serve(&target).await;
-    let token: Value = client
-        .post(format!("{base}/v1/auth/token"))
-        .json(&json!({"username": "owner", "password": OWNER_PW}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    for (i, id) in ids.iter().enumerate() {
-        let v: Value = client
-            .get(format!("{base}/v1/customers/{id}"))
-            .bearer_auth(token["token"].as_str().unwrap())
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(v["fields"], before[i]["fields"]);
+    let restored = restored_fields(&target, &ids).await;
+    for (i, fields) in restored.iter().enumerate() {
+        assert_eq!(*fields, before[i]["fields"]);
     }
-    running.stop().await.unwrap();
 
     // A second rotation: two retired keys, the trail records both.
     let o = run(&["keys", "rotate", "--master", "--data-dir", s(&app.data)]);
@@ -714,17 +727,7 @@ async fn business_key_rotation_rewraps_customer_keys_online_and_older_backups_st
     assert!(verify_chain(&app) > 0);
 
     // The backup from before every rotation restores with the key of its time.
-    let retired: Vec<_> = std::fs::read_dir(&app.data)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("master.key.retired-")
-        })
-        .collect();
+    let retired = retired_keys(&app.data);
     let target = work.path().join("restored");
     let o = run(&[
         "backup",
@@ -740,29 +743,10 @@ async fn business_key_rotation_rewraps_customer_keys_online_and_older_backups_st
         s(&app.data),
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let (running, client, base) = serve(&target).await;
-    let token: Value = client
-        .post(format!("{base}/v1/auth/token"))
-        .json(&json!({"username": "owner", "password": OWNER_PW}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    for (i, id) in ids.iter().enumerate() {
-        let v: Value = client
-            .get(format!("{base}/v1/customers/{id}"))
-            .bearer_auth(token["token"].as_str().unwrap())
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(v["fields"], before[i]["fields"]);
+    let restored = restored_fields(&target, &ids).await;
+    for (i, fields) in restored.iter().enumerate() {
+        assert_eq!(*fields, before[i]["fields"]);
     }
-    running.stop().await.unwrap();
 }
 
 /// Every customer as before, with its record, and what is sealed under the business key.
