@@ -815,16 +815,7 @@ async fn the_server_backs_up_on_schedule_copies_off_site_rotates_and_alerts_on_f
         },
     )
     .await;
-    let r = app
-        .req(Method::POST, "/v1/tokens", &app.owner)
-        .json(&json!({"name": "dashboard", "role": "owner"}))
-        .send()
-        .await
-        .unwrap();
-    app.owner = r.json::<Value>().await.unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    app.owner_api_token().await;
     app.customer(json!({"first_name": "Scheduled"})).await;
 
     // The first backup at start (none is recent), copied to the second destination.
@@ -1023,16 +1014,7 @@ async fn scheduled_backups_go_to_an_s3_compatible_object_store() {
         },
     )
     .await;
-    let r = app
-        .req(Method::POST, "/v1/tokens", &app.owner)
-        .json(&json!({"name": "dashboard", "role": "owner"}))
-        .send()
-        .await
-        .unwrap();
-    app.owner = r.json::<Value>().await.unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    app.owner_api_token().await;
     app.customer(json!({"first_name": "Offsite", "last_name": "S3canary"}))
         .await;
 

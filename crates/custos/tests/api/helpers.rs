@@ -323,6 +323,24 @@ impl TestApp {
         r.send().await.unwrap()
     }
 
+    /// Replaces the owner's login token with an API token of the owner: login tokens end when
+    /// a test moves the clock by hours or years, API tokens do not.
+    pub async fn owner_api_token(&mut self) -> String {
+        let r = self
+            .req(Method::POST, "/v1/tokens", &self.owner)
+            .json(&json!({"name": "test-owner", "role": "owner"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let t = r.json::<Value>().await.unwrap()["token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        self.owner = t.clone();
+        t
+    }
+
     /// A client that does not follow redirects and sends no cookies by itself (pages that set
     /// cookies and redirect, as a browser sees them).
     pub fn page_client(&self) -> reqwest::Client {

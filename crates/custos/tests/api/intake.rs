@@ -53,17 +53,7 @@ async fn a_new_customer_signs_up_with_consents_after_reading_the_notice() {
         s.anomaly_scan_every = std::time::Duration::from_millis(100);
     })
     .await;
-    // Login tokens would outlive these jumps, but keep an API token to be safe.
-    let r = app
-        .req(reqwest::Method::POST, "/v1/tokens", &app.owner)
-        .json(&serde_json::json!({"name": "intake", "role": "owner"}))
-        .send()
-        .await
-        .unwrap();
-    app.owner = r.json::<Value>().await.unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    app.owner_api_token().await;
 
     // The shop is closed all week: staff access raises the off-hours alert, a customer signing
     // up online does not.

@@ -10,23 +10,6 @@ use serde_json::{json, Value};
 use time::macros::datetime;
 use time::OffsetDateTime;
 
-async fn owner_token(app: &mut TestApp) -> String {
-    // Login tokens die when the clock jumps by years; an API token does not.
-    let r = app
-        .req(Method::POST, "/v1/tokens", &app.owner)
-        .json(&json!({"name": "retention", "role": "owner"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let t = r.json::<Value>().await.unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    app.owner = t.clone();
-    t
-}
-
 async fn record(app: &TestApp, id: &str, type_: &str, at: &str, fields: Value) -> String {
     let r = app
         .req(
@@ -165,7 +148,7 @@ async fn a_sweep_deletes_exactly_what_expired_anonymises_keeps_held_data_and_aud
         s.retention_sweep = None;
     })
     .await;
-    owner_token(&mut app).await;
+    app.owner_api_token().await;
     // The retail template for Poland: purchases 6 years (anonymised), visits 3 years,
     // marketing preferences 2 years after the last interaction, inactive customers 3 years.
     let rules: Value = app
@@ -376,7 +359,7 @@ async fn an_inactive_customer_is_kept_while_records_must_be_kept_and_anonymised_
         s.retention_sweep = None;
     })
     .await;
-    owner_token(&mut app).await;
+    app.owner_api_token().await;
     let id = app.customer(json!({"first_name": "Dora"})).await["id"]
         .as_str()
         .unwrap()
@@ -530,7 +513,7 @@ async fn an_interrupted_sweep_is_carried_on_without_counting_anything_twice() {
         s.retention_sweep = None;
     })
     .await;
-    owner_token(&mut app).await;
+    app.owner_api_token().await;
     let s = shop(&app, &clock).await;
     let now = datetime!(2025-01-01 10:00 UTC);
     clock.set(now);
@@ -600,7 +583,7 @@ async fn the_server_sweeps_by_itself_on_schedule() {
         s.anomaly_scan_every = std::time::Duration::from_millis(100);
     })
     .await;
-    owner_token(&mut app).await;
+    app.owner_api_token().await;
     let s = shop(&app, &clock).await;
     clock.set(datetime!(2025-01-01 10:00 UTC));
     for _ in 0..100 {
@@ -629,7 +612,7 @@ async fn a_restricted_customer_is_kept_for_storage_and_legal_claims() {
         s.retention_sweep = None;
     })
     .await;
-    owner_token(&mut app).await;
+    app.owner_api_token().await;
     let id = app
         .customer(json!({"first_name": "Rita", "preferences": "likes red"}))
         .await["id"]
