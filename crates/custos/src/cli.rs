@@ -102,6 +102,7 @@ pub enum KeysCommand {
     /// The master keys and every business's key: ids, versions, ages, what they wrap.
     Status,
     /// Rotate a key online (resumable: run it again after an interruption).
+    #[command(group(clap::ArgGroup::new("key").required(true).args(["master", "tenant"])))]
     Rotate {
         /// The master key: every business's keys are rewrapped under a new one; the old one is
         /// kept as retired (older backups need it).

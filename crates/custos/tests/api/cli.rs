@@ -28,6 +28,15 @@ fn exit_statuses_and_messages() {
     assert_eq!(o.status.code(), Some(2), "bad usage");
     let o = custos(&["init", "--template", "bakery"], &[]);
     assert_eq!(o.status.code(), Some(2), "unknown template is bad usage");
+    for args in [
+        &["keys", "rotate"][..],
+        &["keys", "rotate", "--master", "--tenant", "x"],
+        &["backup", "verify", "f.backup"],
+        &["retention", "run", "--dry-run", "--now"],
+    ] {
+        let o = custos(args, &[]);
+        assert_eq!(o.status.code(), Some(2), "{args:?} is bad usage");
+    }
 
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("d");
