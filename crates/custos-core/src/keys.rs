@@ -83,7 +83,7 @@ impl Vault {
             if row.master_key_id == id && ring.iter().all(|e| e.master_key_id == id) {
                 continue;
             }
-            let (kek, index_key) = self.unwrap_tenant_keys(&row)?;
+            let (kek, index_key) = Self::unwrap_tenant_keys(&masters, &row)?;
             let wrapped_kek = crypto::wrap_key(
                 next,
                 &kek,

@@ -416,15 +416,9 @@ impl Vault {
                 .any(|f| f.category == category && f.searchable);
         let mut after = None;
         loop {
-            if !budget.take() {
+            let Some((rows, full)) = self.idle_batch(s, budget, &mut after).await? else {
                 return Ok(());
-            }
-            let rows = self
-                .store
-                .idle_customers(s.t.id, s.cutoff, after, s.opts.batch_size)
-                .await?;
-            let full = rows.len() as u32 == s.opts.batch_size;
-            after = rows.last().map(|c| c.row.id);
+            };
             for ic in rows {
                 let mut sealed = SealedFields::decode(&ic.row.sealed)?;
                 if sealed.0.remove(&category).is_none() {
@@ -478,6 +472,26 @@ impl Vault {
         }
     }
 
+    /// The next batch of customers idle since the rule's cutoff, after `after` (moved on), and
+    /// whether it was full; `None` when the sweep's budget is spent.
+    async fn idle_batch(
+        &self,
+        s: &Sweep<'_>,
+        budget: &mut Budget,
+        after: &mut Option<CustomerId>,
+    ) -> Result<Option<(Vec<crate::store::IdleCustomer>, bool)>, CoreError> {
+        if !budget.take() {
+            return Ok(None);
+        }
+        let rows = self
+            .store
+            .idle_customers(s.t.id, s.cutoff, *after, s.opts.batch_size)
+            .await?;
+        let full = rows.len() as u32 == s.opts.batch_size;
+        *after = rows.last().map(|c| c.row.id);
+        Ok(Some((rows, full)))
+    }
+
     /// The index entries of the categories that remain.
     fn reindex(
         &self,
@@ -514,15 +528,9 @@ impl Vault {
                 .collect();
         let mut after = None;
         loop {
-            if !budget.take() {
+            let Some((rows, full)) = self.idle_batch(s, budget, &mut after).await? else {
                 return Ok(());
-            }
-            let rows = self
-                .store
-                .idle_customers(s.t.id, s.cutoff, after, s.opts.batch_size)
-                .await?;
-            let full = rows.len() as u32 == s.opts.batch_size;
-            after = rows.last().map(|c| c.row.id);
+            };
             for ic in rows {
                 o.due += 1;
                 if ic.held {

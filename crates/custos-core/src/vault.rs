@@ -372,10 +372,12 @@ impl Vault {
     }
 
     /// A business's key and index key, unwrapped under whichever master key wraps them.
-    pub(crate) fn unwrap_tenant_keys(&self, row: &TenantRow) -> Result<(Key32, Key32), CoreError> {
-        let master = self
-            .master_keys()?
-            .into_iter()
+    pub(crate) fn unwrap_tenant_keys(
+        masters: &[Key32],
+        row: &TenantRow,
+    ) -> Result<(Key32, Key32), CoreError> {
+        let master = masters
+            .iter()
             .find(|k| k.fingerprint() == row.master_key_id)
             .ok_or_else(|| {
                 CoreError::Internal(format!(
@@ -384,7 +386,7 @@ impl Vault {
                 ))
             })?;
         let kek = crypto::unwrap_key(
-            &master,
+            master,
             &row.wrapped_kek,
             &tenant_kek_aad(row.id, row.kek_version),
         )
@@ -395,10 +397,9 @@ impl Vault {
             ))
         })?;
         let index_key =
-            crypto::unwrap_key(&master, &row.wrapped_index_key, &tenant_index_aad(row.id))
-                .map_err(|_| {
-                    CoreError::Internal(format!("tenant {} index key does not unwrap", row.id))
-                })?;
+            crypto::unwrap_key(master, &row.wrapped_index_key, &tenant_index_aad(row.id)).map_err(
+                |_| CoreError::Internal(format!("tenant {} index key does not unwrap", row.id)),
+            )?;
         Ok((kek, index_key))
     }
 
@@ -407,8 +408,9 @@ impl Vault {
         row: &TenantRow,
         ring: &[crate::store::KeyRingEntry],
     ) -> Result<TenantKeys, CoreError> {
-        let (kek, index_key) = self.unwrap_tenant_keys(row)?;
+        // One read of the master keys (a file source reads its files) per tenant unwrapped.
         let masters = self.master_keys()?;
+        let (kek, index_key) = Self::unwrap_tenant_keys(&masters, row)?;
         let mut older = BTreeMap::new();
         for e in ring.iter().filter(|e| e.version != row.kek_version) {
             let master = masters

@@ -773,12 +773,9 @@ pub async fn request(
         Err(r) => return r,
     };
     let w = words(lang);
-    let kind = match f.kind.as_str() {
-        "rectification" => RequestKind::Rectification,
-        "access" => RequestKind::Access,
-        "restriction" => RequestKind::Restriction,
-        "objection" => RequestKind::Objection,
-        "portability" => RequestKind::Portability,
+    // Erasure has its own form (self-service or a request, as the business decides).
+    let kind = match RequestKind::parse(&f.kind) {
+        Some(k) if k != RequestKind::Erasure => k,
         _ => return failure(lang, CoreError::Invalid("kind".into())),
     };
     match s.vault.portal_request(&ps, kind, f.note, &meta).await {
