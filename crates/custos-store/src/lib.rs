@@ -1,13 +1,19 @@
-//! Persistence for custos: implementations of `custos_core::store::Store`. The embedded SQLite
-//! store is the default; a database URL chooses the store, and an unknown scheme is an error,
-//! never a new empty file.
+//! Persistence for custos: `custos_core::store::Store` over SQLite (the embedded default) or
+//! PostgreSQL (many instances, one database). The queries are written once (`store.rs`, against
+//! `sql::Db`); the engines differ in how they commit and chain audit events. A database URL
+//! chooses the store, and an unknown scheme is an error, never a new empty file.
 
+pub mod pg;
+pub mod sql;
 pub mod sqlite;
+mod store;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use sqlite::SqliteStore;
+pub use pg::PgOptions;
+pub use sql::Dialect;
+pub use store::{Scope, SqlStore};
 
 /// Why a store could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +34,8 @@ pub enum StoreOpenError {
 pub enum Location {
     /// SQLite files in this directory.
     Sqlite(PathBuf),
+    /// A PostgreSQL database.
+    Postgres(PgOptions),
 }
 
 impl Location {
@@ -45,17 +53,27 @@ impl Location {
             return Ok(Location::Sqlite(PathBuf::from(rest)));
         }
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Err(StoreOpenError::Url("PostgreSQL is not supported by this version of custos yet; use the embedded database".into()));
+            return Ok(Location::Postgres(PgOptions::new(url)));
         }
         let scheme = url.split_once("://").map_or("(none)", |(s, _)| s);
         Err(StoreOpenError::Url(format!(
-            "unknown database URL scheme '{scheme}'; use sqlite:///DIR"
+            "unknown database URL scheme '{scheme}'; use sqlite:///DIR or postgres://USER@HOST/DB"
         )))
     }
 }
 
+impl std::fmt::Display for Location {
+    /// The location without a password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::Sqlite(dir) => write!(f, "sqlite://{}", dir.display()),
+            Location::Postgres(o) => f.write_str(&pg::redact(&o.url)),
+        }
+    }
+}
+
 /// Opens the store at a location.
-pub fn open(location: &Location) -> Result<Arc<SqliteStore>, StoreOpenError> {
+pub fn open(location: &Location) -> Result<Arc<SqlStore>, StoreOpenError> {
     match location {
         Location::Sqlite(dir) => {
             if !dir.is_dir() {
@@ -64,8 +82,9 @@ pub fn open(location: &Location) -> Result<Arc<SqliteStore>, StoreOpenError> {
                     "no such directory (run `custos init` first)".into(),
                 ));
             }
-            Ok(Arc::new(SqliteStore::open(dir)?))
+            Ok(Arc::new(SqlStore::sqlite(dir)?))
         }
+        Location::Postgres(o) => Ok(Arc::new(SqlStore::postgres(o)?)),
     }
 }
 
@@ -89,6 +108,12 @@ mod tests {
             .to_string()
             .contains("mysql"));
         assert!(Location::parse(Some("sqlite://"), d).is_err());
+        assert_eq!(
+            Location::parse(Some("postgres://custos:secret@db/custos"), d)
+                .unwrap()
+                .to_string(),
+            "postgres://custos:***@db/custos"
+        );
         assert!(Location::parse(Some("/just/a/path"), d).is_err());
     }
 }

@@ -6,7 +6,7 @@ use custos_core::audit::{AuditEvent, RequestMeta};
 use custos_core::ids::{CustomerId, TenantId};
 use custos_core::store::{CustomerRow, IndexEntry, IndexKind, Store, StoreError};
 use custos_crypto::chain;
-use custos_store::SqliteStore;
+use custos_store::SqlStore;
 use std::sync::Arc;
 use time::OffsetDateTime;
 
@@ -20,7 +20,7 @@ fn event(action: &str, tenant: Option<TenantId>) -> AuditEvent {
     )
 }
 
-async fn verify(store: &SqliteStore) -> u64 {
+async fn verify(store: &SqlStore) -> u64 {
     let mut prev = chain::GENESIS;
     let mut n = 0;
     loop {
@@ -98,7 +98,7 @@ fn customer(tenant: TenantId) -> CustomerRow {
 #[tokio::test]
 async fn concurrent_writes_and_reads_keep_one_valid_chain() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
+    let store = Arc::new(SqlStore::sqlite(dir.path()).unwrap());
     let t = TenantId::new_at(OffsetDateTime::now_utc());
     store
         .insert_tenant(
@@ -150,7 +150,7 @@ async fn concurrent_writes_and_reads_keep_one_valid_chain() {
 #[tokio::test]
 async fn a_failing_write_in_a_batch_does_not_undo_its_neighbours_nor_leave_an_event() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
+    let store = Arc::new(SqlStore::sqlite(dir.path()).unwrap());
     let t = TenantId::new_at(OffsetDateTime::now_utc());
     store
         .insert_tenant(tenant_row(t), owner(t), vec![])
@@ -178,7 +178,7 @@ async fn events_left_in_the_outbox_by_a_crash_are_appended_at_the_next_start() {
     let dir = tempfile::tempdir().unwrap();
     let t = TenantId::new_at(OffsetDateTime::now_utc());
     {
-        let store = SqliteStore::open(dir.path()).unwrap();
+        let store = SqlStore::sqlite(dir.path()).unwrap();
         store
             .insert_tenant(
                 tenant_row(t),
@@ -203,7 +203,7 @@ async fn events_left_in_the_outbox_by_a_crash_are_appended_at_the_next_start() {
         )
         .unwrap();
     }
-    let store = SqliteStore::open(dir.path()).unwrap();
+    let store = SqlStore::sqlite(dir.path()).unwrap();
     assert_eq!(verify(&store).await, 2);
     let last = store.audit_range(2, 1).await.unwrap();
     let ev: AuditEvent = serde_json::from_slice(&last[0].body).unwrap();
@@ -215,18 +215,18 @@ async fn events_left_in_the_outbox_by_a_crash_are_appended_at_the_next_start() {
     assert_eq!(left, 0);
     // Opening again appends nothing twice.
     store.close();
-    let store = SqliteStore::open(dir.path()).unwrap();
+    let store = SqlStore::sqlite(dir.path()).unwrap();
     assert_eq!(verify(&store).await, 2);
 }
 
 #[tokio::test]
 async fn a_newer_schema_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    SqliteStore::open(dir.path()).unwrap().close();
+    SqlStore::sqlite(dir.path()).unwrap().close();
     let db = rusqlite::Connection::open(dir.path().join("custos.db")).unwrap();
     db.pragma_update(None, "user_version", 99).unwrap();
     drop(db);
-    let err = SqliteStore::open(dir.path()).err().unwrap().to_string();
+    let err = SqlStore::sqlite(dir.path()).err().unwrap().to_string();
     assert!(err.contains("newer than this binary"), "{err}");
 }
 
@@ -239,7 +239,7 @@ async fn retention_prunes_up_to_a_signed_checkpoint_and_verification_still_holds
     use custos_core::trail;
     use custos_crypto::signing::AuditSigningKey;
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path()).unwrap();
+    let store = SqlStore::sqlite(dir.path()).unwrap();
     let key = AuditSigningKey::generate();
     let public = key.public_hex();
     let now = OffsetDateTime::now_utc();

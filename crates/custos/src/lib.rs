@@ -266,9 +266,7 @@ pub fn read_audit_key(path: &Path) -> anyhow::Result<custos_crypto::signing::Aud
 }
 
 /// Opens the store and the vault for a data dir (command line and server).
-pub async fn open_vault(
-    s: &Settings,
-) -> anyhow::Result<(Arc<Vault>, Arc<custos_store::SqliteStore>)> {
+pub async fn open_vault(s: &Settings) -> anyhow::Result<(Arc<Vault>, Arc<custos_store::SqlStore>)> {
     open_vault_with(s, Arc::new(SystemClock)).await
 }
 
@@ -276,7 +274,7 @@ pub async fn open_vault(
 pub async fn open_vault_with(
     s: &Settings,
     clock: Arc<dyn Clock>,
-) -> anyhow::Result<(Arc<Vault>, Arc<custos_store::SqliteStore>)> {
+) -> anyhow::Result<(Arc<Vault>, Arc<custos_store::SqlStore>)> {
     open_vault_from(
         s,
         Arc::new(keys::FileMasterKeys::new(&s.master_key_file)),
@@ -299,7 +297,7 @@ pub async fn open_vault_from(
     s: &Settings,
     masters: Arc<dyn custos_core::keys::MasterKeySource>,
     clock: Arc<dyn Clock>,
-) -> anyhow::Result<(Arc<Vault>, Arc<custos_store::SqliteStore>)> {
+) -> anyhow::Result<(Arc<Vault>, Arc<custos_store::SqlStore>)> {
     // The current key must be readable (and private) before anything opens.
     masters.current().map_err(key_error)?;
     let location = custos_store::Location::parse(s.database_url.as_deref(), &s.data_dir)?;

@@ -2,7 +2,8 @@
 //! while the server runs, an inventory of what a data dir holds (for the backup's manifest and
 //! its checks), and the erasure tombstones (applied to a restored copy).
 
-use super::{arr32, from_ts, uuid_of, AUDIT_FILE, DATA_FILE};
+use super::{AUDIT_FILE, DATA_FILE};
+use crate::store::{arr32, from_ts, uuid_of};
 use crate::StoreOpenError;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use std::path::Path;

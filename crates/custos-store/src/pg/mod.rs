@@ -1,0 +1,427 @@
+//! The PostgreSQL engine: many stateless custos instances over one database.
+//!
+//! Each store call is one transaction on a pooled connection, run on a blocking thread with the
+//! synchronous `postgres` client. A write's audit events are appended to the hash chain inside the
+//! write's own transaction, under a transaction-scoped advisory lock, so the chain stays one valid
+//! chain whichever instance writes, and no write commits without its events. Every transaction
+//! first names whose rows it may see (`custos.tenant`), which row-level security enforces.
+//! Migrations run under a session advisory lock, so instances starting together do not race.
+
+pub mod schema;
+
+use crate::sql::{Db, DbError, PgTx};
+use crate::store::{arr32, map_err, ts, ReadOp, Scope, WriteOp};
+use crate::StoreOpenError;
+use custos_core::audit::AuditEvent;
+use custos_core::store::*;
+use custos_crypto::chain;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::Semaphore;
+
+/// Advisory lock keys (one namespace: "custos" in ASCII, then a number).
+const LOCK_MIGRATE: i64 = 0x6375_7374_6f73_0001;
+const LOCK_CHAIN: i64 = 0x6375_7374_6f73_0002;
+
+/// How to reach the database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PgOptions {
+    /// `postgres://user@host:port/db?sslmode=…` (and optionally `sslrootcert=FILE`).
+    pub url: String,
+    /// Most connections this instance opens.
+    pub pool_size: u32,
+}
+
+impl PgOptions {
+    /// Options with the default pool size.
+    pub fn new(url: &str) -> Self {
+        PgOptions {
+            url: url.to_owned(),
+            pool_size: 10,
+        }
+    }
+}
+
+/// The URL with its password replaced by `***`, for logs and messages.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (auth, host) = match rest.rsplit_once('@') {
+        Some(v) => v,
+        None => return url.to_owned(),
+    };
+    match auth.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+/// The `postgres` connection settings and TLS from a URL; `sslrootcert` names a PEM file of
+/// extra roots (the server's CA), which `tokio-postgres` itself does not read.
+fn parse_url(url: &str) -> Result<(postgres::Config, rustls::ClientConfig), StoreOpenError> {
+    let bad = |m: String| StoreOpenError::Url(format!("database URL: {m}"));
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    let mut kept = Vec::new();
+    let mut ca: Option<PathBuf> = None;
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        match pair.split_once('=') {
+            Some(("sslrootcert", v)) => ca = Some(PathBuf::from(v)),
+            _ => kept.push(pair),
+        }
+    }
+    let url = if kept.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    };
+    let config: postgres::Config = url.parse().map_err(|e| bad(format!("{e}")))?;
+    if config.get_dbname().is_none() {
+        return Err(bad(
+            "name the database, e.g. postgres://custos@db.internal/custos".into(),
+        ));
+    }
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if let Some(path) = ca {
+        use rustls::pki_types::pem::PemObject;
+        let certs = rustls::pki_types::CertificateDer::pem_file_iter(&path)
+            .map_err(|e| bad(format!("sslrootcert {}: {e}", path.display())))?;
+        for c in certs {
+            let c = c.map_err(|e| bad(format!("sslrootcert {}: {e}", path.display())))?;
+            roots
+                .add(c)
+                .map_err(|e| bad(format!("sslrootcert {}: {e}", path.display())))?;
+        }
+    }
+    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| bad(e.to_string()))?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok((config, tls))
+}
+
+struct PgConn {
+    client: postgres::Client,
+    cache: RefCell<HashMap<String, postgres::Statement>>,
+}
+
+/// What the pool needs to open a connection.
+#[derive(Clone)]
+struct Connector {
+    config: postgres::Config,
+    tls: tokio_postgres_rustls::MakeRustlsConnect,
+}
+
+impl Connector {
+    fn connect(&self) -> Result<PgConn, DbError> {
+        let client = self
+            .config
+            .connect(self.tls.clone())
+            .map_err(|e| DbError::Unavailable(format!("cannot connect to PostgreSQL: {e}")))?;
+        Ok(PgConn {
+            client,
+            cache: RefCell::new(HashMap::new()),
+        })
+    }
+}
+
+/// The PostgreSQL engine.
+pub(crate) struct PgEngine {
+    connector: Connector,
+    idle: Arc<Mutex<Vec<PgConn>>>,
+    permits: Arc<Semaphore>,
+    closed: AtomicBool,
+    /// Whether row-level security binds this connection's role (not a superuser, no BYPASSRLS).
+    rls_enforced: bool,
+}
+
+/// Runs `f` in one transaction: `BEGIN`, the scope, `f`, `COMMIT` (or `ROLLBACK` on error).
+fn in_tx<T>(
+    conn: &mut PgConn,
+    scope: Scope,
+    read_only: bool,
+    f: impl FnOnce(&Db<'_>) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let PgConn { client, cache } = conn;
+    let begin = format!(
+        "BEGIN{}; SET LOCAL custos.tenant = '{}'",
+        if read_only { " READ ONLY" } else { "" },
+        scope_setting(scope)
+    );
+    client
+        .batch_execute(&begin)
+        .map_err(|e| map_err(e.into()))?;
+    let out = {
+        let tx = PgTx {
+            client: RefCell::new(&mut *client),
+            cache,
+        };
+        f(&Db::Pg(&tx))
+    };
+    match out {
+        Ok(v) => {
+            client
+                .batch_execute("COMMIT")
+                .map_err(|e| map_err(e.into()))?;
+            Ok(v)
+        }
+        Err(e) => {
+            // A failed rollback leaves the connection broken; the pool drops closed ones.
+            let _ = client.batch_execute("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
+fn scope_setting(scope: Scope) -> String {
+    match scope {
+        Scope::System => "*".into(),
+        Scope::Tenant(t) => hex::encode(t.as_uuid().as_bytes()),
+    }
+}
+
+/// Appends events to the chain inside the caller's transaction. The advisory lock (held to the
+/// end of the transaction) makes appends from every instance take turns, and the head is read
+/// after taking it, so no two transactions link to the same predecessor.
+fn append_chain(db: &Db<'_>, events: &[AuditEvent]) -> Result<(), DbError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    db.execute_batch("SET LOCAL custos.tenant = '*'")?;
+    db.query_row(
+        "SELECT pg_advisory_xact_lock(?1)",
+        crate::params![LOCK_CHAIN],
+        |_| Ok(()),
+    )?;
+    let (mut seq, mut prev): (u64, [u8; 32]) = match db.query_row(
+        "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1",
+        (),
+        |r| Ok((r.get::<i64>(0)? as u64, arr32(&r.get::<Vec<u8>>(1)?))),
+    ) {
+        Ok(v) => v,
+        Err(DbError::NoRows) => (0, chain::GENESIS),
+        Err(e) => return Err(e),
+    };
+    for ev in events {
+        seq += 1;
+        let body = ev.canonical_bytes();
+        let hash = chain::link(&prev, seq, &body);
+        db.execute(
+            "INSERT INTO audit_events (seq, id, tenant_id, at, action, actor_id, body, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            crate::params![
+                seq as i64,
+                ev.id.as_uuid().as_bytes().as_slice(),
+                ev.tenant_id.map(|t| t.as_uuid().as_bytes().to_vec()),
+                ts(ev.at),
+                ev.action,
+                ev.actor_id.map(|a| a.as_bytes().to_vec()),
+                body,
+                prev.as_slice(),
+                hash.as_slice()
+            ],
+        )?;
+        for c in &ev.customer_ids {
+            db.execute(
+                "INSERT INTO audit_customers (customer_id, seq) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                crate::params![c.as_bytes().as_slice(), seq as i64],
+            )?;
+        }
+        prev = hash;
+    }
+    Ok(())
+}
+
+fn migrate(conn: &mut PgConn) -> Result<(), StoreOpenError> {
+    let err = |e: postgres::Error| {
+        StoreOpenError::Migrate("PostgreSQL schema".into(), format!("{}", DbError::from(e)))
+    };
+    let c = &mut conn.client;
+    c.query_one("SELECT pg_advisory_lock($1)", &[&LOCK_MIGRATE])
+        .map_err(err)?;
+    let result = (|| {
+        c.batch_execute(
+            "CREATE TABLE IF NOT EXISTS custos_schema (version BIGINT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+        )
+        .map_err(err)?;
+        let current: i64 = c
+            .query_one("SELECT COALESCE(MAX(version), 0) FROM custos_schema", &[])
+            .map_err(err)?
+            .get(0);
+        let known = schema::MIGRATIONS.len() as i64;
+        if current > known {
+            return Err(StoreOpenError::Migrate(
+                "PostgreSQL schema".into(),
+                format!("the database is at schema version {current}, newer than this binary knows ({known}); upgrade custos"),
+            ));
+        }
+        for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(current as usize) {
+            let mut tx = c.transaction().map_err(err)?;
+            tx.batch_execute(sql).map_err(err)?;
+            tx.execute(
+                "INSERT INTO custos_schema (version) VALUES ($1)",
+                &[&((i + 1) as i64)],
+            )
+            .map_err(err)?;
+            tx.commit().map_err(err)?;
+            tracing::info!(version = i + 1, "PostgreSQL schema migrated");
+        }
+        Ok(())
+    })();
+    let _ = c.query_one("SELECT pg_advisory_unlock($1)", &[&LOCK_MIGRATE]);
+    result
+}
+
+impl PgEngine {
+    /// Connects, applies migrations (under a lock) and keeps the first connection in the pool.
+    pub(crate) fn open(options: &PgOptions) -> Result<Self, StoreOpenError> {
+        let (config, tls) = parse_url(&options.url)?;
+        let connector = Connector {
+            config,
+            tls: tokio_postgres_rustls::MakeRustlsConnect::new(tls),
+        };
+        // The synchronous client runs its own small runtime, which must not start inside the
+        // caller's: connect and migrate on a plain thread.
+        let c = connector.clone();
+        let (conn, rls_enforced) = std::thread::spawn(move || -> Result<_, StoreOpenError> {
+            let mut conn = c
+                .connect()
+                .map_err(|e| StoreOpenError::Open("PostgreSQL".into(), e.to_string()))?;
+            migrate(&mut conn)?;
+            let row = conn
+                .client
+                .query_one(
+                    "SELECT NOT (rolsuper OR rolbypassrls) FROM pg_roles WHERE rolname = current_user",
+                    &[],
+                )
+                .map_err(|e| StoreOpenError::Open("PostgreSQL".into(), e.to_string()))?;
+            Ok((conn, row.get::<_, bool>(0)))
+        })
+        .join()
+        .map_err(|_| StoreOpenError::Open("PostgreSQL".into(), "the connecting thread failed".into()))??;
+        if !rls_enforced {
+            tracing::warn!("custos connects to PostgreSQL as a superuser or a role with BYPASSRLS: row-level security does not bind it; use an ordinary role (README, \"PostgreSQL\")");
+        }
+        Ok(PgEngine {
+            connector,
+            idle: Arc::new(Mutex::new(vec![conn])),
+            permits: Arc::new(Semaphore::new(options.pool_size.max(1) as usize)),
+            closed: AtomicBool::new(false),
+            rls_enforced,
+        })
+    }
+
+    /// Whether row-level security binds the role custos connects as.
+    pub(crate) fn rls_enforced(&self) -> bool {
+        self.rls_enforced
+    }
+
+    pub(crate) fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        self.idle.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
+    /// Runs `f` on a pooled connection on a blocking thread.
+    async fn with_conn<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut PgConn) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        if self.closed.load(Ordering::SeqCst) {
+            return Err(StoreError::Unavailable("the store is shutting down".into()));
+        }
+        let permit = self
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| StoreError::Unavailable("the store is shutting down".into()))?;
+        let idle = self.idle.clone();
+        let connector = self.connector.clone();
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let taken = idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+            let mut conn = match taken {
+                Some(c) if !c.client.is_closed() => c,
+                _ => connector.connect().map_err(map_err)?,
+            };
+            let out = f(&mut conn);
+            if !conn.client.is_closed() {
+                idle.lock().unwrap_or_else(|e| e.into_inner()).push(conn);
+            }
+            out
+        })
+        .await
+        .map_err(|e| StoreError::Other(format!("database task: {e}")))?
+    }
+
+    pub(crate) async fn read<T: Send + 'static>(
+        &self,
+        scope: Scope,
+        f: ReadOp<T>,
+    ) -> Result<T, StoreError> {
+        self.with_conn(move |c| in_tx(c, scope, true, |db| f(db).map_err(map_err)))
+            .await
+    }
+
+    pub(crate) async fn write(&self, scope: Scope, op: WriteOp) -> Result<i64, StoreError> {
+        self.with_conn(move |c| {
+            in_tx(c, scope, false, |db| {
+                let (v, events) = op(db)?;
+                append_chain(db, &events).map_err(map_err)?;
+                Ok(v)
+            })
+        })
+        .await
+    }
+
+    pub(crate) async fn append_audit(&self, events: Vec<AuditEvent>) -> Result<(), StoreError> {
+        self.with_conn(move |c| {
+            in_tx(c, Scope::System, false, |db| {
+                append_chain(db, &events).map_err(map_err)
+            })
+        })
+        .await
+    }
+
+    pub(crate) async fn insert_checkpoint(&self, cp: Checkpoint) -> Result<(), StoreError> {
+        self.with_conn(move |c| {
+            in_tx(c, Scope::System, false, |db| {
+                db.execute(
+                    "INSERT INTO audit_checkpoints (seq, hash, at, signature) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+                    crate::params![cp.seq as i64, cp.hash.as_slice(), ts(cp.at), cp.signature],
+                )
+                .map_err(map_err)
+                .map(|_| ())
+            })
+        })
+        .await
+    }
+
+    pub(crate) async fn prune_audit(&self, upto: u64) -> Result<u64, StoreError> {
+        self.with_conn(move |c| {
+            in_tx(c, Scope::System, false, |db| {
+                let upto = upto as i64;
+                db.execute(
+                    "SELECT pg_advisory_xact_lock(?1)",
+                    crate::params![LOCK_CHAIN],
+                )
+                .map_err(map_err)?;
+                db.execute("DELETE FROM audit_customers WHERE seq <= ?1", [upto])
+                    .map_err(map_err)?;
+                let n = db
+                    .execute("DELETE FROM audit_events WHERE seq <= ?1", [upto])
+                    .map_err(map_err)?;
+                db.execute("DELETE FROM audit_checkpoints WHERE seq < ?1", [upto])
+                    .map_err(map_err)?;
+                Ok(n as u64)
+            })
+        })
+        .await
+    }
+}
