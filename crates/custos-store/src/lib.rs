@@ -4,9 +4,11 @@
 //! chooses the store, and an unknown scheme is an error, never a new empty file.
 
 pub mod pg;
+pub mod raw;
 pub mod sql;
 pub mod sqlite;
 mod store;
+pub mod testdb;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -42,6 +42,12 @@ fn exactly_one(r: Result<usize>) -> Result<(), StoreError> {
     }
 }
 
+impl From<DbError> for StoreError {
+    fn from(e: DbError) -> Self {
+        map_err(e)
+    }
+}
+
 pub(crate) fn map_err(e: DbError) -> StoreError {
     match e {
         DbError::Constraint(_) => StoreError::Conflict("value"),

@@ -78,7 +78,25 @@ fn parse_url(url: &str) -> Result<(postgres::Config, rustls::ClientConfig), Stor
     } else {
         format!("{base}?{}", kept.join("&"))
     };
-    let config: postgres::Config = url.parse().map_err(|e| bad(format!("{e}")))?;
+    let mut config: postgres::Config = url.parse().map_err(|e| bad(format!("{e}")))?;
+    if !query.split('&').any(|p| p.starts_with("sslmode=")) {
+        // Unsaid: plain on this machine (loopback, a Unix socket), TLS with a verified
+        // certificate anywhere else. `sslmode=disable` or `require` says otherwise.
+        let local = config.get_hosts().iter().all(|h| match h {
+            postgres::config::Host::Tcp(name) => {
+                name == "localhost"
+                    || name
+                        .parse::<std::net::IpAddr>()
+                        .is_ok_and(|ip| ip.is_loopback())
+            }
+            postgres::config::Host::Unix(_) => true,
+        });
+        config.ssl_mode(if local {
+            postgres::config::SslMode::Disable
+        } else {
+            postgres::config::SslMode::Require
+        });
+    }
     if config.get_dbname().is_none() {
         return Err(bad(
             "name the database, e.g. postgres://custos@db.internal/custos".into(),
@@ -107,20 +125,28 @@ fn parse_url(url: &str) -> Result<(postgres::Config, rustls::ClientConfig), Stor
     Ok((config, tls))
 }
 
-struct PgConn {
+pub(crate) struct PgConn {
     client: postgres::Client,
     cache: RefCell<HashMap<String, postgres::Statement>>,
 }
 
 /// What the pool needs to open a connection.
 #[derive(Clone)]
-struct Connector {
+pub(crate) struct Connector {
     config: postgres::Config,
     tls: tokio_postgres_rustls::MakeRustlsConnect,
 }
 
 impl Connector {
-    fn connect(&self) -> Result<PgConn, DbError> {
+    pub(crate) fn from_url(url: &str) -> Result<Self, StoreOpenError> {
+        let (config, tls) = parse_url(url)?;
+        Ok(Connector {
+            config,
+            tls: tokio_postgres_rustls::MakeRustlsConnect::new(tls),
+        })
+    }
+
+    pub(crate) fn connect(&self) -> Result<PgConn, DbError> {
         let client = self
             .config
             .connect(self.tls.clone())
@@ -142,13 +168,34 @@ pub(crate) struct PgEngine {
     rls_enforced: bool,
 }
 
+/// Closes connections on a plain thread: the synchronous client blocks on its own runtime when
+/// dropped, which must not happen on the caller's.
+fn drop_off_runtime(conns: Vec<PgConn>) {
+    if conns.is_empty() {
+        return;
+    }
+    if tokio::runtime::Handle::try_current().is_ok() {
+        let _ = std::thread::Builder::new()
+            .name("custos-pg-close".into())
+            .spawn(move || drop(conns));
+    } else {
+        drop(conns);
+    }
+}
+
+impl Drop for PgEngine {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
 /// Runs `f` in one transaction: `BEGIN`, the scope, `f`, `COMMIT` (or `ROLLBACK` on error).
-fn in_tx<T>(
+pub(crate) fn in_tx<T, E: From<DbError>>(
     conn: &mut PgConn,
     scope: Scope,
     read_only: bool,
-    f: impl FnOnce(&Db<'_>) -> Result<T, StoreError>,
-) -> Result<T, StoreError> {
+    f: impl FnOnce(&Db<'_>) -> Result<T, E>,
+) -> Result<T, E> {
     let PgConn { client, cache } = conn;
     let begin = format!(
         "BEGIN{}; SET LOCAL custos.tenant = '{}'",
@@ -157,7 +204,7 @@ fn in_tx<T>(
     );
     client
         .batch_execute(&begin)
-        .map_err(|e| map_err(e.into()))?;
+        .map_err(|e| E::from(e.into()))?;
     let out = {
         let tx = PgTx {
             client: RefCell::new(&mut *client),
@@ -169,7 +216,7 @@ fn in_tx<T>(
         Ok(v) => {
             client
                 .batch_execute("COMMIT")
-                .map_err(|e| map_err(e.into()))?;
+                .map_err(|e| E::from(e.into()))?;
             Ok(v)
         }
         Err(e) => {
@@ -281,11 +328,7 @@ fn migrate(conn: &mut PgConn) -> Result<(), StoreOpenError> {
 impl PgEngine {
     /// Connects, applies migrations (under a lock) and keeps the first connection in the pool.
     pub(crate) fn open(options: &PgOptions) -> Result<Self, StoreOpenError> {
-        let (config, tls) = parse_url(&options.url)?;
-        let connector = Connector {
-            config,
-            tls: tokio_postgres_rustls::MakeRustlsConnect::new(tls),
-        };
+        let connector = Connector::from_url(&options.url)?;
         // The synchronous client runs its own small runtime, which must not start inside the
         // caller's: connect and migrate on a plain thread.
         let c = connector.clone();
@@ -324,7 +367,8 @@ impl PgEngine {
 
     pub(crate) fn close(&self) {
         self.closed.store(true, Ordering::SeqCst);
-        self.idle.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        let idle = std::mem::take(&mut *self.idle.lock().unwrap_or_else(|e| e.into_inner()));
+        drop_off_runtime(idle);
     }
 
     /// Runs `f` on a pooled connection on a blocking thread.

@@ -1,14 +1,65 @@
-//! Store-level tests of the SQLite store: the audit chain links, the outbox survives a crash
-//! between the data commit and the chain append, concurrent writers group-commit correctly.
+//! Store-level tests, on SQLite and on PostgreSQL (a fresh database per test): the audit chain
+//! links under concurrent writers (and, on PostgreSQL, under two instances), SQLite's outbox
+//! survives a crash between the data commit and the chain append, and PostgreSQL's row-level
+//! security stops a query that forgets its tenant.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use custos_core::audit::{AuditEvent, RequestMeta};
 use custos_core::ids::{CustomerId, TenantId};
 use custos_core::store::{CustomerRow, IndexEntry, IndexKind, Store, StoreError};
 use custos_crypto::chain;
-use custos_store::SqlStore;
+use custos_store::raw::Raw;
+use custos_store::sql::Value;
+use custos_store::testdb::TestDatabase;
+use custos_store::{Location, PgOptions, Scope, SqlStore};
 use std::sync::Arc;
 use time::OffsetDateTime;
+
+/// A store under test, with what keeps its database alive.
+struct Under {
+    store: Arc<SqlStore>,
+    location: Location,
+    _dir: tempfile::TempDir,
+    _db: Option<TestDatabase>,
+}
+
+impl Under {
+    fn sqlite() -> Under {
+        let dir = tempfile::tempdir().unwrap();
+        let location = Location::Sqlite(dir.path().to_owned());
+        Under {
+            store: custos_store::open(&location).unwrap(),
+            location,
+            _dir: dir,
+            _db: None,
+        }
+    }
+
+    fn postgres() -> Under {
+        let db = TestDatabase::create();
+        let location = Location::Postgres(PgOptions::new(db.url()));
+        Under {
+            store: custos_store::open(&location).unwrap(),
+            location,
+            _dir: tempfile::tempdir().unwrap(),
+            _db: Some(db),
+        }
+    }
+
+    /// Another instance on the same database.
+    fn another(&self) -> Arc<SqlStore> {
+        custos_store::open(&self.location).unwrap()
+    }
+
+    fn raw(&self) -> Raw {
+        Raw::open(&self.location).unwrap()
+    }
+}
+
+/// Both stores.
+fn both() -> [Under; 2] {
+    [Under::sqlite(), Under::postgres()]
+}
 
 fn event(action: &str, tenant: Option<TenantId>) -> AuditEvent {
     AuditEvent::anonymous(
@@ -95,10 +146,22 @@ fn customer(tenant: TenantId) -> CustomerRow {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_writes_and_reads_keep_one_valid_chain() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(SqlStore::sqlite(dir.path()).unwrap());
+    for under in both() {
+        concurrent_writes(&under, under.store.clone(), under.store.clone()).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_on_one_database_keep_one_valid_chain() {
+    let under = Under::postgres();
+    concurrent_writes(&under, under.store.clone(), under.another()).await;
+}
+
+/// 64 customers created (and read) at once, alternating between two handles on the store.
+async fn concurrent_writes(under: &Under, one: Arc<SqlStore>, other: Arc<SqlStore>) {
+    let store = under.store.clone();
     let t = TenantId::new_at(OffsetDateTime::now_utc());
     store
         .insert_tenant(
@@ -110,7 +173,11 @@ async fn concurrent_writes_and_reads_keep_one_valid_chain() {
         .unwrap();
     let mut handles = Vec::new();
     for i in 0..64 {
-        let s = store.clone();
+        let s = if i % 2 == 0 {
+            one.clone()
+        } else {
+            other.clone()
+        };
         handles.push(tokio::spawn(async move {
             let c = customer(t);
             let idx = vec![IndexEntry {
@@ -142,15 +209,20 @@ async fn concurrent_writes_and_reads_keep_one_valid_chain() {
     assert_eq!(
         numbers,
         (1..=64).collect::<Vec<i64>>(),
-        "customer numbers are unique and dense"
+        "customer numbers are unique and dense ({:?})",
+        store.dialect()
     );
     assert_eq!(verify(&store).await, 1 + 64 * 2);
 }
 
 #[tokio::test]
 async fn a_failing_write_in_a_batch_does_not_undo_its_neighbours_nor_leave_an_event() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(SqlStore::sqlite(dir.path()).unwrap());
+    for under in both() {
+        failing_write(under.store.clone()).await;
+    }
+}
+
+async fn failing_write(store: Arc<SqlStore>) {
     let t = TenantId::new_at(OffsetDateTime::now_utc());
     store
         .insert_tenant(tenant_row(t), owner(t), vec![])
@@ -228,6 +300,150 @@ async fn a_newer_schema_is_refused() {
     drop(db);
     let err = SqlStore::sqlite(dir.path()).err().unwrap().to_string();
     assert!(err.contains("newer than this binary"), "{err}");
+
+    let under = Under::postgres();
+    under.store.close();
+    under
+        .raw()
+        .execute(
+            Scope::System,
+            false,
+            "INSERT INTO custos_schema (version) VALUES (99)",
+            vec![],
+        )
+        .unwrap();
+    let err = custos_store::open(&under.location)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("newer than this binary"), "{err}");
+}
+
+#[tokio::test]
+async fn two_instances_starting_together_migrate_once() {
+    let db = TestDatabase::create();
+    let location = Location::Postgres(PgOptions::new(db.url()));
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let l = location.clone();
+            std::thread::spawn(move || custos_store::open(&l).map(|_| ()))
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap().unwrap();
+    }
+    let raw = Raw::open(&location).unwrap();
+    assert_eq!(
+        raw.scalar(Scope::System, false, "SELECT count(*) FROM custos_schema")
+            .unwrap(),
+        custos_store::pg::schema::MIGRATIONS.len() as i64
+    );
+}
+
+#[tokio::test]
+async fn row_level_security_stops_a_query_that_forgets_its_tenant() {
+    let under = Under::postgres();
+    assert!(
+        under.store.rls_enforced(),
+        "the test role is an ordinary one"
+    );
+    let (a, b) = (
+        TenantId::new_at(OffsetDateTime::now_utc()),
+        TenantId::new_at(OffsetDateTime::now_utc()),
+    );
+    for (t, slug) in [(a, "a"), (b, "b")] {
+        let mut row = tenant_row(t);
+        row.slug = slug.into();
+        under
+            .store
+            .insert_tenant(row, owner(t), vec![])
+            .await
+            .unwrap();
+        for _ in 0..3 {
+            let c = customer(t);
+            under
+                .store
+                .insert_customer(c.clone(), vec![], None, event("customer.create", Some(t)))
+                .await
+                .unwrap();
+        }
+    }
+    let raw = under.raw();
+    let unscoped = "SELECT count(*) FROM customers";
+    assert_eq!(raw.scalar(Scope::System, false, unscoped).unwrap(), 6);
+    // A query in tenant A's transaction that forgets `WHERE tenant_id = ?` sees A's rows only,
+    // and one that names B's rows outright sees none.
+    assert_eq!(raw.scalar(Scope::Tenant(a), false, unscoped).unwrap(), 3);
+    let b_hex = hex_of(b);
+    assert_eq!(
+        raw.scalar(
+            Scope::Tenant(a),
+            false,
+            &format!("SELECT count(*) FROM customers WHERE tenant_id = decode('{b_hex}', 'hex')")
+        )
+        .unwrap(),
+        0
+    );
+    for table in ["users", "tenants", "audit_events"] {
+        let rows = raw
+            .query(
+                Scope::Tenant(a),
+                false,
+                &format!(
+                    "SELECT count(*) FROM {table} WHERE {} = decode('{b_hex}', 'hex')",
+                    if table == "tenants" {
+                        "id"
+                    } else {
+                        "tenant_id"
+                    }
+                ),
+                vec![],
+            )
+            .unwrap();
+        assert_eq!(rows[0][0], Value::Int(0), "{table}");
+    }
+    // Nor can it change or delete B's rows, or write a row in B's name.
+    assert_eq!(
+        raw.execute(Scope::Tenant(a), false, "DELETE FROM customers", vec![])
+            .unwrap(),
+        3
+    );
+    assert_eq!(
+        raw.scalar(Scope::System, false, unscoped).unwrap(),
+        3,
+        "B's rows are all there"
+    );
+    let c = customer(b);
+    let err = raw
+        .execute(
+            Scope::Tenant(a),
+            false,
+            "INSERT INTO customers (id, tenant_id, number, kek_version, wrapped_dek, sealed, version, created_at, updated_at) VALUES (?1, ?2, 99, 1, ?3, ?3, 1, 0, 0)",
+            vec![
+                Value::Blob(c.id.as_uuid().as_bytes().to_vec()),
+                Value::Blob(b.as_uuid().as_bytes().to_vec()),
+                Value::Blob(vec![0]),
+            ],
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("row-level security"), "{err}");
+    // A transaction that names no tenant at all sees nothing.
+    let none = custos_store::raw::Raw::open(&under.location)
+        .unwrap()
+        .with(Scope::Tenant(a), false, |db| {
+            db.execute_batch("SET LOCAL custos.tenant = ''")?;
+            db.query_row(unscoped, (), |r| r.get::<i64>(0))
+        })
+        .unwrap();
+    assert_eq!(none, 0);
+}
+
+fn hex_of(t: TenantId) -> String {
+    t.as_uuid()
+        .as_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn event_at(action: &str, at: OffsetDateTime) -> AuditEvent {
@@ -236,10 +452,15 @@ fn event_at(action: &str, at: OffsetDateTime) -> AuditEvent {
 
 #[tokio::test]
 async fn retention_prunes_up_to_a_signed_checkpoint_and_verification_still_holds() {
+    for under in both() {
+        prune_and_verify(&under).await;
+    }
+}
+
+async fn prune_and_verify(under: &Under) {
     use custos_core::trail;
     use custos_crypto::signing::AuditSigningKey;
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqlStore::sqlite(dir.path()).unwrap();
+    let store = under.store.clone();
     let key = AuditSigningKey::generate();
     let public = key.public_hex();
     let now = OffsetDateTime::now_utc();
@@ -253,23 +474,26 @@ async fn retention_prunes_up_to_a_signed_checkpoint_and_verification_still_holds
                 .await
                 .unwrap();
         }
-        trail::checkpoint(&store, &key, at).await.unwrap().unwrap();
+        trail::checkpoint(store.as_ref(), &key, at)
+            .await
+            .unwrap()
+            .unwrap();
     }
-    assert!(trail::verify(&store, &public).await.unwrap().ok);
+    assert!(trail::verify(store.as_ref(), &public).await.unwrap().ok);
 
     // Nothing is older than 500 days: nothing to do.
-    let none = trail::prune(&store, now - time::Duration::days(500), now, 500)
+    let none = trail::prune(store.as_ref(), now - time::Duration::days(500), now, 500)
         .await
         .unwrap();
     assert_eq!(none, None);
     // Keep a year: the old stretch goes, up to its checkpoint at event 10.
-    let pruned = trail::prune(&store, now - time::Duration::days(365), now, 365)
+    let pruned = trail::prune(store.as_ref(), now - time::Duration::days(365), now, 365)
         .await
         .unwrap();
     assert_eq!(pruned, Some((10, 10)));
     let first = store.audit_range(1, 1).await.unwrap()[0].seq;
     assert_eq!(first, 11);
-    let v = trail::verify(&store, &public).await.unwrap();
+    let v = trail::verify(store.as_ref(), &public).await.unwrap();
     assert!(v.ok, "{v:?}");
     assert_eq!(
         v.events, 26,
@@ -284,10 +508,16 @@ async fn retention_prunes_up_to_a_signed_checkpoint_and_verification_still_holds
 
     // Someone removes more, up to the next signed checkpoint, to hide events: caught, since
     // no pruning of those is on record.
-    let conn = rusqlite::Connection::open(dir.path().join("audit.db")).unwrap();
-    conn.execute("DELETE FROM audit_events WHERE seq <= 20", [])
+    under
+        .raw()
+        .execute(
+            Scope::System,
+            true,
+            "DELETE FROM audit_events WHERE seq <= 20",
+            vec![],
+        )
         .unwrap();
-    let v = trail::verify(&store, &public).await.unwrap();
+    let v = trail::verify(store.as_ref(), &public).await.unwrap();
     assert!(!v.ok);
     assert!(v.problem.unwrap().contains("no pruning"), "names the cause");
     store.close();

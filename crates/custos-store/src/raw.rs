@@ -1,0 +1,100 @@
+//! Direct SQL on a store's database, outside the `Store` API: for moving a shop between stores
+//! (`custos migrate-store`), for operators' checks, and for tests that look at what is really
+//! stored. Every call is one transaction on a fresh connection, run on a thread of its own (the
+//! synchronous PostgreSQL client must not run on the caller's async runtime). On PostgreSQL the
+//! transaction's scope is enforced by row-level security like the store's own.
+
+use crate::pg::Connector;
+use crate::sql::{Db, DbError, Value};
+use crate::sqlite::{AUDIT_FILE, DATA_FILE};
+use crate::store::Scope;
+use crate::{Location, StoreOpenError};
+use std::path::PathBuf;
+
+/// A handle for direct SQL on one store.
+pub struct Raw {
+    inner: Inner,
+}
+
+enum Inner {
+    Sqlite(PathBuf),
+    Pg(Box<Connector>),
+}
+
+impl Raw {
+    /// A handle on the database at `location` (nothing is opened until a call).
+    pub fn open(location: &Location) -> Result<Raw, StoreOpenError> {
+        Ok(Raw {
+            inner: match location {
+                Location::Sqlite(dir) => Inner::Sqlite(dir.clone()),
+                Location::Postgres(o) => Inner::Pg(Box::new(Connector::from_url(&o.url)?)),
+            },
+        })
+    }
+
+    /// Runs `f` in one transaction. `audit` picks the audit file on SQLite (one database on
+    /// PostgreSQL).
+    pub fn with<T: Send>(
+        &self,
+        scope: Scope,
+        audit: bool,
+        f: impl FnOnce(&Db<'_>) -> Result<T, DbError> + Send,
+    ) -> Result<T, DbError> {
+        match &self.inner {
+            Inner::Sqlite(dir) => {
+                let path = dir.join(if audit { AUDIT_FILE } else { DATA_FILE });
+                let mut conn = rusqlite::Connection::open_with_flags(
+                    &path,
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE,
+                )?;
+                conn.busy_timeout(std::time::Duration::from_secs(5))?;
+                let tx = conn.transaction()?;
+                let out = f(&Db::Lite(&tx))?;
+                tx.commit()?;
+                Ok(out)
+            }
+            Inner::Pg(connector) => std::thread::scope(|s| {
+                s.spawn(|| {
+                    let mut conn = connector.connect()?;
+                    crate::pg::in_tx(&mut conn, scope, false, f)
+                })
+                .join()
+                .unwrap_or_else(|_| Err(DbError::Other("the database thread failed".into())))
+            }),
+        }
+    }
+
+    /// Every row of a query.
+    pub fn query(
+        &self,
+        scope: Scope,
+        audit: bool,
+        sql: &str,
+        params: Vec<Value>,
+    ) -> Result<Vec<Vec<Value>>, DbError> {
+        self.with(scope, audit, |db| {
+            db.query_map(sql, params, |r| {
+                (0..r.len()).map(|i| r.get::<Value>(i)).collect()
+            })?
+            .collect()
+        })
+    }
+
+    /// The first column of the first row, as an integer.
+    pub fn scalar(&self, scope: Scope, audit: bool, sql: &str) -> Result<i64, DbError> {
+        self.with(scope, audit, |db| {
+            db.query_row(sql, (), |r| r.get::<i64>(0))
+        })
+    }
+
+    /// Runs a statement; the rows it changed.
+    pub fn execute(
+        &self,
+        scope: Scope,
+        audit: bool,
+        sql: &str,
+        params: Vec<Value>,
+    ) -> Result<usize, DbError> {
+        self.with(scope, audit, |db| db.execute(sql, params))
+    }
+}
