@@ -1130,7 +1130,7 @@ impl Store for SqlStore {
                 RevokeTokens::None => {}
                 RevokeTokens::Login { except } => {
                     tx.execute(
-                        "UPDATE tokens SET revoked = 1 WHERE tenant_id = ?1 AND user_id = ?2 AND kind IN ('login', 'session') AND (?3 IS NULL OR id <> ?3)",
+                        "UPDATE tokens SET revoked = 1 WHERE tenant_id = ?1 AND user_id = ?2 AND kind IN ('login', 'session') AND (id <> ?3 OR ?3 IS NULL)",
                         params![t, u, except.map(|e| b(e.as_uuid()))],
                     )
                     .map_err(map_err)?;
@@ -1549,7 +1549,7 @@ impl Store for SqlStore {
         self.write(vec![], move |tx| {
             tx.query_row(
                 "INSERT INTO throttle (key, failures, last_failure) VALUES (?1, 1, ?2) ON CONFLICT (key) DO UPDATE SET \
-                 failures = CASE WHEN last_failure < ?3 THEN 1 ELSE failures + 1 END, last_failure = ?2 RETURNING failures",
+                 failures = CASE WHEN throttle.last_failure < ?3 THEN 1 ELSE throttle.failures + 1 END, last_failure = ?2 RETURNING failures",
                 params![key, ts(now), ts(forget_before)],
                 |r| r.get(0),
             )
@@ -1809,7 +1809,7 @@ impl Store for SqlStore {
             let mut values = params![b(customer.as_uuid()), b(tenant.as_uuid()), after.map(|a| b(a.as_uuid())), limit];
             values.extend(cats.iter().map(crate::sql::ToValue::to_value));
             let mut st = c.prepare_cached(&format!(
-                "SELECT {RECORD_COLS} FROM records WHERE customer_id = ?1 AND tenant_id = ?2 AND category IN ({}) AND (?3 IS NULL OR id < ?3) ORDER BY id DESC LIMIT ?4",
+                "SELECT {RECORD_COLS} FROM records WHERE customer_id = ?1 AND tenant_id = ?2 AND category IN ({}) AND (id < ?3 OR ?3 IS NULL) ORDER BY id DESC LIMIT ?4",
                 slots.join(", ")
             ))?;
             let rows = st.query_map(values, record_row)?;
@@ -1854,10 +1854,10 @@ impl Store for SqlStore {
         self.read_audit_t(tenant, move |c| {
             let mut st = c.prepare_cached(
                 "SELECT e.seq, e.body FROM audit_events e WHERE e.tenant_id = ?1 \
-                 AND (?2 IS NULL OR e.seq IN (SELECT seq FROM audit_customers WHERE customer_id = ?2)) \
-                 AND (?3 IS NULL OR e.actor_id = ?3) \
-                 AND (?4 IS NULL OR e.action = ?4) AND (?9 IS NULL OR substr(e.action, 1, length(?9)) = ?9) \
-                 AND (?5 IS NULL OR e.at >= ?5) AND (?6 IS NULL OR e.at < ?6) AND (?7 IS NULL OR e.seq < ?7) \
+                 AND (e.seq IN (SELECT seq FROM audit_customers WHERE customer_id = ?2) OR ?2 IS NULL) \
+                 AND (e.actor_id = ?3 OR ?3 IS NULL) \
+                 AND (e.action = ?4 OR ?4 IS NULL) AND (substr(e.action, 1, length(?9)) = ?9 OR ?9 IS NULL) \
+                 AND (e.at >= ?5 OR ?5 IS NULL) AND (e.at < ?6 OR ?6 IS NULL) AND (e.seq < ?7 OR ?7 IS NULL) \
                  ORDER BY e.seq DESC LIMIT ?8",
             )?;
             let rows = st.query_map(
@@ -2477,7 +2477,7 @@ impl Store for SqlStore {
     ) -> Result<Vec<(RecordRow, bool)>, StoreError> {
         self.read_t(tenant, move |c| {
             let mut st = c.prepare_cached(&format!(
-                "SELECT {RECORD_COLS}, {} FROM records WHERE tenant_id = ?1 AND type = ?2 AND occurred_at < ?3 AND (?4 IS NULL OR id > ?4) ORDER BY id LIMIT ?5",
+                "SELECT {RECORD_COLS}, {} FROM records WHERE tenant_id = ?1 AND type = ?2 AND occurred_at < ?3 AND (id > ?4 OR ?4 IS NULL) ORDER BY id LIMIT ?5",
                 blocked_sql!("records.customer_id")
             ))?;
             let rows = st.query_map(

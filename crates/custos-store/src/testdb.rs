@@ -72,6 +72,31 @@ impl TestDatabase {
         TestDatabase { admin, name, url }
     }
 
+    /// A copy of this database (which nobody may be connected to), as a new test database.
+    pub fn copy_of(&self) -> TestDatabase {
+        let name = format!("custos_test_{}", uuid::Uuid::now_v7().simple());
+        let sql = format!(
+            "CREATE DATABASE {name} OWNER {TEST_ROLE} TEMPLATE {}",
+            self.name
+        );
+        // The connections of a server that just stopped close on a thread of their own.
+        let mut last = String::new();
+        for _ in 0..50 {
+            match as_admin(&self.admin, |c| c.batch_execute(&sql)) {
+                Ok(()) => {
+                    return TestDatabase {
+                        admin: self.admin.clone(),
+                        url: self.url.replace(&self.name, &name),
+                        name,
+                    }
+                }
+                Err(e) => last = e,
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("cannot copy the test database {}: {last}", self.name);
+    }
+
     /// Where custos connects (as the ordinary role).
     pub fn url(&self) -> &str {
         &self.url

@@ -46,6 +46,10 @@ pub enum Command {
         /// Default country for phone numbers without a country code (ISO 3166-1 alpha-2).
         #[arg(long, env = "CUSTOS_COUNTRY", default_value = "DE")]
         country: String,
+        /// PostgreSQL instead of the embedded database: postgres://USER@HOST/DB (kept in
+        /// custos.toml).
+        #[arg(long, env = "CUSTOS_DATABASE_URL")]
+        database_url: Option<String>,
     },
     /// Run the server.
     Serve {
@@ -337,6 +341,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             template,
             owner,
             country,
+            database_url,
         } => {
             let owner_password = password_from(
                 "CUSTOS_OWNER_PASSWORD",
@@ -350,13 +355,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 owner: owner.clone(),
                 country,
                 owner_password,
+                database_url: database_url.clone(),
             })
             .await?;
-            println!(
-                "Created {} for the business '{}'.",
-                cli.data_dir.display(),
-                report.slug
-            );
+            match &database_url {
+                None => println!(
+                    "Created {} for the business '{}'.",
+                    cli.data_dir.display(),
+                    report.slug
+                ),
+                Some(url) => println!(
+                    "Created {} for the business '{}', its data in {}.",
+                    cli.data_dir.display(),
+                    report.slug,
+                    custos_store::pg::redact(url)
+                ),
+            }
             if let Some(pw) = report.generated_password {
                 println!("The owner '{owner}' has the password:\n\n    {}\n\nIt is shown this once. Log in and keep it in a password manager.", &*pw);
             }
@@ -446,8 +460,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 let public = std::fs::read_to_string(&key_path).with_context(|| {
                     format!("cannot read the audit public key {}", key_path.display())
                 })?;
-                let location =
-                    custos_store::Location::parse(s.database_url.as_deref(), &s.data_dir)?;
+                let location = s.location()?;
                 let store = custos_store::open(&location)?;
                 let v = custos_core::trail::verify(store.as_ref(), public.trim())
                     .await
@@ -475,7 +488,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let s = settings(&cli.data_dir, admin_overrides())?;
             let public = std::fs::read_to_string(s.data_dir.join("audit-signing.pub"))
                 .context("cannot read audit-signing.pub")?;
-            let location = custos_store::Location::parse(s.database_url.as_deref(), &s.data_dir)?;
+            let location = s.location()?;
             let store = custos_store::open(&location)?;
             let file = std::fs::File::create(&out)
                 .with_context(|| format!("cannot create {}", out.display()))?;

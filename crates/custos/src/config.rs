@@ -25,6 +25,8 @@ pub struct FileConfig {
     pub listen: Option<String>,
     /// Database URL (default: the embedded database in the data dir).
     pub database_url: Option<String>,
+    /// Most PostgreSQL connections one instance opens (default 10).
+    pub database_pool_size: Option<u32>,
     /// Plain HTTP (loopback only).
     pub insecure_http: Option<bool>,
     /// TLS certificate (PEM), relative to the data dir or absolute.
@@ -185,6 +187,8 @@ pub struct Settings {
     pub listen: SocketAddr,
     /// Database URL, `None` for the embedded database.
     pub database_url: Option<String>,
+    /// Most PostgreSQL connections one instance opens.
+    pub database_pool_size: u32,
     /// Plain HTTP on loopback.
     pub insecure_http: bool,
     /// TLS certificate.
@@ -371,10 +375,18 @@ impl Settings {
         if !(5..=60 * 24 * 30).contains(&minutes) {
             bail!("login_token_minutes must be between 5 and 43200");
         }
+        let database_pool_size = file.database_pool_size.unwrap_or(10);
+        if !(1..=1000).contains(&database_pool_size) {
+            bail!("database_pool_size must be between 1 and 1000");
+        }
+        let database_url = o.database_url.or(file.database_url);
+        // A bad URL is refused here, at start, with the reason.
+        custos_store::Location::parse(database_url.as_deref(), data_dir)?;
         Ok(Settings {
             data_dir: data_dir.to_owned(),
             listen,
-            database_url: o.database_url.or(file.database_url),
+            database_url,
+            database_pool_size,
             insecure_http,
             tls_cert: rel(file
                 .tls_cert
@@ -406,6 +418,17 @@ impl Settings {
             outbox_poll_every: Duration::from_secs(poll),
             outbox_retry_base: time::Duration::seconds(retry as i64),
         })
+    }
+}
+
+impl Settings {
+    /// Where the data lives: the embedded database in the data dir, or the database URL's.
+    pub fn location(&self) -> anyhow::Result<custos_store::Location> {
+        let mut l = custos_store::Location::parse(self.database_url.as_deref(), &self.data_dir)?;
+        if let custos_store::Location::Postgres(o) = &mut l {
+            o.pool_size = self.database_pool_size;
+        }
+        Ok(l)
     }
 }
 

@@ -43,6 +43,8 @@ pub struct InitOptions {
     pub country: String,
     /// The owner's password (`None`: generated).
     pub owner_password: Option<Zeroizing<String>>,
+    /// PostgreSQL instead of the embedded database (written to the configuration).
+    pub database_url: Option<String>,
 }
 
 /// What `init` made.
@@ -177,8 +179,10 @@ async fn init_inner(o: &InitOptions) -> anyhow::Result<InitReport> {
         &dir.join(backup::IDENTITY_FILE),
         time::OffsetDateTime::now_utc(),
     )?;
+    let location = custos_store::Location::parse(o.database_url.as_deref(), dir)?;
     let file = config::FileConfig {
         listen: Some(config::DEFAULT_LISTEN.to_owned()),
+        database_url: o.database_url.clone(),
         tls_cert: Some(PathBuf::from("tls/cert.pem")),
         tls_key: Some(PathBuf::from("tls/key.pem")),
         backup_recipients: Some(vec![recipient]),
@@ -190,7 +194,14 @@ async fn init_inner(o: &InitOptions) -> anyhow::Result<InitReport> {
     );
     std::fs::write(dir.join(CONFIG_FILE), toml_text)?;
 
-    let store = custos_store::open(&custos_store::Location::Sqlite(dir.clone()))?;
+    let store = custos_store::open(&location)?;
+    if !custos_core::store::Store::tenants(store.as_ref())
+        .await?
+        .is_empty()
+    {
+        store.close();
+        bail!("{location} already holds businesses under another master key; to run another instance, copy the data dir of one that serves it (custos.toml, the keys, tls/)");
+    }
     let vault = Vault::new(
         store.clone(),
         master,
@@ -300,7 +311,7 @@ pub async fn open_vault_from(
 ) -> anyhow::Result<(Arc<Vault>, Arc<custos_store::SqlStore>)> {
     // The current key must be readable (and private) before anything opens.
     masters.current().map_err(key_error)?;
-    let location = custos_store::Location::parse(s.database_url.as_deref(), &s.data_dir)?;
+    let location = s.location()?;
     let store = custos_store::open(&location)?;
     let vault = Arc::new(Vault::with_master_keys(
         store.clone(),

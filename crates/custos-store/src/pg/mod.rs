@@ -294,7 +294,7 @@ fn migrate(conn: &mut PgConn) -> Result<(), StoreOpenError> {
         .map_err(err)?;
     let result = (|| {
         c.batch_execute(
-            "CREATE TABLE IF NOT EXISTS custos_schema (version BIGINT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+            "CREATE TABLE IF NOT EXISTS custos_schema (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT now()::text)",
         )
         .map_err(err)?;
         let current: i64 = c

@@ -133,7 +133,7 @@ async fn settings_are_validated_owner_only_and_contacts_stay_sealed() {
         "hooks.example.org".to_owned(),
         secret,
     ];
-    let found = find_in_files(&files_under(&app.data), &needles);
+    let found = find_in_files(&app.stored_files(), &needles);
     assert!(found.is_empty(), "{found:?}");
 }
 
@@ -342,7 +342,7 @@ async fn alerts_are_pushed_by_mail_and_by_a_signed_webhook_that_is_retried() {
 
     // The outbox keeps addresses sealed.
     let found = find_in_files(
-        &files_under(&app.data),
+        &app.stored_files(),
         &["security@shop.example".to_owned(), secret],
     );
     assert!(found.is_empty(), "{found:?}");

@@ -3,8 +3,10 @@
 //! position and exits 1. An untouched trail verifies, through the CLI and the API.
 
 use crate::helpers::*;
+use custos_store::sql::{Db, DbError};
+use custos_store::testdb::TestDatabase;
+use custos_store::{params, Scope};
 use reqwest::{Method, StatusCode};
-use rusqlite::{params, Connection};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -38,7 +40,7 @@ fn verify(data: &Path) -> (i32, String) {
 
 type Row = (i64, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>);
 
-fn row(c: &Connection, seq: i64) -> Row {
+fn row(c: &Db<'_>, seq: i64) -> Row {
     c.query_row(
         "SELECT seq, id, body, prev_hash, hash FROM audit_events WHERE seq = ?1",
         [seq],
@@ -47,9 +49,27 @@ fn row(c: &Connection, seq: i64) -> Row {
     .unwrap()
 }
 
-fn count(c: &Connection) -> i64 {
-    c.query_row("SELECT max(seq) FROM audit_events", [], |r| r.get(0))
+fn count(c: &Db<'_>) -> i64 {
+    c.query_row("SELECT max(seq) FROM audit_events", (), |r| r.get(0))
         .unwrap()
+}
+
+/// A copy of a stopped app's data dir and store, to tamper with: on PostgreSQL a copy of its
+/// database, named in the copy's configuration.
+fn copy_app(app: &TestApp, dir: &Path) -> Option<TestDatabase> {
+    copy_dir(&app.data, dir);
+    let db = app.db.as_ref()?.copy_of();
+    let config = dir.join("custos.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let old = app.db.as_ref().unwrap().url();
+    assert!(text.contains(old));
+    std::fs::write(&config, text.replace(old, db.url())).unwrap();
+    Some(db)
+}
+
+/// Runs `f` on the audit trail of the store of a data dir, in one transaction.
+fn tamper_with(dir: &Path, f: impl FnOnce(&Db<'_>) -> Result<(), DbError> + Send) {
+    raw_of(dir).with(Scope::System, true, f).unwrap();
 }
 
 #[tokio::test]
@@ -83,14 +103,16 @@ async fn every_kind_of_tampering_is_caught_and_located() {
 
     let scratch = tempfile::tempdir().unwrap();
     let mut n_case = 0;
-    let mut case = |name: &str, tamper: &dyn Fn(&Connection, i64)| -> (i32, String) {
+    let mut copies = Vec::new();
+    let mut case = |name: &str, tamper: &(dyn Fn(&Db<'_>, i64) + Sync)| -> (i32, String) {
         n_case += 1;
         let dir: PathBuf = scratch.path().join(format!("{n_case}-{name}"));
-        copy_dir(&app.data, &dir);
-        let c = Connection::open(dir.join("audit.db")).unwrap();
-        let n = count(&c);
-        tamper(&c, n);
-        drop(c);
+        copies.push(copy_app(&app, &dir));
+        tamper_with(&dir, |c| {
+            let n = count(c);
+            tamper(c, n);
+            Ok(())
+        });
         verify(&dir)
     };
 
@@ -110,7 +132,7 @@ async fn every_kind_of_tampering_is_caught_and_located() {
     );
 
     let (code, out) = case("deleted", &|c, _| {
-        c.execute("DELETE FROM audit_events WHERE seq = 5", [])
+        c.execute("DELETE FROM audit_events WHERE seq = 5", ())
             .unwrap();
     });
     assert_eq!(code, 1);
@@ -128,7 +150,7 @@ async fn every_kind_of_tampering_is_caught_and_located() {
         let prev: [u8; 32] = prev.try_into().unwrap();
         let fake = br#"{"action":"nothing.to.see"}"#.to_vec();
         let h = custos_crypto::chain::link(&prev, 5, &fake);
-        c.execute("INSERT INTO audit_events (seq, id, tenant_id, at, action, actor_id, body, prev_hash, hash) VALUES (5, x'00', NULL, 0, 'x', NULL, ?1, ?2, ?3)", params![fake, prev.to_vec(), h.to_vec()]).unwrap();
+        c.execute("INSERT INTO audit_events (seq, id, tenant_id, at, action, actor_id, body, prev_hash, hash) VALUES (5, ?4, NULL, 0, 'x', NULL, ?1, ?2, ?3)", params![fake, prev.to_vec(), h.to_vec(), vec![0_u8]]).unwrap();
     });
     assert_eq!(code, 1);
     assert!(
@@ -139,7 +161,7 @@ async fn every_kind_of_tampering_is_caught_and_located() {
     let (code, out) = case("reordered", &|c, _| {
         let a = row(c, 5);
         let b = row(c, 6);
-        c.execute("DELETE FROM audit_events WHERE seq IN (5, 6)", [])
+        c.execute("DELETE FROM audit_events WHERE seq IN (5, 6)", ())
             .unwrap();
         for (seq, r) in [(5, &b), (6, &a)] {
             c.execute("INSERT INTO audit_events (seq, id, tenant_id, at, action, actor_id, body, prev_hash, hash) VALUES (?1, ?2, NULL, 0, 'x', NULL, ?3, ?4, ?5)", params![seq, r.1, r.2, r.3, r.4]).unwrap();
@@ -151,10 +173,10 @@ async fn every_kind_of_tampering_is_caught_and_located() {
         "{out}"
     );
 
-    let truncated_at = {
-        let c = Connection::open(app.data.join("audit.db")).unwrap();
-        count(&c) - 2
-    };
+    let truncated_at = raw_of(&app.data)
+        .with(Scope::System, true, |c| Ok(count(c)))
+        .unwrap()
+        - 2;
     let (code, out) = case("truncated", &|c, n| {
         c.execute("DELETE FROM audit_events WHERE seq > ?1", [n - 3])
             .unwrap();
@@ -192,19 +214,22 @@ async fn every_kind_of_tampering_is_caught_and_located() {
     );
 
     let (code, out) = case("forged checkpoint", &|c, _| {
-        c.execute("UPDATE audit_checkpoints SET signature = zeroblob(64)", [])
-            .unwrap();
+        c.execute(
+            "UPDATE audit_checkpoints SET signature = ?1",
+            params![vec![0_u8; 64]],
+        )
+        .unwrap();
     });
     assert_eq!(code, 1);
     assert!(out.contains("no valid signature"), "{out}");
 
     // And the running server says the same about a broken trail.
     let dir = scratch.path().join("served");
-    copy_dir(&app.data, &dir);
-    let c = Connection::open(dir.join("audit.db")).unwrap();
-    c.execute("DELETE FROM audit_events WHERE seq = 7", [])
-        .unwrap();
-    drop(c);
+    let _copy = copy_app(&app, &dir);
+    tamper_with(&dir, |c| {
+        c.execute("DELETE FROM audit_events WHERE seq = 7", ())
+            .map(|_| ())
+    });
     let settings = custos::config::Settings::load(
         &dir,
         custos::config::Overrides {

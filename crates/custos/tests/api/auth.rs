@@ -41,22 +41,23 @@ async fn login_whoami_logout() {
 #[tokio::test]
 async fn tokens_are_stored_hashed_and_passwords_with_argon2id() {
     let app = spawn_app().await;
-    let c = rusqlite::Connection::open(app.data.join("custos.db")).unwrap();
-    let phc: String = c
-        .query_row(
-            "SELECT password_hash FROM users WHERE username = 'owner'",
-            [],
-            |r| r.get(0),
-        )
+    let raw = app.raw();
+    let phc: String = raw
+        .with(custos_store::Scope::System, false, |db| {
+            db.query_row(
+                "SELECT password_hash FROM users WHERE username = 'owner'",
+                (),
+                |r| r.get(0),
+            )
+        })
         .unwrap();
     assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
-    let hashes: Vec<Vec<u8>> = c
-        .prepare("SELECT hash FROM tokens")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let hashes: Vec<Vec<u8>> = raw
+        .with(custos_store::Scope::System, false, |db| {
+            db.query_map("SELECT hash FROM tokens", (), |r| r.get(0))?
+                .collect()
+        })
+        .unwrap();
     assert!(!hashes.is_empty());
     for h in hashes {
         assert_eq!(h.len(), 32);
@@ -64,15 +65,10 @@ async fn tokens_are_stored_hashed_and_passwords_with_argon2id() {
             .windows(8)
             .any(|w| app.owner.as_bytes().windows(8).any(|t| t == w)));
     }
-    assert!(!hashes_contains(
-        &app.data.join("custos.db"),
-        app.owner.as_bytes()
-    ));
-}
-
-fn hashes_contains(path: &std::path::Path, needle: &[u8]) -> bool {
-    let bytes = std::fs::read(path).unwrap();
-    bytes.windows(needle.len()).any(|w| w == needle)
+    let stored = app.stored_bytes();
+    assert!(!stored
+        .windows(app.owner.len())
+        .any(|w| w == app.owner.as_bytes()));
 }
 
 #[tokio::test]

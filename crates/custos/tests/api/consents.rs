@@ -203,7 +203,7 @@ async fn double_opt_in_over_smtp_then_one_click_unsubscribe() {
     }
     assert!(!serde_json::to_string(&bodies).unwrap().contains("zofia@"));
     // The outbox kept the address sealed.
-    let found = find_in_files(&files_under(&app.data), &["zofia@example.org".to_owned()]);
+    let found = find_in_files(&app.stored_files(), &["zofia@example.org".to_owned()]);
     assert!(found.is_empty(), "{found:?}");
 }
 
@@ -317,13 +317,7 @@ async fn an_unconfirmed_request_expires_and_erasure_drops_its_mail() {
     .await
     .unwrap();
     assert_eq!(rec["status"]["state"], "pending_confirmation");
-    let count = |app: &TestApp| {
-        let c = rusqlite::Connection::open(app.data.join("custos.db")).unwrap();
-        c.query_row("SELECT count(*) FROM deliveries", [], |r| {
-            r.get::<_, i64>(0)
-        })
-        .unwrap()
-    };
+    let count = |app: &TestApp| app.sql_count("SELECT count(*) FROM deliveries");
     assert_eq!(count(&app), 1);
 
     clock.advance(time::Duration::days(8));

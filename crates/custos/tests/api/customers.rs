@@ -675,7 +675,7 @@ async fn a_legal_hold_stops_erasure_until_lifted() {
         "still there"
     );
     assert!(
-        find_in_files(&files_under(&app.data), &["Canary-Claim".to_owned()]).is_empty(),
+        find_in_files(&app.stored_files(), &["Canary-Claim".to_owned()]).is_empty(),
         "the reason is sealed"
     );
 

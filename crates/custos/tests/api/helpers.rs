@@ -3,6 +3,10 @@
 
 use custos::config::{Overrides, Settings};
 use custos::{InitOptions, Running};
+use custos_store::raw::Raw;
+use custos_store::sql::Value as SqlValue;
+use custos_store::testdb::TestDatabase;
+use custos_store::Scope;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -21,6 +25,82 @@ pub struct TestApp {
     running: Option<Running>,
     /// The clock the test moves, if any (kept across restarts).
     pub clock: Option<std::sync::Arc<custos_core::clock::ManualClock>>,
+    /// The PostgreSQL database, when the suite runs on PostgreSQL (dropped last).
+    pub db: Option<TestDatabase>,
+}
+
+/// Whether the suite runs on PostgreSQL: `CUSTOS_TEST_STORE=postgres` gives every test a fresh
+/// database (README, "Tests"); otherwise each test has the embedded store in its data dir.
+pub fn on_postgres() -> bool {
+    match std::env::var("CUSTOS_TEST_STORE").as_deref() {
+        Ok("postgres") => true,
+        Ok("sqlite") | Err(_) => false,
+        Ok(other) => panic!("CUSTOS_TEST_STORE is sqlite or postgres, not {other}"),
+    }
+}
+
+/// A fresh database for a test when the suite runs on PostgreSQL.
+pub fn test_database() -> Option<TestDatabase> {
+    on_postgres().then(TestDatabase::create)
+}
+
+/// Direct SQL on the store of a data dir (its SQLite files, or the PostgreSQL database its
+/// configuration names).
+pub fn raw_of(data: &std::path::Path) -> Raw {
+    let s = Settings::load(data, Overrides::default()).unwrap();
+    Raw::open(&s.location().unwrap()).unwrap()
+}
+
+/// One integer from a query on the data (not the audit trail), across every tenant.
+pub fn sql_count(data: &std::path::Path, sql: &str) -> i64 {
+    raw_of(data).scalar(Scope::System, false, sql).unwrap()
+}
+
+/// Every file of a data dir and, on PostgreSQL, every value of every table written raw into one
+/// more file (text as it is, bytes as they are): what a scan for plaintext must look at.
+pub fn stored_files(data: &std::path::Path) -> Vec<PathBuf> {
+    let mut files = files_under(data);
+    let raw = raw_of(data);
+    let s = Settings::load(data, Overrides::default()).unwrap();
+    if matches!(s.location().unwrap(), custos_store::Location::Postgres(_)) {
+        let tables = raw
+            .query(
+                Scope::System,
+                false,
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename",
+                vec![],
+            )
+            .unwrap();
+        let mut dump = Vec::new();
+        for t in tables {
+            let SqlValue::Text(name) = &t[0] else {
+                panic!("table name")
+            };
+            for row in raw
+                .query(
+                    Scope::System,
+                    false,
+                    &format!("SELECT * FROM {name}"),
+                    vec![],
+                )
+                .unwrap()
+            {
+                for v in row {
+                    match v {
+                        SqlValue::Text(t) => dump.extend_from_slice(t.as_bytes()),
+                        SqlValue::Blob(b) => dump.extend_from_slice(&b),
+                        other => dump.extend_from_slice(format!("{other:?}").as_bytes()),
+                    }
+                    dump.push(b'\n');
+                }
+            }
+        }
+        assert!(!dump.is_empty(), "the database holds something");
+        let path = data.with_file_name("postgres-dump.bin");
+        std::fs::write(&path, dump).unwrap();
+        files.push(path);
+    }
+    files
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -69,8 +149,14 @@ async fn spawn_full(
     clock: Option<std::sync::Arc<custos_core::clock::ManualClock>>,
     tune: impl FnOnce(&mut Settings),
 ) -> TestApp {
+    // A failing test shows the server's errors (captured per test, like its output).
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(std::env::var("CUSTOS_TEST_LOG").unwrap_or_else(|_| "error".into()))
+        .with_test_writer()
+        .try_init();
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
+    let db = test_database();
     custos::init(InitOptions {
         data_dir: data.clone(),
         business: "Test Shop".into(),
@@ -79,6 +165,7 @@ async fn spawn_full(
         owner: "owner".into(),
         country: "PL".into(),
         owner_password: Some(Zeroizing::new(OWNER_PW.into())),
+        database_url: db.as_ref().map(|d| d.url().to_owned()),
     })
     .await
     .unwrap();
@@ -117,6 +204,7 @@ async fn spawn_full(
         owner: String::new(),
         running: Some(running),
         clock,
+        db,
     };
     app.owner = app.login("owner", OWNER_PW, None).await;
     app.enrol_if_required(&app.owner).await;
@@ -391,13 +479,43 @@ impl TestApp {
 
     /// The audit events' canonical JSON bodies, in chain order.
     pub fn audit_bodies(&self) -> Vec<Value> {
-        let c = rusqlite::Connection::open(self.data.join("audit.db")).unwrap();
-        let mut st = c
-            .prepare("SELECT body FROM audit_events ORDER BY seq")
-            .unwrap();
-        let rows = st.query_map([], |r| r.get::<_, Vec<u8>>(0)).unwrap();
-        rows.map(|b| serde_json::from_slice(&b.unwrap()).unwrap())
+        self.raw()
+            .query(
+                Scope::System,
+                true,
+                "SELECT body FROM audit_events ORDER BY seq",
+                vec![],
+            )
+            .unwrap()
+            .into_iter()
+            .map(|row| match &row[0] {
+                SqlValue::Blob(b) => serde_json::from_slice(b).unwrap(),
+                other => panic!("an event body is bytes, not {other:?}"),
+            })
             .collect()
+    }
+
+    /// Direct SQL on this app's store.
+    pub fn raw(&self) -> Raw {
+        Raw::open(&self.settings.location().unwrap()).unwrap()
+    }
+
+    /// One integer from a query on the data, across every tenant.
+    pub fn sql_count(&self, sql: &str) -> i64 {
+        self.raw().scalar(Scope::System, false, sql).unwrap()
+    }
+
+    /// Everything `stored_files` holds, in one buffer.
+    pub fn stored_bytes(&self) -> Vec<u8> {
+        self.stored_files()
+            .iter()
+            .flat_map(|f| std::fs::read(f).unwrap_or_default())
+            .collect()
+    }
+
+    /// What a scan for plaintext must look at (`stored_files`).
+    pub fn stored_files(&self) -> Vec<PathBuf> {
+        stored_files(&self.data)
     }
 }
 
@@ -423,20 +541,26 @@ pub async fn assert_problem(r: Response, status: u16, code: &str) -> Value {
 /// Recomputes the audit hash chain from `audit.db`; returns the number of events, panics at the
 /// first bad link.
 pub fn verify_chain(app: &TestApp) -> usize {
-    let c = rusqlite::Connection::open(app.data.join("audit.db")).unwrap();
-    let mut st = c
-        .prepare("SELECT seq, body, prev_hash, hash FROM audit_events ORDER BY seq")
-        .unwrap();
-    let rows = st
-        .query_map([], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, Vec<u8>>(1)?,
-                r.get::<_, Vec<u8>>(2)?,
-                r.get::<_, Vec<u8>>(3)?,
-            ))
-        })
-        .unwrap();
+    let rows = app
+        .raw()
+        .query(
+            Scope::System,
+            true,
+            "SELECT seq, body, prev_hash, hash FROM audit_events ORDER BY seq",
+            vec![],
+        )
+        .unwrap()
+        .into_iter()
+        .map(|r| {
+            let blob = |v: &SqlValue| match v {
+                SqlValue::Blob(b) => b.clone(),
+                other => panic!("bytes, not {other:?}"),
+            };
+            let SqlValue::Int(seq) = r[0] else {
+                panic!("seq")
+            };
+            Ok::<_, ()>((seq, blob(&r[1]), blob(&r[2]), blob(&r[3])))
+        });
     let mut prev = custos_crypto::chain::GENESIS;
     let mut n = 0;
     for row in rows {
@@ -455,6 +579,7 @@ pub fn verify_chain(app: &TestApp) -> usize {
 /// to a file, for tests that must see what reaches the log.
 pub struct ProcessApp {
     _dir: tempfile::TempDir,
+    _db: Option<TestDatabase>,
     pub data: PathBuf,
     pub log: PathBuf,
     pub base: String,
@@ -469,9 +594,14 @@ impl ProcessApp {
         let data = dir.path().join("data");
         let bin = env!("CARGO_BIN_EXE_custos");
         let d = data.to_str().unwrap();
-        let st = Command::new(bin)
+        let db = test_database();
+        let mut init = Command::new(bin);
+        init.arg("init");
+        if let Some(db) = &db {
+            init.args(["--database-url", db.url()]);
+        }
+        let st = init
             .args([
-                "init",
                 "--data-dir",
                 d,
                 "--business",
@@ -527,6 +657,7 @@ impl ProcessApp {
         assert!(up, "server did not come up");
         ProcessApp {
             _dir: dir,
+            _db: db,
             data,
             log,
             base,
@@ -573,9 +704,9 @@ impl ProcessApp {
         assert!(t0.elapsed() < std::time::Duration::from_secs(10), "an idle keep-alive connection must not hold the shutdown for the whole grace period ({:?})", t0.elapsed());
     }
 
-    /// Every file of the data dir, and the log.
+    /// Every file of the data dir (and the database, `stored_files`), and the log.
     pub fn files(&self) -> Vec<PathBuf> {
-        let mut out = files_under(&self.data);
+        let mut out = stored_files(&self.data);
         out.push(self.log.clone());
         out
     }

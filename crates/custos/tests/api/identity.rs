@@ -379,7 +379,7 @@ async fn api_tokens_are_scoped_listed_and_revoked() {
         "login tokens are not listed"
     );
     assert_eq!(list[0]["name"], "booking app");
-    let db = std::fs::read(app.data.join("custos.db")).unwrap();
+    let db = app.stored_bytes();
     assert!(
         !db.windows(token.len()).any(|w| w == token.as_bytes()),
         "stored hashed"

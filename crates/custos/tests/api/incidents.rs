@@ -500,7 +500,7 @@ async fn the_72_hour_clock_delay_reasons_follow_ups_and_drafts() {
         "police only on Monday".to_owned(),
         "Canary-Remark-Incident".to_owned(),
     ];
-    let found = find_in_files(&files_under(&app.data), &needles);
+    let found = find_in_files(&app.stored_files(), &needles);
     assert!(found.is_empty(), "{found:?}");
     let actions: Vec<String> = app
         .audit_bodies()

@@ -138,7 +138,7 @@ async fn enrolment_login_replay_skew_and_recovery_codes() {
     .await;
 
     // Nothing secret at rest: not the TOTP secret, not a recovery code.
-    let db = std::fs::read(app.data.join("custos.db")).unwrap();
+    let db = app.stored_bytes();
     let b32 = e["secret"].as_str().unwrap();
     assert!(!db.windows(b32.len()).any(|w| w == b32.as_bytes()));
     assert!(!db.windows(secret.len()).any(|w| w == &secret[..]));

@@ -488,7 +488,7 @@ async fn a_customer_signs_in_by_mail_withdraws_a_consent_asks_for_corrections_an
         .unwrap();
     assert_eq!(erased["actor_kind"], "customer");
     app.stop().await;
-    let found = find_in_files(&files_under(&app.data), &canaries.map(String::from));
+    let found = find_in_files(&app.stored_files(), &canaries.map(String::from));
     assert!(found.is_empty(), "{found:?}");
 }
 

@@ -178,7 +178,7 @@ async fn no_canary_in_database_wal_logs_or_error_bodies() {
     canaries.push("ErrCanaryQz".into());
 
     // While running: the database files and their WALs.
-    let found = find_in_files(&files_under(&server.data), &canaries);
+    let found = find_in_files(&stored_files(&server.data), &canaries);
     assert!(found.is_empty(), "plaintext found while running: {found:?}");
 
     server.stop().await;
@@ -194,10 +194,7 @@ async fn no_canary_in_database_wal_logs_or_error_bodies() {
         "plaintext found after shutdown: {found:?}"
     );
     // And the data is really there (the scan is not of an empty database).
-    let c = rusqlite::Connection::open(server.data.join("custos.db")).unwrap();
-    let n: i64 = c
-        .query_row("SELECT count(*) FROM customers", [], |r| r.get(0))
-        .unwrap();
+    let n = sql_count(&server.data, "SELECT count(*) FROM customers");
     assert_eq!(n, 5);
 }
 
@@ -216,13 +213,25 @@ async fn a_ciphertext_moved_to_another_row_does_not_open() {
     );
     app.stop().await;
     let uuid = |s: &str| uuid::Uuid::parse_str(s).unwrap().as_bytes().to_vec();
-    let db = rusqlite::Connection::open(app.data.join("custos.db")).unwrap();
+    let raw = app.raw();
+    let system = custos_store::Scope::System;
     let row = |id: &Vec<u8>| {
-        db.query_row(
-            "SELECT sealed, wrapped_dek FROM customers WHERE id = ?1",
-            [id],
-            |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?)),
-        )
+        raw.with(system, false, |db| {
+            db.query_row(
+                "SELECT sealed, wrapped_dek FROM customers WHERE id = ?1",
+                [id],
+                |r| Ok((r.get::<Vec<u8>>(0)?, r.get::<Vec<u8>>(1)?)),
+            )
+        })
+        .unwrap()
+    };
+    let put = |sealed: &Vec<u8>, dek: &Vec<u8>, id: &Vec<u8>| {
+        raw.with(system, false, |db| {
+            db.execute(
+                "UPDATE customers SET sealed = ?1, wrapped_dek = ?2 WHERE id = ?3",
+                [sealed, dek, id],
+            )
+        })
         .unwrap()
     };
     let (a_sealed, a_dek) = row(&uuid(&a_id));
@@ -234,11 +243,7 @@ async fn a_ciphertext_moved_to_another_row_does_not_open() {
         (&a_sealed, &a_dek),
         (&b_sealed, &a_dek),
     ] {
-        db.execute(
-            "UPDATE customers SET sealed = ?1, wrapped_dek = ?2 WHERE id = ?3",
-            rusqlite::params![sealed, dek, uuid(&b_id)],
-        )
-        .unwrap();
+        put(sealed, dek, &uuid(&b_id));
         app.restart().await;
         let r = app.get(&app.owner, &format!("/v1/customers/{b_id}")).await;
         let body = assert_problem(r, 500, "internal").await;
@@ -250,11 +255,7 @@ async fn a_ciphertext_moved_to_another_row_does_not_open() {
         app.stop().await;
     }
     // Put B back: it opens again, so the failures above came from the move alone.
-    db.execute(
-        "UPDATE customers SET sealed = ?1, wrapped_dek = ?2 WHERE id = ?3",
-        rusqlite::params![b_sealed, b_dek, uuid(&b_id)],
-    )
-    .unwrap();
+    put(&b_sealed, &b_dek, &uuid(&b_id));
     app.restart().await;
     let v: Value = app
         .get(&app.owner, &format!("/v1/customers/{b_id}"))

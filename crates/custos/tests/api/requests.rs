@@ -213,7 +213,7 @@ async fn a_request_is_due_in_a_calendar_month_extends_with_reasons_and_alerts() 
 
     // Texts are sealed; the trail has the kinds and states only.
     let found = find_in_files(
-        &files_under(&app.data),
+        &app.stored_files(),
         &[
             "asked at the counter".to_owned(),
             "archive is at the other shop".to_owned(),

@@ -336,11 +336,7 @@ async fn a_sweep_deletes_exactly_what_expired_anonymises_keeps_held_data_and_aud
     assert!(verify_chain(&app) > 0);
     let files = {
         app.stop().await;
-        vec![
-            app.data.join("custos.db"),
-            app.data.join("custos.db-wal"),
-            app.data.join("audit.db"),
-        ]
+        app.stored_files()
     };
     let found = find_in_files(
         &files,

@@ -132,23 +132,26 @@ async fn search_by_every_key() {
 async fn the_index_holds_no_plaintext() {
     let app = spawn_app().await;
     app.customer(json!({"first_name": "Grzegorz", "last_name": "Brzęczyszczykiewicz", "email": "g.b@example.pl", "phone": "601 999 888"})).await;
-    let c = rusqlite::Connection::open(app.data.join("custos.db")).unwrap();
-    let n: i64 = c
-        .query_row("SELECT count(*) FROM blind_index", [], |r| r.get(0))
-        .unwrap();
+    let n = app.sql_count("SELECT count(*) FROM blind_index");
     assert!(
         n > 10,
         "prefixes, words, e-mail and phone are indexed ({n})"
     );
-    let len: i64 = c
-        .query_row("SELECT max(length(hash)) FROM blind_index", [], |r| {
-            r.get(0)
-        })
-        .unwrap();
+    let len = app.sql_count("SELECT max(length(hash)) FROM blind_index");
     assert_eq!(len, 16);
-    let mut st = c.prepare("SELECT hash FROM blind_index").unwrap();
-    for h in st.query_map([], |r| r.get::<_, Vec<u8>>(0)).unwrap() {
-        let h = h.unwrap();
+    let hashes = app
+        .raw()
+        .query(
+            custos_store::Scope::System,
+            false,
+            "SELECT hash FROM blind_index",
+            vec![],
+        )
+        .unwrap();
+    for row in hashes {
+        let custos_store::sql::Value::Blob(h) = &row[0] else {
+            panic!("a hash is bytes")
+        };
         for plain in ["grz", "brz", "g.b@example.pl", "+48601999888"] {
             assert!(!h.windows(plain.len()).any(|w| w == plain.as_bytes()));
         }
