@@ -3,6 +3,7 @@
 //! `sql::Db`); the engines differ in how they commit and chain audit events. A database URL
 //! chooses the store, and an unknown scheme is an error, never a new empty file.
 
+pub mod copy;
 pub mod pg;
 pub mod raw;
 pub mod sql;

@@ -40,6 +40,22 @@ impl Raw {
         audit: bool,
         f: impl FnOnce(&Db<'_>) -> Result<T, DbError> + Send,
     ) -> Result<T, DbError> {
+        std::thread::scope(|s| {
+            s.spawn(|| self.with_here(scope, audit, false, f))
+                .join()
+                .unwrap_or_else(|_| Err(DbError::Other("the database thread failed".into())))
+        })
+    }
+
+    /// `with` on the calling thread, which must not be one of an async runtime's. `snapshot`
+    /// asks for one consistent, read-only view for the whole transaction.
+    pub fn with_here<T>(
+        &self,
+        scope: Scope,
+        audit: bool,
+        snapshot: bool,
+        f: impl FnOnce(&Db<'_>) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
         match &self.inner {
             Inner::Sqlite(dir) => {
                 let path = dir.join(if audit { AUDIT_FILE } else { DATA_FILE });
@@ -47,20 +63,28 @@ impl Raw {
                     &path,
                     rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE,
                 )?;
-                conn.busy_timeout(std::time::Duration::from_secs(5))?;
-                let tx = conn.transaction()?;
+                conn.busy_timeout(std::time::Duration::from_secs(30))?;
+                // A SQLite transaction is one snapshot from its first read on.
+                let tx = conn.transaction_with_behavior(if snapshot {
+                    rusqlite::TransactionBehavior::Deferred
+                } else {
+                    rusqlite::TransactionBehavior::Immediate
+                })?;
                 let out = f(&Db::Lite(&tx))?;
                 tx.commit()?;
                 Ok(out)
             }
-            Inner::Pg(connector) => std::thread::scope(|s| {
-                s.spawn(|| {
-                    let mut conn = connector.connect()?;
-                    crate::pg::in_tx(&mut conn, scope, false, f)
-                })
-                .join()
-                .unwrap_or_else(|_| Err(DbError::Other("the database thread failed".into())))
-            }),
+            Inner::Pg(connector) => {
+                let mut conn = connector.connect()?;
+                let mode = if snapshot {
+                    " ISOLATION LEVEL REPEATABLE READ READ ONLY"
+                } else {
+                    ""
+                };
+                let out = crate::pg::in_tx_as(&mut conn, scope, mode, f);
+                drop(conn);
+                out
+            }
         }
     }
 

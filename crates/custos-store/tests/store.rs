@@ -522,3 +522,186 @@ async fn prune_and_verify(under: &Under) {
     assert!(v.problem.unwrap().contains("no pruning"), "names the cause");
     store.close();
 }
+
+#[tokio::test]
+async fn both_schemas_have_the_same_tables_and_columns() {
+    let lite = Under::sqlite();
+    let pg = Under::postgres();
+    let tables = |u: &Under, audit: bool| {
+        let sql = match u.store.dialect() {
+            custos_store::Dialect::Sqlite => {
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+            }
+            custos_store::Dialect::Postgres => {
+                "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
+            }
+        };
+        u.raw()
+            .with(Scope::System, audit, |db| {
+                db.query_map(sql, (), |r| r.get::<String>(0))?
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .unwrap()
+    };
+    let mut in_lite: Vec<String> = [false, true]
+        .into_iter()
+        .flat_map(|audit| tables(&lite, audit))
+        .filter(|t| t != "audit_outbox")
+        .collect();
+    let mut in_pg: Vec<String> = tables(&pg, false)
+        .into_iter()
+        .filter(|t| t != "custos_schema")
+        .collect();
+    let mut copied: Vec<String> = custos_store::copy::TABLES
+        .iter()
+        .map(|t| t.name.to_owned())
+        .collect();
+    in_lite.sort();
+    in_pg.sort();
+    copied.sort();
+    assert_eq!(in_lite, in_pg);
+    assert_eq!(in_lite, copied, "the copy knows every table");
+    for table in custos_store::copy::TABLES {
+        let cols = |u: &Under| {
+            u.raw()
+                .with(Scope::System, table.audit, |db| {
+                    custos_store::copy::columns(db, table.name)
+                })
+                .unwrap()
+        };
+        assert_eq!(cols(&lite), cols(&pg), "{}", table.name);
+    }
+}
+
+/// A store with a bit of everything the copy must carry: two tenants, customers with index
+/// entries, events for each, a checkpoint.
+async fn populate(store: &SqlStore) {
+    for slug in ["one", "two"] {
+        let t = TenantId::new_at(OffsetDateTime::now_utc());
+        let mut row = tenant_row(t);
+        row.slug = slug.into();
+        store
+            .insert_tenant(row, owner(t), vec![event("tenant.create", Some(t))])
+            .await
+            .unwrap();
+        // More than one batch of index entries.
+        for i in 0..700_u32 {
+            let c = customer(t);
+            let idx = vec![
+                IndexEntry {
+                    kind: IndexKind::Email,
+                    hash: [
+                        (i % 251) as u8,
+                        (i / 251) as u8,
+                        1,
+                        0,
+                        0,
+                        0,
+                        0,
+                        0,
+                        0,
+                        0,
+                        0,
+                        0,
+                        0,
+                        0,
+                        0,
+                        0,
+                    ],
+                },
+                IndexEntry {
+                    kind: IndexKind::Phone,
+                    hash: [
+                        (i % 251) as u8,
+                        (i / 251) as u8,
+                        2,
+                        0,
+                        0,
+                        0,
+                        0,
+                        0,
+                        0,
+                        0,
+                        0,
+                        0,
+                        0,
+                        0,
+                        0,
+                        0,
+                    ],
+                },
+            ];
+            store
+                .insert_customer(
+                    c.clone(),
+                    idx,
+                    None,
+                    event("customer.create", Some(t)).customers([c.id.as_uuid()]),
+                )
+                .await
+                .unwrap();
+        }
+    }
+    let key = custos_crypto::signing::AuditSigningKey::generate();
+    custos_core::trail::checkpoint(store, &key, OffsetDateTime::now_utc())
+        .await
+        .unwrap()
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_copies_to_the_other_kind_and_back_unchanged() {
+    let lite = Under::sqlite();
+    populate(&lite.store).await;
+    let pg = Under::postgres();
+    let back = Under::sqlite();
+    let (from, to, again) = (lite.raw(), pg.raw(), back.raw());
+    let (there, home) = std::thread::scope(|s| {
+        s.spawn(|| {
+            let mut seen = Vec::new();
+            let there = custos_store::copy::copy_all(&from, &to, &mut |t, done, total| {
+                assert!(done <= total);
+                seen.push(t.to_owned());
+            })
+            .unwrap();
+            assert!(
+                seen.iter().any(|t| t == "blind_index"),
+                "progress is reported"
+            );
+            let home = custos_store::copy::copy_all(&to, &again, &mut |_, _, _| {}).unwrap();
+            (there, home)
+        })
+        .join()
+        .unwrap()
+    });
+    assert_eq!(there, home);
+    let count = |name: &str| there.tables.iter().find(|(t, _)| *t == name).unwrap().1;
+    assert_eq!(count("customers"), 1400);
+    assert_eq!(count("blind_index"), 2800);
+    assert_eq!(count("audit_events"), 2 + 1400);
+    // Every value is the same, byte for byte, in the same order.
+    for table in custos_store::copy::TABLES {
+        let key = table.key.join(", ");
+        let sql = format!("SELECT * FROM {} ORDER BY {key}", table.name);
+        let a = lite
+            .raw()
+            .query(Scope::System, table.audit, &sql, vec![])
+            .unwrap();
+        let b = back
+            .raw()
+            .query(Scope::System, table.audit, &sql, vec![])
+            .unwrap();
+        assert_eq!(a, b, "{}", table.name);
+    }
+    // The copy on PostgreSQL is a working store: same chain, same customers.
+    let n = verify(&pg.store).await;
+    assert_eq!(n, verify(&lite.store).await);
+    // A copy never goes over data.
+    let err = std::thread::scope(|s| {
+        s.spawn(|| custos_store::copy::copy_all(&from, &to, &mut |_, _, _| {}))
+            .join()
+            .unwrap()
+    })
+    .unwrap_err();
+    assert!(err.to_string().contains("empty store"), "{err}");
+}

@@ -196,10 +196,19 @@ pub(crate) fn in_tx<T, E: From<DbError>>(
     read_only: bool,
     f: impl FnOnce(&Db<'_>) -> Result<T, E>,
 ) -> Result<T, E> {
+    in_tx_as(conn, scope, if read_only { " READ ONLY" } else { "" }, f)
+}
+
+/// `in_tx` with the transaction's mode spelled out (e.g. `" ISOLATION LEVEL REPEATABLE READ"`).
+pub(crate) fn in_tx_as<T, E: From<DbError>>(
+    conn: &mut PgConn,
+    scope: Scope,
+    mode: &str,
+    f: impl FnOnce(&Db<'_>) -> Result<T, E>,
+) -> Result<T, E> {
     let PgConn { client, cache } = conn;
     let begin = format!(
-        "BEGIN{}; SET LOCAL custos.tenant = '{}'",
-        if read_only { " READ ONLY" } else { "" },
+        "BEGIN{mode}; SET LOCAL custos.tenant = '{}'",
         scope_setting(scope)
     );
     client
