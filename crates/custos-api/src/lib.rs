@@ -330,6 +330,10 @@ pub struct Health {
     pub status: String,
     /// The running version.
     pub version: String,
+    /// On `/readyz`: the background jobs this instance runs now (each runs on one instance at a
+    /// time; another takes over when it stops).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jobs: Option<Vec<String>>,
 }
 
 /// A staff user on the wire (never the password hash).

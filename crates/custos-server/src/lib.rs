@@ -33,7 +33,12 @@ pub struct AppState {
     pub audit_public_key: Arc<str>,
     /// The state of scheduled backups, when the binary runs them.
     pub backups: Option<routes::backups::BackupProbe>,
+    /// The background jobs this instance holds the lease of.
+    pub jobs: JobBoard,
 }
+
+/// The names of the background jobs this instance runs now.
+pub type JobBoard = Arc<std::sync::Mutex<std::collections::BTreeSet<String>>>;
 
 /// Limits and switches of the HTTP layer.
 #[derive(Debug, Clone)]

@@ -118,26 +118,53 @@ pub fn copy_all(
     to: &Raw,
     progress: &mut dyn FnMut(&str, u64, u64),
 ) -> Result<Copied, DbError> {
+    // The tables of one part, from one snapshot of the source into one open transaction.
+    let mut part = |dst: &Db<'_>, audit: bool| -> Result<Vec<(&'static str, i64)>, DbError> {
+        from.with_here(Scope::System, audit, true, |src| {
+            let mut part = Vec::new();
+            for table in TABLES.iter().filter(|t| t.audit == audit) {
+                let n = copy_table(src, dst, table, progress)?;
+                part.push((table.name, n));
+            }
+            // Counted again on both sides, inside the same transactions.
+            let there = counts(dst, audit)?;
+            if there != part {
+                return Err(DbError::Other(format!(
+                    "the copy does not match its source: copied {part:?}, found {there:?}"
+                )));
+            }
+            Ok(part)
+        })
+    };
     let mut out = Copied::default();
-    for audit in [false, true] {
-        let part = from.with_here(Scope::System, audit, true, |src| {
-            to.with_here(Scope::System, audit, false, |dst| {
-                let mut part = Vec::new();
-                for table in TABLES.iter().filter(|t| t.audit == audit) {
-                    let n = copy_table(src, dst, table, progress)?;
-                    part.push((table.name, n));
-                }
-                // Counted again on both sides, inside the same transactions.
-                let there = counts(dst, audit)?;
-                if there != part {
-                    return Err(DbError::Other(format!(
-                        "the copy does not match its source: copied {part:?}, found {there:?}"
-                    )));
-                }
-                Ok(part)
-            })
+    if to.is_postgres() {
+        // One database: all or nothing in one transaction.
+        out.tables = to.with_here(Scope::System, false, false, |dst| {
+            let mut all = part(dst, false)?;
+            all.extend(part(dst, true)?);
+            Ok(all)
         })?;
-        out.tables.extend(part);
+        return Ok(out);
+    }
+    // SQLite keeps the trail in a file of its own: two transactions, and the first is undone
+    // by hand when the second fails.
+    out.tables = to.with_here(Scope::System, false, false, |dst| part(dst, false))?;
+    match to.with_here(Scope::System, true, false, |dst| part(dst, true)) {
+        Ok(audit) => out.tables.extend(audit),
+        Err(e) => {
+            let undo = to.with_here(Scope::System, false, false, |dst| {
+                for t in TABLES.iter().rev().filter(|t| !t.audit) {
+                    dst.execute(&format!("DELETE FROM {}", t.name), ())?;
+                }
+                Ok(())
+            });
+            return Err(match undo {
+                Ok(()) => e,
+                Err(u) => DbError::Other(format!(
+                    "{e}; and the data copied before could not be removed: {u}"
+                )),
+            });
+        }
     }
     Ok(out)
 }

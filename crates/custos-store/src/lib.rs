@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 pub use pg::PgOptions;
 pub use sql::Dialect;
-pub use store::{Scope, SqlStore};
+pub use store::{Lease, Scope, SqlStore};
 
 /// Why a store could not be opened.
 #[derive(Debug, thiserror::Error)]

@@ -32,6 +32,11 @@ impl Raw {
         })
     }
 
+    /// Whether this is a PostgreSQL database (one database; SQLite has two files).
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.inner, Inner::Pg(_))
+    }
+
     /// Runs `f` in one transaction. `audit` picks the audit file on SQLite (one database on
     /// PostgreSQL).
     pub fn with<T: Send>(

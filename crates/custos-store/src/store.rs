@@ -77,6 +77,24 @@ pub(crate) type WriteOp =
 /// A read on either engine.
 pub(crate) type ReadOp<T> = Box<dyn FnOnce(&Db<'_>) -> Result<T> + Send>;
 
+/// The right to run a background job on this instance, until dropped.
+pub struct Lease(LeaseInner);
+
+enum LeaseInner {
+    Local,
+    Pg(crate::pg::PgLease),
+}
+
+impl Lease {
+    /// Whether it still holds (checked against the database on PostgreSQL).
+    pub async fn alive(&mut self) -> bool {
+        match &mut self.0 {
+            LeaseInner::Local => true,
+            LeaseInner::Pg(l) => l.alive().await,
+        }
+    }
+}
+
 pub(crate) enum Engine {
     Sqlite(SqliteEngine),
     Pg(PgEngine),
@@ -116,6 +134,16 @@ impl SqlStore {
         match &self.engine {
             Engine::Sqlite(e) => Some(e.dir()),
             Engine::Pg(_) => None,
+        }
+    }
+
+    /// Takes the lease of a background job (retention sweeps, scheduled backups, anomaly scans,
+    /// checkpoint signing): `None` while another instance holds it. On SQLite, one process
+    /// serves the data dir, so the lease is always granted.
+    pub async fn lease(&self, job: &str) -> Result<Option<Lease>, StoreError> {
+        match &self.engine {
+            Engine::Sqlite(_) => Ok(Some(Lease(LeaseInner::Local))),
+            Engine::Pg(e) => Ok(e.lease(job).await?.map(|l| Lease(LeaseInner::Pg(l)))),
         }
     }
 
@@ -2221,13 +2249,22 @@ impl Store for SqlStore {
                     .map_err(map_err)?;
                 rows.collect::<Result<_>>().map_err(map_err)?
             };
-            for r in &rows {
-                tx.execute(
-                    "UPDATE deliveries SET next_at = ?2 WHERE id = ?1",
-                    params![b(r.id), ts(lease_until)],
-                )
-                .map_err(map_err)?;
+            // Claimed only if still due when this write gets the row: another instance that
+            // claimed it first has moved `next_at` on (PostgreSQL re-reads the row after the
+            // other's commit), so no message goes out twice.
+            let mut mine = Vec::with_capacity(rows.len());
+            for r in rows {
+                let n = tx
+                    .execute(
+                        "UPDATE deliveries SET next_at = ?2 WHERE id = ?1 AND status = 'pending' AND next_at <= ?3",
+                        params![b(r.id), ts(lease_until), ts(now)],
+                    )
+                    .map_err(map_err)?;
+                if n == 1 {
+                    mine.push(r);
+                }
             }
+            let rows = mine;
             let n = rows.len() as i64;
             *out.lock().unwrap_or_else(|e| e.into_inner()) = rows;
             Ok(n)

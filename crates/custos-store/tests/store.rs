@@ -705,3 +705,39 @@ async fn a_store_copies_to_the_other_kind_and_back_unchanged() {
     .unwrap_err();
     assert!(err.to_string().contains("empty store"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_lease_is_held_by_one_instance_and_passes_on_when_it_goes() {
+    let under = Under::postgres();
+    let (a, b) = (under.store.clone(), under.another());
+    let mut held = a
+        .lease("retention")
+        .await
+        .unwrap()
+        .expect("the first asks, the first gets");
+    assert!(held.alive().await);
+    assert!(
+        b.lease("retention").await.unwrap().is_none(),
+        "one holder at a time"
+    );
+    assert!(
+        b.lease("backup").await.unwrap().is_some(),
+        "each job has its own lease"
+    );
+    drop(held);
+    let mut moved = None;
+    for _ in 0..50 {
+        if let Some(l) = b.lease("retention").await.unwrap() {
+            moved = Some(l);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        moved.is_some(),
+        "the lease passes on once its holder lets go"
+    );
+    // On SQLite one process serves the data dir: always granted.
+    let lite = Under::sqlite();
+    assert!(lite.store.lease("retention").await.unwrap().is_some());
+}

@@ -10,7 +10,7 @@ use custos_core::audit::{AuditEvent, RequestMeta};
 use custos_core::catalog::Category;
 use custos_core::ids::{CustomerId, TenantId};
 use custos_core::store::Store;
-use custos_store::sqlite::backup::{inventory, snapshot, tombstones, Inventory, Tombstone};
+use custos_store::sqlite::backup::{inventory, snapshot_of, tombstones_in, Inventory, Tombstone};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::io::{BufReader, BufWriter, Read, Write};
@@ -174,6 +174,7 @@ pub struct Created {
 /// complete and synced.
 pub fn create(
     data_dir: &Path,
+    source: &custos_store::Location,
     out: &Path,
     recipients: &[age::x25519::Recipient],
     now: OffsetDateTime,
@@ -189,7 +190,7 @@ pub fn create(
         .prefix(".backup-")
         .tempdir_in(data_dir)
         .with_context(|| format!("cannot make a scratch dir in {}", data_dir.display()))?;
-    snapshot(data_dir, scratch.path()).map_err(|e| anyhow!("{e}"))?;
+    snapshot_of(source, scratch.path()).map_err(|e| anyhow!("{e}"))?;
     let inv = inventory(scratch.path()).map_err(|e| anyhow!("{e}"))?;
     let mut sources: Vec<(String, PathBuf)> = Vec::new();
     for name in FILES {
@@ -520,13 +521,19 @@ pub enum Erasures {
     None,
 }
 
+/// The tombstones of the store a data dir serves (its SQLite files, or its PostgreSQL database).
+fn live_tombstones(data_dir: &Path) -> anyhow::Result<Vec<Tombstone>> {
+    let s = crate::config::Settings::load(data_dir, crate::config::Overrides::default())?;
+    let raw = custos_store::raw::Raw::open(&s.location()?)?;
+    tombstones_in(&raw).map_err(|e| anyhow!("{e}"))
+}
+
 /// Reads tombstones from their source.
 pub fn load_tombstones(from: &Erasures) -> anyhow::Result<Vec<Tombstone>> {
     match from {
         Erasures::None => Ok(Vec::new()),
-        Erasures::DataDir(d) => {
-            tombstones(d).map_err(|e| anyhow!("cannot read the tombstones of {}: {e}", d.display()))
-        }
+        Erasures::DataDir(d) => live_tombstones(d)
+            .map_err(|e| anyhow!("cannot read the tombstones of {}: {e}", d.display())),
         Erasures::File(f) => {
             let text = std::fs::read_to_string(f)
                 .with_context(|| format!("cannot read {}", f.display()))?;
@@ -545,7 +552,7 @@ pub fn load_tombstones(from: &Erasures) -> anyhow::Result<Vec<Tombstone>> {
 
 /// Writes the tombstones of a data dir as JSON Lines (ids and times only).
 pub fn export_tombstones(data_dir: &Path, out: &mut impl Write) -> anyhow::Result<usize> {
-    let all = tombstones(data_dir).map_err(|e| anyhow!("{e}"))?;
+    let all = live_tombstones(data_dir)?;
     for t in &all {
         serde_json::to_writer(&mut *out, t)?;
         out.write_all(b"\n")?;
@@ -563,6 +570,9 @@ pub struct Restored {
     pub erased_again: u64,
     /// Audit events verified after the restore.
     pub events: u64,
+    /// The backup's configuration named a database (PostgreSQL); the restored dir serves its
+    /// own embedded copy instead (`custos migrate-store` moves it to PostgreSQL).
+    pub database_url_removed: bool,
 }
 
 /// Restores a backup into a new data dir (refused if it exists and is not empty): decrypts and
@@ -602,6 +612,23 @@ pub async fn restore(
     let dir = staging.path();
     let manifest = extract(file, &ids, dir, progress)?;
     check_master(&manifest, &master)?;
+    // The restored data is in this dir's embedded database, whatever store the backup came
+    // from: the configuration must not point at the live PostgreSQL database.
+    let config = dir.join(crate::config::CONFIG_FILE);
+    let was_postgres = match std::fs::read_to_string(&config) {
+        Ok(text) => {
+            let kept: Vec<&str> = text
+                .lines()
+                .filter(|l| !l.trim_start().starts_with("database_url"))
+                .collect();
+            let changed = kept.len() != text.lines().count();
+            if changed {
+                std::fs::write(&config, kept.join("\n") + "\n")?;
+            }
+            changed
+        }
+        Err(_) => false,
+    };
     crate::write_secret(
         &dir.join(crate::config::MASTER_KEY_FILE),
         format!("{}\n", &*master.to_hex()).as_bytes(),
@@ -666,5 +693,6 @@ pub async fn restore(
         manifest,
         erased_again,
         events,
+        database_url_removed: was_postgres,
     })
 }

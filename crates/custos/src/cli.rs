@@ -93,6 +93,17 @@ pub enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Move a shop's data to another store (the embedded database to PostgreSQL, or back)
+    /// without decrypting anything; verifies every table's count and the audit trail. Stop
+    /// the server first; afterwards point database_url at the new store.
+    MigrateStore {
+        /// The store to copy from (default: the data dir's own): sqlite:///DIR or postgres://…
+        #[arg(long)]
+        from: Option<String>,
+        /// The store to copy into, which must be empty: postgres://USER@HOST/DB or sqlite:///DIR.
+        #[arg(long)]
+        to: String,
+    },
     /// Backups: create, verify (a restore drill), restore into a new data dir.
     Backup {
         #[command(subcommand)]
@@ -554,6 +565,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{}", crate::retention_table(&reports));
             Ok(())
         }
+        Command::MigrateStore { from, to } => {
+            let s = settings(&cli.data_dir, admin_overrides())?;
+            let from = match from {
+                Some(u) => custos_store::Location::parse(Some(&u), &s.data_dir)?,
+                None => s.location()?,
+            };
+            let to = custos_store::Location::parse(Some(&to), &s.data_dir)?;
+            let public = std::fs::read_to_string(s.data_dir.join("audit-signing.pub"))
+                .context("cannot read audit-signing.pub (the audit public key) in the data dir")?;
+            let report = crate::migrate::migrate_store(
+                &from,
+                &to,
+                public.trim(),
+                std::io::stderr().is_terminal(),
+            )
+            .await?;
+            println!("{report}");
+            Ok(())
+        }
         Command::Backup { command } => backup(&cli.data_dir, command).await,
         Command::Keys {
             command: KeysCommand::Status,
@@ -700,8 +730,9 @@ async fn backup(data_dir: &std::path::Path, command: BackupCommand) -> anyhow::R
             let recipients = b::recipients(&list)?;
             let started = std::time::Instant::now();
             let dir = s.data_dir.clone();
+            let source = s.location()?;
             let c = tokio::task::spawn_blocking(move || {
-                b::create(&dir, &out, &recipients, now, progress).map(|c| (c, out))
+                b::create(&dir, &source, &out, &recipients, now, progress).map(|c| (c, out))
             })
             .await
             .context("backup task")??;
@@ -775,6 +806,12 @@ async fn backup(data_dir: &std::path::Path, command: BackupCommand) -> anyhow::R
                 r.events,
                 data_dir.display()
             );
+            if r.database_url_removed {
+                println!(
+                    "The backup came from a PostgreSQL store; this data dir holds it in its embedded database. To serve it from PostgreSQL again, copy it into an empty database: custos migrate-store --data-dir {} --to postgres://USER@HOST/DB",
+                    data_dir.display()
+                );
+            }
             Ok(())
         }
         BackupCommand::Tombstones { out } => {

@@ -198,7 +198,8 @@ pub async fn status(s: &crate::config::Settings) -> anyhow::Result<String> {
         );
     }
     let inv =
-        custos_store::sqlite::backup::inventory(&s.data_dir).map_err(|e| anyhow::anyhow!("{e}"))?;
+        custos_store::sqlite::backup::inventory_in(&custos_store::raw::Raw::open(&s.location()?)?)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
     let (vault, store) = crate::open_vault(s).await?;
     let st = vault.key_status().await;
     let _ = tokio::task::spawn_blocking(move || store.close()).await;

@@ -6,6 +6,7 @@ pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod keys;
+pub mod migrate;
 pub mod outbox;
 pub mod schedule;
 pub mod telemetry;
@@ -329,6 +330,58 @@ pub async fn open_vault_from(
     Ok((vault, store))
 }
 
+/// One background job's right to run on this instance: the store's lease, taken when free,
+/// checked before each run, and given up when this instance stops (or dies: PostgreSQL ends the
+/// session and with it the lock). Another instance takes it over at its next tick.
+struct JobSlot {
+    name: &'static str,
+    store: Arc<custos_store::SqlStore>,
+    lease: Option<custos_store::Lease>,
+    board: custos_server::JobBoard,
+}
+
+impl JobSlot {
+    /// Whether this instance may run the job now.
+    async fn held(&mut self) -> bool {
+        if let Some(l) = &mut self.lease {
+            if l.alive().await {
+                return true;
+            }
+            tracing::warn!(job = self.name, "lost the lease of a background job");
+            self.lease = None;
+            self.board
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(self.name);
+        }
+        match self.store.lease(self.name).await {
+            Ok(Some(l)) => {
+                self.lease = Some(l);
+                self.board
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(self.name.to_owned());
+                tracing::info!(job = self.name, "this instance runs the job");
+                true
+            }
+            Ok(None) => false,
+            Err(e) => {
+                tracing::warn!(job = self.name, error = %e, "cannot take the lease of a background job");
+                false
+            }
+        }
+    }
+}
+
+impl Drop for JobSlot {
+    fn drop(&mut self) {
+        self.board
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(self.name);
+    }
+}
+
 /// A running server.
 pub struct Running {
     /// The bound address.
@@ -386,7 +439,15 @@ pub async fn start_with(
     let shutting_down = Arc::new(AtomicBool::new(false));
     let audit_key = Arc::new(read_audit_key(&s.data_dir.join(AUDIT_KEY_FILE))?);
     let last_backup_error: Arc<std::sync::Mutex<Option<String>>> = Arc::default();
+    let jobs = custos_server::JobBoard::default();
+    let slot = |name: &'static str| JobSlot {
+        name,
+        store: store.clone(),
+        lease: None,
+        board: jobs.clone(),
+    };
     let state = AppState {
+        jobs: jobs.clone(),
         vault: vault.clone(),
         shutting_down: shutting_down.clone(),
         audit_public_key: Arc::from(audit_key.public_hex()),
@@ -403,19 +464,25 @@ pub async fn start_with(
         let (schedule, every) = (s.backup_schedule.clone(), s.anomaly_scan_every);
         let recipients = backup::recipients(&s.backup_recipients)?;
         let data_dir = s.data_dir.clone();
+        let location = s.location()?;
+        let mut job = slot("backup");
         tokio::spawn(async move {
             let Some(schedule) = schedule else { return };
             let mut tick = tokio::time::interval(every);
             loop {
                 tick.tick().await;
+                if !job.held().await {
+                    continue;
+                }
                 let now = vault.now();
                 let newest = schedule::list(&schedule.dir).first().map(|(_, t, _)| *t);
                 if newest.is_some_and(|t| now - t < schedule.every) {
                     continue;
                 }
                 let (dir, sched, rec) = (data_dir.clone(), schedule.clone(), recipients.clone());
+                let source = location.clone();
                 let mut done = tokio::task::spawn_blocking(move || {
-                    schedule::run_once(&dir, &rec, &sched, now)
+                    schedule::run_once(&dir, &source, &rec, &sched, now)
                 })
                 .await
                 .map_err(|e| anyhow::anyhow!("backup task: {e}"))
@@ -462,11 +529,15 @@ pub async fn start_with(
     let scanner = {
         let (vault, every, cfg) = (vault.clone(), s.anomaly_scan_every, s.anomaly.clone());
         let retention = s.audit_retention;
+        let mut job = slot("anomaly-scan");
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
             let mut last_prune: Option<time::OffsetDateTime> = None;
             loop {
                 tick.tick().await;
+                if !job.held().await {
+                    continue;
+                }
                 if let Err(e) = vault.scan_anomalies(&cfg).await {
                     tracing::warn!(error = %e, "anomaly scan failed");
                 }
@@ -502,12 +573,16 @@ pub async fn start_with(
     // with pauses between them so requests keep being served.
     let sweeper = {
         let (vault, every, period) = (vault.clone(), s.anomaly_scan_every, s.retention_sweep);
+        let mut job = slot("retention");
         tokio::spawn(async move {
             let Some(period) = period else { return };
             let mut tick = tokio::time::interval(every);
             let mut last: Option<time::OffsetDateTime> = None;
             loop {
                 tick.tick().await;
+                if !job.held().await {
+                    continue;
+                }
                 let now = vault.now();
                 if last.is_some_and(|t| now - t < period) {
                     continue;
@@ -543,11 +618,17 @@ pub async fn start_with(
     // Checkpoints of the audit chain's head, signed now and then and at shutdown.
     let checkpointer = {
         let (vault, key, every) = (vault.clone(), audit_key.clone(), s.checkpoint_every);
+        let mut job = slot("audit-checkpoint");
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
+            // Take the lease at once (and show it on /readyz); the first checkpoint comes later.
             tick.tick().await;
+            job.held().await;
             loop {
                 tick.tick().await;
+                if !job.held().await {
+                    continue;
+                }
                 if let Err(e) =
                     custos_core::trail::checkpoint(vault.store().as_ref(), &key, vault.now()).await
                 {

@@ -277,6 +277,7 @@ pub struct Schedule {
 /// One scheduled backup: write, copy, rotate both places. Answers the backup's path.
 pub fn run_once(
     data_dir: &Path,
+    source: &custos_store::Location,
     recipients: &[age::x25519::Recipient],
     s: &Schedule,
     now: OffsetDateTime,
@@ -284,7 +285,7 @@ pub fn run_once(
     std::fs::create_dir_all(&s.dir)
         .with_context(|| format!("cannot create {}", s.dir.display()))?;
     let out = s.dir.join(file_name(now));
-    crate::backup::create(data_dir, &out, recipients, now, false)?;
+    crate::backup::create(data_dir, source, &out, recipients, now, false)?;
     if let Some(copy) = &s.copy_dir {
         copy_to(&out, copy)?;
         rotate(copy, s.keep)?;

@@ -18,6 +18,7 @@ fn ok() -> Json<Health> {
     Json(Health {
         status: "ok".into(),
         version: env!("CARGO_PKG_VERSION").into(),
+        jobs: None,
     })
 }
 
@@ -41,5 +42,14 @@ pub async fn readyz(State(s): State<AppState>) -> ApiResult<Json<Health>> {
         .ping()
         .await
         .map_err(custos_core::CoreError::from)?;
-    Ok(ok())
+    let mut health = ok();
+    health.jobs = Some(
+        s.jobs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .cloned()
+            .collect(),
+    );
+    Ok(health)
 }

@@ -334,7 +334,80 @@ fn migrate(conn: &mut PgConn) -> Result<(), StoreOpenError> {
     result
 }
 
+/// The advisory lock key of a background job: "custos" in the high bytes, the name's FNV-1a
+/// hash in the low ones.
+fn job_key(name: &str) -> i64 {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in name.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    (0x6375_7374_i64 << 32) | i64::from(h)
+}
+
+/// A background job's lease on PostgreSQL: a session advisory lock held by a connection of its
+/// own. It ends when dropped, when this instance stops or dies (the server ends the session),
+/// or when the connection breaks.
+pub(crate) struct PgLease {
+    conn: Option<PgConn>,
+}
+
+impl PgLease {
+    /// Whether the connection (and with it the lock) is still there.
+    pub(crate) async fn alive(&mut self) -> bool {
+        let Some(mut conn) = self.conn.take() else {
+            return false;
+        };
+        let back = tokio::task::spawn_blocking(move || {
+            let ok = conn.client.simple_query("SELECT 1").is_ok();
+            (conn, ok)
+        })
+        .await;
+        match back {
+            Ok((conn, true)) => {
+                self.conn = Some(conn);
+                true
+            }
+            Ok((conn, false)) => {
+                drop_off_runtime(vec![conn]);
+                false
+            }
+            Err(_) => false,
+        }
+    }
+}
+
+impl Drop for PgLease {
+    fn drop(&mut self) {
+        if let Some(c) = self.conn.take() {
+            drop_off_runtime(vec![c]);
+        }
+    }
+}
+
 impl PgEngine {
+    /// Takes the lease of a background job if no instance holds it.
+    pub(crate) async fn lease(&self, job: &str) -> Result<Option<PgLease>, StoreError> {
+        let connector = self.connector.clone();
+        let key = job_key(job);
+        tokio::task::spawn_blocking(move || {
+            let mut conn = connector.connect().map_err(map_err)?;
+            let got: bool = conn
+                .client
+                .query_one("SELECT pg_try_advisory_lock($1)", &[&key])
+                .map_err(|e| map_err(e.into()))?
+                .get(0);
+            Ok(if got {
+                Some(PgLease { conn: Some(conn) })
+            } else {
+                drop(conn);
+                None
+            })
+        })
+        .await
+        .map_err(|e| StoreError::Other(format!("database task: {e}")))?
+    }
+
     /// Connects, applies migrations (under a lock) and keeps the first connection in the pool.
     pub(crate) fn open(options: &PgOptions) -> Result<Self, StoreOpenError> {
         let connector = Connector::from_url(&options.url)?;

@@ -1,11 +1,15 @@
-//! What backups need of the embedded store: a consistent copy of both database files taken
-//! while the server runs, an inventory of what a data dir holds (for the backup's manifest and
-//! its checks), and the erasure tombstones (applied to a restored copy).
+//! What backups need of a store: a consistent copy of both SQLite files taken while the server
+//! runs (a PostgreSQL store is copied into such a pair, `snapshot_of`), an inventory of what a
+//! store holds (for the backup's manifest and its checks), and the erasure tombstones (applied
+//! to a restored copy).
 
 use super::{AUDIT_FILE, DATA_FILE};
+use crate::raw::Raw;
+use crate::sql::{Db, DbError, Dialect, OptionalExt};
+use crate::store::Scope;
 use crate::store::{arr32, from_ts, uuid_of};
 use crate::StoreOpenError;
-use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -30,6 +34,25 @@ pub fn snapshot(dir: &Path, out: &Path) -> Result<(), StoreOpenError> {
             .map_err(|e| err(&src, e))?;
     }
     Ok(())
+}
+
+/// Copies any store into a new pair of SQLite files in `out` (empty): `VACUUM INTO` for
+/// SQLite, a table-by-table copy from one snapshot for PostgreSQL. Call it off the async
+/// runtime's threads.
+pub fn snapshot_of(location: &crate::Location, out: &Path) -> Result<(), StoreOpenError> {
+    match location {
+        crate::Location::Sqlite(dir) => snapshot(dir, out),
+        crate::Location::Postgres(_) => {
+            crate::SqlStore::sqlite(out)?.close();
+            let (from, to) = (
+                Raw::open(location)?,
+                Raw::open(&crate::Location::Sqlite(out.to_owned()))?,
+            );
+            crate::copy::copy_all(&from, &to, &mut |_, _, _| {})
+                .map_err(|e| StoreOpenError::Open(location.to_string(), e.to_string()))?;
+            Ok(())
+        }
+    }
 }
 
 /// One business in an inventory.
@@ -80,61 +103,64 @@ fn read_only(path: &Path) -> Result<Connection, StoreOpenError> {
 
 /// Counts what the database files in `dir` hold (read only).
 pub fn inventory(dir: &Path) -> Result<Inventory, StoreOpenError> {
-    let data_path = dir.join(DATA_FILE);
+    let (data_path, audit_path) = (dir.join(DATA_FILE), dir.join(AUDIT_FILE));
     let data = read_only(&data_path)?;
-    let e = |x| err(&data_path, x);
-    let mut st = data
-        .prepare("SELECT id, slug, kek_version, master_key_id, (SELECT COUNT(*) FROM customers c WHERE c.tenant_id = tenants.id), (SELECT COUNT(*) FROM records r WHERE r.tenant_id = tenants.id) FROM tenants ORDER BY slug")
-        .map_err(e)?;
-    let tenants = st
-        .query_map([], |r| {
+    let audit = read_only(&audit_path)?;
+    count_all(&Db::Lite(&data), &Db::Lite(&audit))
+        .map_err(|e| StoreOpenError::Open(dir.display().to_string(), e.to_string()))
+}
+
+/// Counts what any store holds (one snapshot of each part).
+pub fn inventory_in(raw: &Raw) -> Result<Inventory, DbError> {
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            raw.with_here(Scope::System, false, true, |data| {
+                raw.with_here(Scope::System, true, true, |audit| count_all(data, audit))
+            })
+        })
+        .join()
+        .unwrap_or_else(|_| Err(DbError::Other("the database thread failed".into())))
+    })
+}
+
+fn count_all(data: &Db<'_>, audit: &Db<'_>) -> Result<Inventory, DbError> {
+    let tenants = data
+        .query_map("SELECT id, slug, kek_version, master_key_id, (SELECT COUNT(*) FROM customers c WHERE c.tenant_id = tenants.id), (SELECT COUNT(*) FROM records r WHERE r.tenant_id = tenants.id) FROM tenants ORDER BY slug", (), |r| {
             Ok(TenantCount {
-                id: uuid_of(&r.get::<_, Vec<u8>>(0)?),
+                id: uuid_of(&r.get::<Vec<u8>>(0)?),
                 slug: r.get(1)?,
                 kek_version: r.get(2)?,
                 master_key_id: r.get(3)?,
-                customers: r.get::<_, i64>(4)? as u64,
-                records: r.get::<_, i64>(5)? as u64,
+                customers: r.get::<i64>(4)? as u64,
+                records: r.get::<i64>(5)? as u64,
             })
-        })
-        .map_err(e)?
-        .collect::<rusqlite::Result<Vec<_>>>()
-        .map_err(e)?;
-    let count = |table: &str| -> Result<u64, StoreOpenError> {
-        data.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| {
-            r.get::<_, i64>(0)
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let count = |table: &str| -> Result<u64, DbError> {
+        data.query_row(&format!("SELECT COUNT(*) FROM {table}"), (), |r| {
+            r.get::<i64>(0)
         })
         .map(|n| n as u64)
-        .map_err(|x| err(&data_path, x))
     };
-    let (customers, records, consents, users, tombstones, outbox) = (
-        count("customers")?,
-        count("records")?,
-        count("consents")?,
-        count("users")?,
-        count("tombstones")?,
-        count("audit_outbox")?,
-    );
-    let audit_path = dir.join(AUDIT_FILE);
-    let audit = read_only(&audit_path)?;
+    let outbox = match data.dialect() {
+        Dialect::Sqlite => count("audit_outbox")?,
+        Dialect::Postgres => 0,
+    };
     let head: Option<(i64, Vec<u8>)> = audit
         .query_row(
             "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1",
-            [],
+            (),
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
-        .optional()
-        .map_err(|x| err(&audit_path, x))?;
-    let events: i64 = audit
-        .query_row("SELECT COUNT(*) FROM audit_events", [], |r| r.get(0))
-        .map_err(|x| err(&audit_path, x))?;
+        .optional()?;
+    let events: i64 = audit.query_row("SELECT COUNT(*) FROM audit_events", (), |r| r.get(0))?;
     Ok(Inventory {
         tenants,
-        customers,
-        records,
-        consents,
-        users,
-        tombstones,
+        customers: count("customers")?,
+        records: count("records")?,
+        consents: count("consents")?,
+        users: count("users")?,
+        tombstones: count("tombstones")?,
         audit_events: events as u64 + outbox,
         audit_head: head.map(|(s, h)| (s as u64, hex::encode(arr32(&h)))),
     })
@@ -156,19 +182,26 @@ pub struct Tombstone {
 pub fn tombstones(dir: &Path) -> Result<Vec<Tombstone>, StoreOpenError> {
     let path = dir.join(DATA_FILE);
     let conn = read_only(&path)?;
-    let mut st = conn
-        .prepare("SELECT tenant_id, customer_id, erased_at FROM tombstones ORDER BY erased_at, customer_id")
-        .map_err(|e| err(&path, e))?;
-    let rows = st
-        .query_map([], |r| {
+    all_tombstones(&Db::Lite(&conn))
+        .map_err(|e| StoreOpenError::Open(path.display().to_string(), e.to_string()))
+}
+
+/// The tombstones of any store, oldest first.
+pub fn tombstones_in(raw: &Raw) -> Result<Vec<Tombstone>, DbError> {
+    raw.with(Scope::System, false, |db| all_tombstones(db))
+}
+
+fn all_tombstones(db: &Db<'_>) -> Result<Vec<Tombstone>, DbError> {
+    db.query_map(
+        "SELECT tenant_id, customer_id, erased_at FROM tombstones ORDER BY erased_at, customer_id",
+        (),
+        |r| {
             Ok(Tombstone {
-                tenant_id: uuid_of(&r.get::<_, Vec<u8>>(0)?),
-                customer_id: uuid_of(&r.get::<_, Vec<u8>>(1)?),
+                tenant_id: uuid_of(&r.get::<Vec<u8>>(0)?),
+                customer_id: uuid_of(&r.get::<Vec<u8>>(1)?),
                 erased_at: from_ts(r.get(2)?),
             })
-        })
-        .map_err(|e| err(&path, e))?
-        .collect::<rusqlite::Result<Vec<_>>>()
-        .map_err(|e| err(&path, e))?;
-    Ok(rows)
+        },
+    )?
+    .collect()
 }

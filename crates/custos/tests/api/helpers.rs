@@ -144,10 +144,30 @@ async fn spawn_inner(
     spawn_full(template, clock, |_| {}).await
 }
 
+/// A server on a fresh PostgreSQL database whatever store the suite runs on (for what only
+/// PostgreSQL does: several instances, one database).
+pub async fn spawn_on_postgres(tune: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_on("retail", None, tune, Some(TestDatabase::create())).await
+}
+
+/// A server on the embedded store whatever store the suite runs on.
+pub async fn spawn_on_sqlite() -> TestApp {
+    spawn_on("retail", None, |_| {}, None).await
+}
+
 async fn spawn_full(
     template: &str,
     clock: Option<std::sync::Arc<custos_core::clock::ManualClock>>,
     tune: impl FnOnce(&mut Settings),
+) -> TestApp {
+    spawn_on(template, clock, tune, test_database()).await
+}
+
+async fn spawn_on(
+    template: &str,
+    clock: Option<std::sync::Arc<custos_core::clock::ManualClock>>,
+    tune: impl FnOnce(&mut Settings),
+    db: Option<TestDatabase>,
 ) -> TestApp {
     // A failing test shows the server's errors (captured per test, like its output).
     let _ = tracing_subscriber::fmt()
@@ -156,7 +176,6 @@ async fn spawn_full(
         .try_init();
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let db = test_database();
     custos::init(InitOptions {
         data_dir: data.clone(),
         business: "Test Shop".into(),
@@ -448,6 +467,31 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Another instance of this app: the same data dir and database, its own port, in this
+    /// process (as a load balancer's second backend would be).
+    pub async fn another_instance(&self) -> Instance {
+        let running = custos::start(self.settings.clone(), false).await.unwrap();
+        let cert =
+            reqwest::Certificate::from_pem(&std::fs::read(self.data.join("tls/cert.pem")).unwrap())
+                .unwrap();
+        let client = reqwest::Client::builder()
+            .add_root_certificate(cert)
+            .resolve("localhost", running.addr)
+            .https_only(true)
+            .build()
+            .unwrap();
+        Instance {
+            base: format!("https://localhost:{}", running.addr.port()),
+            client,
+            running: Some(running),
+        }
+    }
+
+    /// The background jobs this instance runs (from `/readyz`).
+    pub async fn jobs(&self) -> Vec<String> {
+        jobs_at(&self.client, &self.base).await
+    }
+
     /// Stops the server (in-flight requests finish, the store is closed).
     pub async fn stop(&mut self) {
         if let Some(r) = self.running.take() {
@@ -517,6 +561,49 @@ impl TestApp {
     pub fn stored_files(&self) -> Vec<PathBuf> {
         stored_files(&self.data)
     }
+}
+
+/// A second server on the same data dir and database.
+pub struct Instance {
+    pub base: String,
+    pub client: reqwest::Client,
+    running: Option<Running>,
+}
+
+impl Instance {
+    pub fn req(&self, method: Method, path: &str, token: &str) -> RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(token)
+    }
+
+    /// The background jobs this instance runs (from `/readyz`).
+    pub async fn jobs(&self) -> Vec<String> {
+        jobs_at(&self.client, &self.base).await
+    }
+
+    pub async fn stop(&mut self) {
+        if let Some(r) = self.running.take() {
+            r.stop().await.unwrap();
+        }
+    }
+}
+
+async fn jobs_at(client: &reqwest::Client, base: &str) -> Vec<String> {
+    let v: Value = client
+        .get(format!("{base}/readyz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    v["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j.as_str().unwrap().to_owned())
+        .collect()
 }
 
 /// Asserts a problem response: status, content type, code, and request id matching the header.

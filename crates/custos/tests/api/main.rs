@@ -22,5 +22,6 @@ mod privacy;
 mod receivers;
 mod requests;
 mod retention;
+mod scale;
 mod search;
 mod sessions;
