@@ -82,7 +82,7 @@ pub struct Lease(LeaseInner);
 
 enum LeaseInner {
     Local,
-    Pg(crate::pg::PgLease),
+    Pg(Box<crate::pg::PgLease>),
 }
 
 impl Lease {
@@ -143,7 +143,10 @@ impl SqlStore {
     pub async fn lease(&self, job: &str) -> Result<Option<Lease>, StoreError> {
         match &self.engine {
             Engine::Sqlite(_) => Ok(Some(Lease(LeaseInner::Local))),
-            Engine::Pg(e) => Ok(e.lease(job).await?.map(|l| Lease(LeaseInner::Pg(l)))),
+            Engine::Pg(e) => Ok(e
+                .lease(job)
+                .await?
+                .map(|l| Lease(LeaseInner::Pg(Box::new(l))))),
         }
     }
 

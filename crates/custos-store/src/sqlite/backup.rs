@@ -188,7 +188,7 @@ pub fn tombstones(dir: &Path) -> Result<Vec<Tombstone>, StoreOpenError> {
 
 /// The tombstones of any store, oldest first.
 pub fn tombstones_in(raw: &Raw) -> Result<Vec<Tombstone>, DbError> {
-    raw.with(Scope::System, false, |db| all_tombstones(db))
+    raw.with(Scope::System, false, all_tombstones)
 }
 
 fn all_tombstones(db: &Db<'_>) -> Result<Vec<Tombstone>, DbError> {
