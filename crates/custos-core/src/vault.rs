@@ -65,7 +65,14 @@ pub(crate) struct TenantKeys {
     /// sealed under them).
     older: BTreeMap<u32, Key32>,
     pub(crate) index_key: Key32,
+    /// When this was read from the store.
+    pub(crate) loaded: std::time::Instant,
 }
+
+/// How long a tenant's catalog and keys are used from memory before they are read again: the
+/// longest another instance's change (catalog, retention rules, a key rotation) goes unseen
+/// here. This instance's own changes are seen at once.
+pub(crate) const TENANT_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl TenantKeys {
     /// The tenant key of a version.
@@ -345,7 +352,11 @@ impl Vault {
             .unwrap_or_else(|e| e.into_inner())
             .get(&id)
         {
-            return Ok(t.clone());
+            // Another instance on the same database may have changed the catalog, the
+            // retention rules or the keys: what is cached is read again after a short while.
+            if t.loaded.elapsed() < TENANT_CACHE_TTL {
+                return Ok(t.clone());
+            }
         }
         let row = self
             .store
@@ -439,6 +450,7 @@ impl Vault {
             kek_version: row.kek_version,
             older,
             index_key,
+            loaded: std::time::Instant::now(),
         })
     }
 

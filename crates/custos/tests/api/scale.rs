@@ -220,3 +220,65 @@ async fn a_shop_moves_from_the_embedded_store_to_postgres() {
         30
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_change_on_one_instance_is_seen_on_the_other_within_seconds() {
+    let app = spawn_on_postgres(|_| {}).await;
+    let mut b = app.another_instance().await;
+    let read_rules = |base: &str, client: &reqwest::Client| {
+        let (url, client, token) = (
+            format!("{base}/v1/retention/rules"),
+            client.clone(),
+            app.owner.clone(),
+        );
+        async move {
+            let v: Value = client
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            v
+        }
+    };
+    // The second instance has the business's catalog in memory now.
+    let mut rules = read_rules(&b.base, &b.client).await;
+    for r in rules["rules"].as_array_mut().unwrap() {
+        if r["name"] == "inactive_customers" {
+            r["keep_days"] = json!(400);
+        }
+    }
+    let r = app
+        .req(Method::PUT, "/v1/retention/rules", &app.owner)
+        .json(&rules)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    let seen = |v: &Value| {
+        v["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["name"] == "inactive_customers" && r["keep_days"] == 400)
+    };
+    assert!(
+        seen(&read_rules(&app.base, &app.client).await),
+        "at once where it was made"
+    );
+    let started = std::time::Instant::now();
+    loop {
+        if seen(&read_rules(&b.base, &b.client).await) {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the other instance still has the old rules"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    b.stop().await;
+}
