@@ -741,3 +741,62 @@ async fn a_job_lease_is_held_by_one_instance_and_passes_on_when_it_goes() {
     let lite = Under::sqlite();
     assert!(lite.store.lease("retention").await.unwrap().is_some());
 }
+
+/// TLS to PostgreSQL with rustls: `sslmode=require` verifies the server's certificate (the test
+/// server's self-signed one is refused), `sslrootcert` adds a CA (and then it connects and the
+/// session is encrypted), and without `sslmode` loopback stays plain text. Needs the test
+/// server's TLS on with Debian's certificate for `localhost`, as a fresh install has it.
+#[tokio::test]
+async fn tls_to_the_database_is_verified() {
+    let db = TestDatabase::create();
+    let cert = "/etc/ssl/certs/ssl-cert-snakeoil.pem";
+    assert!(
+        std::path::Path::new(cert).exists(),
+        "the test server's certificate {cert} is missing"
+    );
+    let base = db.url().replace("@127.0.0.1:", "@localhost:");
+    let with = |q: &str| {
+        let sep = if base.contains('?') { '&' } else { '?' };
+        Location::Postgres(PgOptions::new(&format!("{base}{sep}hostaddr=127.0.0.1{q}")))
+    };
+    // No CA for it: refused, and the reason is the certificate.
+    let err = custos_store::open(&with("&sslmode=require"))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.to_lowercase().contains("certificate") || err.contains("UnknownIssuer"),
+        "{err}"
+    );
+    // With its certificate as the root: connected over TLS.
+    let tls = with(&format!("&sslmode=require&sslrootcert={cert}"));
+    let store = custos_store::open(&tls).unwrap();
+    store.close();
+    let encrypted = Raw::open(&tls)
+        .unwrap()
+        .with(Scope::System, false, |db| {
+            db.query_row(
+                "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                (),
+                |r| r.get::<bool>(0),
+            )
+        })
+        .unwrap();
+    assert!(encrypted, "the session is encrypted");
+    // Loopback without sslmode: plain.
+    let plain = Raw::open(&with(""))
+        .unwrap()
+        .with(Scope::System, false, |db| {
+            db.query_row(
+                "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                (),
+                |r| r.get::<bool>(0),
+            )
+        })
+        .unwrap();
+    assert!(!plain);
+    // A file that is no certificate is a clear error at once.
+    let bad = with("&sslmode=require&sslrootcert=/etc/hostname");
+    let err = custos_store::open(&bad).err().unwrap().to_string();
+    assert!(err.contains("sslrootcert"), "{err}");
+}

@@ -108,11 +108,19 @@ fn parse_url(url: &str) -> Result<(postgres::Config, rustls::ClientConfig), Stor
         use rustls::pki_types::pem::PemObject;
         let certs = rustls::pki_types::CertificateDer::pem_file_iter(&path)
             .map_err(|e| bad(format!("sslrootcert {}: {e}", path.display())))?;
+        let mut n = 0;
         for c in certs {
             let c = c.map_err(|e| bad(format!("sslrootcert {}: {e}", path.display())))?;
             roots
                 .add(c)
                 .map_err(|e| bad(format!("sslrootcert {}: {e}", path.display())))?;
+            n += 1;
+        }
+        if n == 0 {
+            return Err(bad(format!(
+                "sslrootcert {} holds no PEM certificate",
+                path.display()
+            )));
         }
     }
     let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
@@ -147,10 +155,16 @@ impl Connector {
     }
 
     pub(crate) fn connect(&self) -> Result<PgConn, DbError> {
-        let client = self
-            .config
-            .connect(self.tls.clone())
-            .map_err(|e| DbError::Unavailable(format!("cannot connect to PostgreSQL: {e}")))?;
+        let client = self.config.connect(self.tls.clone()).map_err(|e| {
+            // The cause (a refused certificate, a refused login) is in the sources.
+            let mut text = format!("cannot connect to PostgreSQL: {e}");
+            let mut source = std::error::Error::source(&e);
+            while let Some(cause) = source {
+                text.push_str(&format!(": {cause}"));
+                source = cause.source();
+            }
+            DbError::Unavailable(text)
+        })?;
         Ok(PgConn {
             client,
             cache: RefCell::new(HashMap::new()),
@@ -164,8 +178,135 @@ pub(crate) struct PgEngine {
     idle: Arc<Mutex<Vec<PgConn>>>,
     permits: Arc<Semaphore>,
     closed: AtomicBool,
+    /// The group-committing writer of this instance.
+    writer: Mutex<Option<std::sync::mpsc::Sender<Job>>>,
+    writer_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
     /// Whether row-level security binds this connection's role (not a superuser, no BYPASSRLS).
     rls_enforced: bool,
+}
+
+/// Most writes committed together. Each runs in a savepoint (a subtransaction); PostgreSQL
+/// keeps up to 64 of a transaction's subtransactions in its fast path.
+const MAX_BATCH: usize = 64;
+
+type Reply = tokio::sync::oneshot::Sender<Result<i64, StoreError>>;
+
+/// Work for the writer.
+enum Job {
+    Write {
+        scope: Scope,
+        op: WriteOp,
+        reply: Reply,
+    },
+    Audit {
+        events: Vec<AuditEvent>,
+        reply: Reply,
+    },
+}
+
+/// The writer of one instance: it owns a connection and commits whatever writes are waiting
+/// as one transaction (group commit), each in its own savepoint and under its own tenant scope,
+/// then appends all their audit events to the chain under the chain's lock, once. So the lock
+/// and the commit's flush are paid once per batch, not once per request, while every write
+/// still commits together with its events. Reads use the pool.
+struct Writer {
+    connector: Connector,
+    conn: Option<PgConn>,
+}
+
+impl Writer {
+    fn run(mut self, rx: std::sync::mpsc::Receiver<Job>) {
+        while let Ok(first) = rx.recv() {
+            let mut batch = vec![first];
+            while batch.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(j) => batch.push(j),
+                    Err(_) => break,
+                }
+            }
+            self.process(batch);
+        }
+    }
+
+    fn process(&mut self, batch: Vec<Job>) {
+        let mut replies = Vec::with_capacity(batch.len());
+        let mut work = Vec::with_capacity(batch.len());
+        for job in batch {
+            match job {
+                Job::Write { scope, op, reply } => {
+                    replies.push(reply);
+                    work.push(Some((scope, Some(op), Vec::new())));
+                }
+                Job::Audit { events, reply } => {
+                    replies.push(reply);
+                    work.push(Some((Scope::System, None, events)));
+                }
+            }
+        }
+        let mut conn = match self.conn.take() {
+            Some(c) if !c.client.is_closed() => c,
+            _ => match self.connector.connect() {
+                Ok(c) => c,
+                Err(e) => {
+                    for r in replies {
+                        let _ = r.send(Err(map_err(e.clone())));
+                    }
+                    return;
+                }
+            },
+        };
+        let outcome = in_tx(&mut conn, Scope::System, false, |db| {
+            let mut results: Vec<Result<i64, StoreError>> = Vec::with_capacity(work.len());
+            let mut events: Vec<AuditEvent> = Vec::new();
+            for item in work.iter_mut() {
+                let Some((scope, op, audit)) = item.take() else {
+                    continue;
+                };
+                let Some(op) = op else {
+                    events.extend(audit);
+                    results.push(Ok(0));
+                    continue;
+                };
+                db.execute_batch(&format!(
+                    "SAVEPOINT job; SET LOCAL custos.tenant = '{}'",
+                    scope_setting(scope)
+                ))?;
+                match op(db) {
+                    // Not released: the commit releases every savepoint, one round trip less
+                    // per write.
+                    Ok((v, audit)) => {
+                        events.extend(audit);
+                        results.push(Ok(v));
+                    }
+                    Err(e) => {
+                        db.execute_batch("ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job")?;
+                        results.push(Err(e));
+                    }
+                }
+            }
+            append_chain(db, &events)?;
+            Ok::<_, StoreError>(results)
+        });
+        match outcome {
+            Ok(results) => {
+                for (r, result) in replies.into_iter().zip(results) {
+                    let _ = r.send(result);
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "a batch of writes failed and was rolled back");
+                for r in replies {
+                    let _ = r.send(Err(match &e {
+                        StoreError::Unavailable(m) => StoreError::Unavailable(m.clone()),
+                        other => StoreError::Other(other.to_string()),
+                    }));
+                }
+            }
+        }
+        if !conn.client.is_closed() {
+            self.conn = Some(conn);
+        }
+    }
 }
 
 /// Closes connections on a plain thread: the synchronous client blocks on its own runtime when
@@ -433,7 +574,18 @@ impl PgEngine {
         if !rls_enforced {
             tracing::warn!("custos connects to PostgreSQL as a superuser or a role with BYPASSRLS: row-level security does not bind it; use an ordinary role (README, \"PostgreSQL\")");
         }
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        let writer = Writer {
+            connector: connector.clone(),
+            conn: None,
+        };
+        let handle = std::thread::Builder::new()
+            .name("custos-pg-writer".into())
+            .spawn(move || writer.run(rx))
+            .map_err(|e| StoreOpenError::Open("writer thread".into(), e.to_string()))?;
         Ok(PgEngine {
+            writer: Mutex::new(Some(tx)),
+            writer_thread: Mutex::new(Some(handle)),
             connector,
             idle: Arc::new(Mutex::new(vec![conn])),
             permits: Arc::new(Semaphore::new(options.pool_size.max(1) as usize)),
@@ -449,6 +601,16 @@ impl PgEngine {
 
     pub(crate) fn close(&self) {
         self.closed.store(true, Ordering::SeqCst);
+        // The writer finishes what it has, then stops.
+        drop(self.writer.lock().unwrap_or_else(|e| e.into_inner()).take());
+        if let Some(h) = self
+            .writer_thread
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        {
+            let _ = h.join();
+        }
         let idle = std::mem::take(&mut *self.idle.lock().unwrap_or_else(|e| e.into_inner()));
         drop_off_runtime(idle);
     }
@@ -495,24 +657,28 @@ impl PgEngine {
             .await
     }
 
+    async fn job(&self, job: impl FnOnce(Reply) -> Job) -> Result<i64, StoreError> {
+        let (reply, rx) = tokio::sync::oneshot::channel();
+        {
+            let guard = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+            let tx = guard
+                .as_ref()
+                .ok_or_else(|| StoreError::Unavailable("the store is shutting down".into()))?;
+            tx.send(job(reply))
+                .map_err(|_| StoreError::Unavailable("the writer stopped".into()))?;
+        }
+        rx.await
+            .map_err(|_| StoreError::Unavailable("the writer stopped".into()))?
+    }
+
     pub(crate) async fn write(&self, scope: Scope, op: WriteOp) -> Result<i64, StoreError> {
-        self.with_conn(move |c| {
-            in_tx(c, scope, false, |db| {
-                let (v, events) = op(db)?;
-                append_chain(db, &events).map_err(map_err)?;
-                Ok(v)
-            })
-        })
-        .await
+        self.job(|reply| Job::Write { scope, op, reply }).await
     }
 
     pub(crate) async fn append_audit(&self, events: Vec<AuditEvent>) -> Result<(), StoreError> {
-        self.with_conn(move |c| {
-            in_tx(c, Scope::System, false, |db| {
-                append_chain(db, &events).map_err(map_err)
-            })
-        })
-        .await
+        self.job(|reply| Job::Audit { events, reply })
+            .await
+            .map(|_| ())
     }
 
     pub(crate) async fn insert_checkpoint(&self, cp: Checkpoint) -> Result<(), StoreError> {
