@@ -282,3 +282,58 @@ async fn a_change_on_one_instance_is_seen_on_the_other_within_seconds() {
     }
     b.stop().await;
 }
+
+#[test]
+fn init_against_a_database_that_already_serves_businesses_is_refused() {
+    let db = TestDatabase::create();
+    let scratch = tempfile::tempdir().unwrap();
+    let first = scratch.path().join("first");
+    let second = scratch.path().join("second");
+    let init = |dir: &std::path::Path, url: &str| {
+        custos(
+            &[
+                "init",
+                "--data-dir",
+                dir.to_str().unwrap(),
+                "--business",
+                "Second Shop",
+                "--database-url",
+                url,
+            ],
+            &[("CUSTOS_OWNER_PASSWORD", OWNER_PW)],
+        )
+    };
+    let o = init(&first, db.url());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(out.contains("its data in postgres://"), "{out}");
+    let config = std::fs::read_to_string(first.join("custos.toml")).unwrap();
+    assert!(config.contains(db.url()), "the URL is kept in custos.toml");
+    assert!(
+        !first.join("custos.db").exists(),
+        "no embedded database beside it"
+    );
+
+    // A second init on the same database would put businesses under two master keys.
+    let o = init(&second, db.url());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("already holds businesses"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        std::fs::read_dir(&second)
+            .map(|mut d| d.next().is_none())
+            .unwrap_or(true),
+        "nothing half-made is left behind"
+    );
+    // A URL of no known kind is refused before anything is made.
+    let o = init(&scratch.path().join("third"), "mysql://h/db");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("unknown database URL scheme"),
+        "{}",
+        stderr(&o)
+    );
+}
