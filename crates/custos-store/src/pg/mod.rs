@@ -136,6 +136,8 @@ fn parse_url(url: &str) -> Result<(postgres::Config, rustls::ClientConfig), Stor
 pub(crate) struct PgConn {
     client: postgres::Client,
     cache: RefCell<HashMap<String, postgres::Statement>>,
+    /// The session's scope for reads outside a transaction (`read_in`), once set.
+    scope: Option<Scope>,
 }
 
 /// What the pool needs to open a connection.
@@ -168,6 +170,7 @@ impl Connector {
         Ok(PgConn {
             client,
             cache: RefCell::new(HashMap::new()),
+            scope: None,
         })
     }
 }
@@ -330,6 +333,38 @@ impl Drop for PgEngine {
     }
 }
 
+/// Runs a read on a pooled connection without a transaction of its own: each statement is one
+/// (as each is its own snapshot in a READ COMMITTED transaction anyway), which saves the
+/// `BEGIN` and `COMMIT` round trips. The scope is the session's, set only when it changes, and
+/// pooled connections are read-only for statements outside a transaction
+/// (`default_transaction_read_only`), so a read cannot write.
+fn read_in<T>(
+    conn: &mut PgConn,
+    scope: Scope,
+    f: impl FnOnce(&Db<'_>) -> Result<T, DbError>,
+) -> Result<T, StoreError> {
+    let PgConn {
+        client,
+        cache,
+        scope: current,
+    } = conn;
+    if *current != Some(scope) {
+        *current = None;
+        client
+            .batch_execute(&format!(
+                "SET default_transaction_read_only = on; SET custos.tenant = '{}'",
+                scope_setting(scope)
+            ))
+            .map_err(|e| map_err(e.into()))?;
+        *current = Some(scope);
+    }
+    let tx = PgTx {
+        client: RefCell::new(&mut *client),
+        cache,
+    };
+    f(&Db::Pg(&tx)).map_err(map_err)
+}
+
 /// Runs `f` in one transaction: `BEGIN`, the scope, `f`, `COMMIT` (or `ROLLBACK` on error).
 pub(crate) fn in_tx<T, E: From<DbError>>(
     conn: &mut PgConn,
@@ -337,7 +372,16 @@ pub(crate) fn in_tx<T, E: From<DbError>>(
     read_only: bool,
     f: impl FnOnce(&Db<'_>) -> Result<T, E>,
 ) -> Result<T, E> {
-    in_tx_as(conn, scope, if read_only { " READ ONLY" } else { "" }, f)
+    in_tx_as(
+        conn,
+        scope,
+        if read_only {
+            " READ ONLY"
+        } else {
+            " READ WRITE"
+        },
+        f,
+    )
 }
 
 /// `in_tx` with the transaction's mode spelled out (e.g. `" ISOLATION LEVEL REPEATABLE READ"`).
@@ -347,7 +391,7 @@ pub(crate) fn in_tx_as<T, E: From<DbError>>(
     mode: &str,
     f: impl FnOnce(&Db<'_>) -> Result<T, E>,
 ) -> Result<T, E> {
-    let PgConn { client, cache } = conn;
+    let PgConn { client, cache, .. } = conn;
     let begin = format!(
         "BEGIN{mode}; SET LOCAL custos.tenant = '{}'",
         scope_setting(scope)
@@ -653,8 +697,7 @@ impl PgEngine {
         scope: Scope,
         f: ReadOp<T>,
     ) -> Result<T, StoreError> {
-        self.with_conn(move |c| in_tx(c, scope, true, |db| f(db).map_err(map_err)))
-            .await
+        self.with_conn(move |c| read_in(c, scope, f)).await
     }
 
     async fn job(&self, job: impl FnOnce(Reply) -> Job) -> Result<i64, StoreError> {
