@@ -1,11 +1,14 @@
 //! The PostgreSQL engine: many stateless custos instances over one database.
 //!
-//! Each store call is one transaction on a pooled connection, run on a blocking thread with the
-//! synchronous `postgres` client. A write's audit events are appended to the hash chain inside the
-//! write's own transaction, under a transaction-scoped advisory lock, so the chain stays one valid
-//! chain whichever instance writes, and no write commits without its events. Every transaction
-//! first names whose rows it may see (`custos.tenant`), which row-level security enforces.
-//! Migrations run under a session advisory lock, so instances starting together do not race.
+//! The synchronous `postgres` client runs on threads of its own (blocking threads for the pool,
+//! one writer thread per instance). Reads run on pooled connections, one statement at a time,
+//! under the session's tenant scope. Writes are group-committed by the instance's writer: each
+//! in a savepoint under its own scope, then every audit event of the batch appended to the hash
+//! chain in the same transaction under a transaction-scoped advisory lock, so the chain stays
+//! one valid chain whichever instance writes, and no write commits without its events.
+//! Row-level security enforces the scope (`custos.tenant`). Migrations run under a session
+//! advisory lock, so instances starting together do not race; background jobs hold session
+//! advisory locks as leases.
 
 pub mod schema;
 
