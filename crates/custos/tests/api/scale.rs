@@ -337,3 +337,54 @@ fn init_against_a_database_that_already_serves_businesses_is_refused() {
         stderr(&o)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_login_throttle_and_totp_replay_hold_across_instances() {
+    let app = spawn_on_postgres(|_| {}).await;
+    let mut b = app.another_instance().await;
+    let wrong = json!({"username": "owner", "password": "wrong password, long enough"});
+    // Five failures spread over both instances: as many as on one.
+    for i in 0..5 {
+        let r = if i % 2 == 0 {
+            app.try_login(wrong.clone()).await
+        } else {
+            b.client
+                .post(format!("{}/v1/auth/token", b.base))
+                .json(&wrong)
+                .send()
+                .await
+                .unwrap()
+        };
+        assert_problem(r, 401, "invalid_credentials").await;
+    }
+    // Now even the right password waits, on either instance.
+    let right = json!({"username": "owner", "password": OWNER_PW});
+    assert_problem(app.try_login(right.clone()).await, 429, "rate_limited").await;
+    let r = b
+        .client
+        .post(format!("{}/v1/auth/token", b.base))
+        .json(&right)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(r, 429, "rate_limited").await;
+
+    // A TOTP code used on one instance does not work again on the other.
+    let sam = app.user("sam", "staff").await;
+    let (secret, _, confirmed_at) = app.enrol_mfa(&sam).await;
+    let next = custos_crypto::totp::code_at(&secret, confirmed_at + 30).unwrap();
+    let with_code = json!({"username": "sam", "password": USER_PW, "totp_code": next});
+    assert_eq!(
+        app.try_login(with_code.clone()).await.status(),
+        StatusCode::OK
+    );
+    let r = b
+        .client
+        .post(format!("{}/v1/auth/token", b.base))
+        .json(&with_code)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(r, 401, "invalid_mfa_code").await;
+    b.stop().await;
+}
