@@ -14,6 +14,7 @@ pub mod export;
 pub mod holds;
 pub mod identity;
 pub mod ids;
+pub mod import;
 pub mod incident_text;
 pub mod incidents;
 pub mod intake;

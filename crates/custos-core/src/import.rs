@@ -1,0 +1,333 @@
+//! Reading the customer lists other systems export (issue 9, groundwork): Shopify in each of its
+//! layouts, Fresha's client list, Square's customer export. This module only reads and
+//! normalises: which layout a file has, which column becomes which catalog field, what a cell
+//! really says (a spreadsheet's leading apostrophe, a birthday without a year, "Subscribed" for
+//! yes), and each row with its line number in the file. Storing, matching duplicates and resuming
+//! come on top of it.
+
+use std::collections::BTreeMap;
+
+/// Where a file comes from, as told by its header line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// Shopify before 2022: `Accepts Marketing`, `Address1`.
+    Shopify2018,
+    /// Shopify 2022: e-mail and SMS consent apart, no customer id.
+    Shopify2022,
+    /// Shopify 2023: `Customer ID` first, `Address1` columns.
+    Shopify2023,
+    /// Shopify now: `Default Address …` columns, WhatsApp consent, metafield columns.
+    Shopify2024,
+    /// Fresha's client list.
+    Fresha,
+    /// Square's customer export.
+    Square,
+}
+
+impl Layout {
+    /// The layout of a header line, if it is one of the known exports.
+    pub fn detect(headers: &[String]) -> Option<Layout> {
+        let has = |name: &str| headers.iter().any(|h| h == name);
+        if has("Square Customer ID") && has("Reference ID") {
+            Some(Layout::Square)
+        } else if has("Client ID") && has("Full Name") {
+            Some(Layout::Fresha)
+        } else if has("Default Address Address1") {
+            Some(Layout::Shopify2024)
+        } else if has("Customer ID") && has("Address1") {
+            Some(Layout::Shopify2023)
+        } else if has("Accepts Email Marketing") && has("Address1") {
+            Some(Layout::Shopify2022)
+        } else if has("Accepts Marketing") && has("Address1") {
+            Some(Layout::Shopify2018)
+        } else {
+            None
+        }
+    }
+
+    /// The catalog field a column fills, if any.
+    pub fn field_of(self, column: &str) -> Option<&'static str> {
+        let shopify = |c: &str| -> Option<&'static str> {
+            Some(match c {
+                "First Name" => "first_name",
+                "Last Name" => "last_name",
+                "Email" => "email",
+                "Phone" | "Default Address Phone" => "phone",
+                "Address1" | "Default Address Address1" => "street",
+                "Zip" | "Default Address Zip" => "postal_code",
+                "City" | "Default Address City" => "city",
+                "Country Code" | "Default Address Country Code" => "country",
+                "Note" => "note",
+                _ => return None,
+            })
+        };
+        match self {
+            Layout::Shopify2018
+            | Layout::Shopify2022
+            | Layout::Shopify2023
+            | Layout::Shopify2024 => shopify(column),
+            Layout::Fresha => Some(match column {
+                "First Name" => "first_name",
+                "Last Name" => "last_name",
+                "Email" => "email",
+                "Mobile Number" => "phone",
+                "Address" => "street",
+                "City" => "city",
+                "Post Code" => "postal_code",
+                "Date of Birth" => "birth_date",
+                "Note" => "note",
+                _ => return None,
+            }),
+            Layout::Square => Some(match column {
+                "First Name" => "first_name",
+                "Last Name" => "last_name",
+                "Email Address" => "email",
+                "Phone Number" => "phone",
+                "Street Address 1" => "street",
+                "City" => "city",
+                "Postal Code" => "postal_code",
+                "Birthday" => "birth_date",
+                "Memo" => "note",
+                _ => return None,
+            }),
+        }
+    }
+
+    /// The column holding the other system's own id of the customer (matched on re-import).
+    pub fn external_id_column(self) -> Option<&'static str> {
+        match self {
+            Layout::Shopify2023 | Layout::Shopify2024 => Some("Customer ID"),
+            Layout::Fresha => Some("Client ID"),
+            Layout::Square => Some("Square Customer ID"),
+            Layout::Shopify2018 | Layout::Shopify2022 => None,
+        }
+    }
+}
+
+/// What a cell really says: trimmed, without the apostrophe spreadsheets put before numbers
+/// and dates to keep them as text.
+pub fn clean_cell(cell: &str) -> &str {
+    let t = cell.trim();
+    t.strip_prefix('\'').map_or(t, str::trim)
+}
+
+/// A consent cell: `Some(true)` for yes/subscribed, `Some(false)` for no/unsubscribed, `None`
+/// for unknown or empty (nothing to record).
+pub fn consent_value(cell: &str) -> Option<bool> {
+    match clean_cell(cell).to_ascii_lowercase().as_str() {
+        "yes" | "y" | "true" | "1" | "subscribed" | "opted_in" => Some(true),
+        "no" | "n" | "false" | "0" | "unsubscribed" | "not_subscribed" | "opted_out" => Some(false),
+        _ => None,
+    }
+}
+
+/// A birthday as exports write it: `YYYY-MM-DD`, or `MM-DD` without the year (Square lets a
+/// customer keep the year to themselves), as `YYYY-MM-DD` or `--MM-DD`.
+pub fn birthday(cell: &str) -> Result<String, String> {
+    let c = clean_cell(cell);
+    let parts: Vec<&str> = c.split('-').collect();
+    let num = |s: &str, len: usize| s.len() == len && s.bytes().all(|b| b.is_ascii_digit());
+    let (year, month, day) = match parts.as_slice() {
+        [y, m, d] if num(y, 4) && num(m, 2) && num(d, 2) => (Some(*y), *m, *d),
+        [m, d] if num(m, 2) && num(d, 2) => (None, *m, *d),
+        _ => return Err(format!("'{c}' is not a date (YYYY-MM-DD or MM-DD)")),
+    };
+    let m: u8 = month.parse().map_err(|_| format!("'{c}': bad month"))?;
+    let d: u8 = day.parse().map_err(|_| format!("'{c}': bad day"))?;
+    let y: i32 = year
+        .map_or(Ok(2000), str::parse)
+        .map_err(|_| format!("'{c}': bad year"))?;
+    let month = time::Month::try_from(m).map_err(|_| format!("'{c}': no month {m}"))?;
+    time::Date::from_calendar_date(y, month, d).map_err(|_| format!("'{c}': no such day"))?;
+    Ok(match year {
+        Some(y) => format!("{y}-{m:02}-{d:02}"),
+        None => format!("--{m:02}-{d:02}"),
+    })
+}
+
+/// One data row of a file, with the line it starts on (1 is the header line).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub line: u64,
+    pub cells: Vec<String>,
+}
+
+/// The header and the rows of a CSV export: UTF-8 with or without a byte-order mark, CRLF or
+/// LF, quoted cells holding commas, quotes and line breaks.
+pub fn read_csv(bytes: &[u8]) -> Result<(Vec<String>, Vec<Row>), String> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(bytes);
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| format!("the header line: {e}"))?
+        .iter()
+        .map(|h| h.trim().to_owned())
+        .collect();
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| match e.position() {
+            Some(p) => format!("line {}: {e}", p.line()),
+            None => e.to_string(),
+        })?;
+        // The line the record's first cell is on (the reader's position may still be at the
+        // previous line's end).
+        let line = record.position().map_or(0, |p| {
+            let mut at = usize::try_from(p.byte())
+                .unwrap_or(usize::MAX)
+                .min(bytes.len());
+            while at < bytes.len() && matches!(bytes[at], b'\r' | b'\n') {
+                at += 1;
+            }
+            1 + bytes[..at].iter().filter(|b| **b == b'\n').count() as u64
+        });
+        if record.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        rows.push(Row {
+            line,
+            cells: record.iter().map(str::to_owned).collect(),
+        });
+    }
+    Ok((headers, rows))
+}
+
+/// A row mapped onto the catalog's fields: values by field, the other system's id, and the
+/// columns that had a value but no place in the catalog (dropped, never stored).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Mapped {
+    pub fields: BTreeMap<String, String>,
+    pub external_id: Option<String>,
+    pub dropped: Vec<String>,
+}
+
+/// Maps a row of a known layout. Consent columns are left to
+/// `marketing::consents_from_import`; they are neither fields nor dropped.
+pub fn map_row(layout: Layout, headers: &[String], row: &Row) -> Result<Mapped, String> {
+    let mut out = Mapped::default();
+    for (h, cell) in headers.iter().zip(&row.cells) {
+        let value = clean_cell(cell);
+        if value.is_empty() {
+            continue;
+        }
+        if Some(h.as_str()) == layout.external_id_column() {
+            out.external_id = Some(value.to_owned());
+            continue;
+        }
+        if h.starts_with("Accepts ") || h.ends_with("Subscription Status") {
+            continue;
+        }
+        match layout.field_of(h) {
+            Some("birth_date") => {
+                out.fields.insert("birth_date".into(), birthday(value)?);
+            }
+            Some(field) => {
+                out.fields.insert(field.into(), value.to_owned());
+            }
+            None => out.dropped.push(h.clone()),
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header_of(file: &str) -> Option<Vec<String>> {
+        let text = std::fs::read_to_string(format!(
+            "{}/../../../shared/formats/{file}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .ok()?;
+        Some(read_csv(text.as_bytes()).ok()?.0)
+    }
+
+    #[test]
+    fn layouts_are_told_apart_by_their_headers() {
+        let square: Vec<String> = "Reference ID,First Name,Last Name,Email Address,Phone Number,Nickname,Company Name,Street Address 1,Street Address 2,City,State,Postal Code,Birthday,Memo,Square Customer ID,Creation Source,First Visit,Last Visit,Transaction Count,Lifetime Spend,Email Subscription Status,Instant Profile,Blocked from online booking"
+            .split(',').map(str::to_owned).collect();
+        assert_eq!(Layout::detect(&square), Some(Layout::Square));
+        let s2018: Vec<String> = "First Name,Last Name,Email,Company,Address1,Address2,City,Province,Province Code,Country,Country Code,Zip,Phone,Accepts Marketing,Total Spent,Total Orders,Tags,Note,Tax Exempt"
+            .split(',').map(str::to_owned).collect();
+        assert_eq!(Layout::detect(&s2018), Some(Layout::Shopify2018));
+        let s2023: Vec<String> = "Customer ID,First Name,Last Name,Email,Accepts Email Marketing,Company,Address1,Address2,City,Province,Province Code,Country,Country Code,Zip,Phone,Accepts SMS Marketing,Total Spent,Total Orders,Note,Tax Exempt,Tags"
+            .split(',').map(str::to_owned).collect();
+        assert_eq!(Layout::detect(&s2023), Some(Layout::Shopify2023));
+        assert_eq!(Layout::detect(&["Name".into(), "Mail".into()]), None);
+        // The real header lines, where the shared formats are at hand.
+        for (file, layout) in [
+            (
+                "shopify_customers_export_2022.header.csv",
+                Layout::Shopify2022,
+            ),
+            (
+                "shopify_customers_export_2024plus.header.csv",
+                Layout::Shopify2024,
+            ),
+            ("fresha_export_customer_list.header.csv", Layout::Fresha),
+        ] {
+            if let Some(h) = header_of(file) {
+                assert_eq!(Layout::detect(&h), Some(layout), "{file}");
+            }
+        }
+    }
+
+    #[test]
+    fn what_real_files_hold_is_read_as_meant() {
+        let file = "\u{FEFF}Customer ID,First Name,Last Name,Email,Phone,Address1,Zip,City,Country Code,Note,Total Spent,Accepts Email Marketing\r\n\
+            '7001,Zofia,Wójcik,zofia@example.org,'601 234 567,\"ul. Długa 5, m. 3\",00-950,Warszawa,PL,\"likes \"\"green\"\"\r\nsecond line\",12.50,yes\r\n\
+            ,,,,,,,,,,,\r\n\
+            7002,Jan,,jan@example.org,,,,,,,,no\r\n";
+        let (headers, rows) = read_csv(file.as_bytes()).unwrap();
+        assert_eq!(headers[0], "Customer ID", "the byte-order mark is gone");
+        assert_eq!(rows.len(), 2, "the empty row is skipped");
+        assert_eq!(
+            (rows[0].line, rows[1].line),
+            (2, 5),
+            "lines count the quoted line break"
+        );
+        let layout = Layout::detect(&headers).unwrap();
+        let m = map_row(layout, &headers, &rows[0]).unwrap();
+        assert_eq!(m.external_id.as_deref(), Some("7001"));
+        assert_eq!(m.fields["phone"], "601 234 567");
+        assert_eq!(m.fields["street"], "ul. Długa 5, m. 3");
+        assert_eq!(m.fields["note"], "likes \"green\"\r\nsecond line");
+        assert_eq!(
+            m.dropped,
+            vec!["Total Spent".to_owned()],
+            "undeclared: dropped, named"
+        );
+        assert!(!m.fields.values().any(|v| v == "12.50"));
+        let m = map_row(layout, &headers, &rows[1]).unwrap();
+        assert_eq!(m.fields.len(), 2);
+        assert!(m.dropped.is_empty());
+    }
+
+    #[test]
+    fn cells_consents_and_birthdays() {
+        assert_eq!(clean_cell("  '0049 170 1234567 "), "0049 170 1234567");
+        for (cell, want) in [
+            ("Yes", Some(true)),
+            ("subscribed", Some(true)),
+            ("No", Some(false)),
+            ("Unsubscribed", Some(false)),
+            ("Unknown", None),
+            ("", None),
+        ] {
+            assert_eq!(consent_value(cell), want, "{cell}");
+        }
+        assert_eq!(birthday("1985-04-12").unwrap(), "1985-04-12");
+        assert_eq!(birthday("'04-12").unwrap(), "--04-12");
+        assert_eq!(
+            birthday("02-29").unwrap(),
+            "--02-29",
+            "a leap day without a year"
+        );
+        for bad in ["1985-02-30", "13-01", "12.04.1985", "1985-4-12", "soon"] {
+            assert!(birthday(bad).is_err(), "{bad}");
+        }
+    }
+}
