@@ -95,6 +95,19 @@ impl Lease {
     }
 }
 
+/// The next batch of a writer: waits for one job, then takes whatever else is already waiting,
+/// up to `max`. `None` once every sender is gone.
+pub(crate) fn next_batch<J>(rx: &std::sync::mpsc::Receiver<J>, max: usize) -> Option<Vec<J>> {
+    let mut batch = vec![rx.recv().ok()?];
+    while batch.len() < max {
+        match rx.try_recv() {
+            Ok(j) => batch.push(j),
+            Err(_) => break,
+        }
+    }
+    Some(batch)
+}
+
 pub(crate) enum Engine {
     Sqlite(SqliteEngine),
     Pg(Box<PgEngine>),

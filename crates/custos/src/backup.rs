@@ -521,19 +521,21 @@ pub enum Erasures {
     None,
 }
 
-/// The tombstones of the store a data dir serves (its SQLite files, or its PostgreSQL database).
-fn live_tombstones(data_dir: &Path) -> anyhow::Result<Vec<Tombstone>> {
-    let s = crate::config::Settings::load(data_dir, crate::config::Overrides::default())?;
-    let raw = custos_store::raw::Raw::open(&s.location()?)?;
-    tombstones_in(&raw).map_err(|e| anyhow!("{e}"))
+/// The tombstones of a live store (SQLite files or a PostgreSQL database).
+fn live_tombstones(source: &custos_store::Location) -> anyhow::Result<Vec<Tombstone>> {
+    tombstones_in(&custos_store::raw::Raw::open(source)?).map_err(|e| anyhow!("{e}"))
 }
 
 /// Reads tombstones from their source.
 pub fn load_tombstones(from: &Erasures) -> anyhow::Result<Vec<Tombstone>> {
     match from {
         Erasures::None => Ok(Vec::new()),
-        Erasures::DataDir(d) => live_tombstones(d)
-            .map_err(|e| anyhow!("cannot read the tombstones of {}: {e}", d.display())),
+        Erasures::DataDir(d) => {
+            crate::config::Settings::load(d, crate::config::Overrides::default())
+                .and_then(|s| s.location())
+                .and_then(|l| live_tombstones(&l))
+                .map_err(|e| anyhow!("cannot read the tombstones of {}: {e}", d.display()))
+        }
         Erasures::File(f) => {
             let text = std::fs::read_to_string(f)
                 .with_context(|| format!("cannot read {}", f.display()))?;
@@ -551,8 +553,11 @@ pub fn load_tombstones(from: &Erasures) -> anyhow::Result<Vec<Tombstone>> {
 }
 
 /// Writes the tombstones of a data dir as JSON Lines (ids and times only).
-pub fn export_tombstones(data_dir: &Path, out: &mut impl Write) -> anyhow::Result<usize> {
-    let all = live_tombstones(data_dir)?;
+pub fn export_tombstones(
+    source: &custos_store::Location,
+    out: &mut impl Write,
+) -> anyhow::Result<usize> {
+    let all = live_tombstones(source)?;
     for t in &all {
         serde_json::to_writer(&mut *out, t)?;
         out.write_all(b"\n")?;

@@ -819,7 +819,7 @@ async fn backup(data_dir: &std::path::Path, command: BackupCommand) -> anyhow::R
             let f = std::fs::File::create(&out)
                 .with_context(|| format!("cannot create {}", out.display()))?;
             let mut w = std::io::BufWriter::new(f);
-            let n = b::export_tombstones(&s.data_dir, &mut w)?;
+            let n = b::export_tombstones(&s.location()?, &mut w)?;
             w.into_inner()
                 .map_err(|e| anyhow!("{}", e.error()))?
                 .sync_all()?;

@@ -178,14 +178,6 @@ pub struct Tombstone {
     pub erased_at: OffsetDateTime,
 }
 
-/// The tombstones of the data dir `dir`, oldest first (read only; the server may run).
-pub fn tombstones(dir: &Path) -> Result<Vec<Tombstone>, StoreOpenError> {
-    let path = dir.join(DATA_FILE);
-    let conn = read_only(&path)?;
-    all_tombstones(&Db::Lite(&conn))
-        .map_err(|e| StoreOpenError::Open(path.display().to_string(), e.to_string()))
-}
-
 /// The tombstones of any store, oldest first.
 pub fn tombstones_in(raw: &Raw) -> Result<Vec<Tombstone>, DbError> {
     raw.with(Scope::System, false, all_tombstones)

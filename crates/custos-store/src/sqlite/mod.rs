@@ -258,14 +258,7 @@ struct Writer {
 
 impl Writer {
     fn run(&mut self, rx: mpsc::Receiver<Job>) {
-        while let Ok(first) = rx.recv() {
-            let mut batch = vec![first];
-            while batch.len() < MAX_BATCH {
-                match rx.try_recv() {
-                    Ok(j) => batch.push(j),
-                    Err(_) => break,
-                }
-            }
+        while let Some(batch) = crate::store::next_batch(&rx, MAX_BATCH) {
             self.process(batch);
         }
         // Channel closed: a last cleanup of the outbox.

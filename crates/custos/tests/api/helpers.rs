@@ -60,9 +60,12 @@ pub fn sql_count(data: &std::path::Path, sql: &str) -> i64 {
 /// more file (text as it is, bytes as they are): what a scan for plaintext must look at.
 pub fn stored_files(data: &std::path::Path) -> Vec<PathBuf> {
     let mut files = files_under(data);
-    let raw = raw_of(data);
-    let s = Settings::load(data, Overrides::default()).unwrap();
-    if matches!(s.location().unwrap(), custos_store::Location::Postgres(_)) {
+    let location = Settings::load(data, Overrides::default())
+        .unwrap()
+        .location()
+        .unwrap();
+    if matches!(location, custos_store::Location::Postgres(_)) {
+        let raw = Raw::open(&location).unwrap();
         let tables = raw
             .query(
                 Scope::System,
@@ -587,6 +590,20 @@ impl Instance {
             r.stop().await.unwrap();
         }
     }
+}
+
+/// The jobs of the instance at `base` once it runs every one of `wanted` (or, after 10 s, what it
+/// runs then).
+pub async fn jobs_when(client: &reqwest::Client, base: &str, wanted: &[&str]) -> Vec<String> {
+    let mut jobs = Vec::new();
+    for _ in 0..100 {
+        jobs = jobs_at(client, base).await;
+        if wanted.iter().all(|j| jobs.iter().any(|x| x == j)) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    jobs
 }
 
 async fn jobs_at(client: &reqwest::Client, base: &str) -> Vec<String> {

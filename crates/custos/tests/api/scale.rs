@@ -111,14 +111,7 @@ async fn a_background_job_runs_on_one_instance_and_moves_when_it_stops() {
     };
     let mut app = spawn_on_postgres(quick).await;
     let wanted = ["anomaly-scan", "audit-checkpoint", "retention"];
-    let mut a_jobs = Vec::new();
-    for _ in 0..100 {
-        a_jobs = app.jobs().await;
-        if wanted.iter().all(|j| a_jobs.iter().any(|x| x == j)) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let a_jobs = jobs_when(&app.client, &app.base, &wanted).await;
     assert!(
         wanted.iter().all(|j| a_jobs.iter().any(|x| x == j)),
         "the first instance runs the jobs: {a_jobs:?}"
@@ -130,14 +123,7 @@ async fn a_background_job_runs_on_one_instance_and_moves_when_it_stops() {
     assert_eq!(app.jobs().await, a_jobs);
 
     app.stop().await;
-    let mut b_jobs = Vec::new();
-    for _ in 0..100 {
-        b_jobs = b.jobs().await;
-        if wanted.iter().all(|j| b_jobs.iter().any(|x| x == j)) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let b_jobs = jobs_when(&b.client, &b.base, &wanted).await;
     assert!(
         wanted.iter().all(|j| b_jobs.iter().any(|x| x == j)),
         "the jobs moved to the second instance: {b_jobs:?}"
