@@ -738,6 +738,67 @@ pub struct ImportReport {
     pub consents_dropped: u32,
 }
 
+/// The answer of a file import (`POST /v1/imports`, `custos import`): what happened, or with
+/// `dry_run` what would happen, to each row.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct FileImportReport {
+    /// `shopify`, `fresha`, `square` or `csv`.
+    pub source: String,
+    /// The layout told by the header line, e.g. `shopify-2024`, `square`, `csv`.
+    pub layout: String,
+    /// Nothing was written.
+    pub dry_run: bool,
+    /// Data rows read (empty rows not counted).
+    pub rows: u64,
+    /// New customers.
+    pub imported: u64,
+    /// Customers already here whose fields the file changed (only with `update`).
+    pub updated: u64,
+    /// Rows matching a customer already here (by e-mail, phone or the other system's id),
+    /// left as they were: a re-run, or a resumed import.
+    pub skipped: u64,
+    /// Consent events recorded (method `import`).
+    pub consents_recorded: u64,
+    /// Rows refused, with their line in the file and why; nothing of them is stored.
+    pub refused: Vec<RowProblem>,
+    /// Rows repeating an earlier row of the same file (same e-mail, phone or id); not imported.
+    pub duplicates: Vec<DuplicateRow>,
+    /// Columns with values that were not stored: not declared in the catalog, or without a
+    /// purpose to hold them (data minimisation).
+    pub columns_dropped: Vec<DroppedColumn>,
+}
+
+/// A refused row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RowProblem {
+    /// The line the row starts on (the header is line 1).
+    pub line: u64,
+    /// Why, e.g. `email: is not a valid e-mail address`.
+    pub reason: String,
+}
+
+/// A row repeating an earlier one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DuplicateRow {
+    /// Its line.
+    pub line: u64,
+    /// The earlier row's line.
+    pub same_as_line: u64,
+    /// What they share: `email`, `phone` or `external_id`.
+    pub on: String,
+}
+
+/// A column whose values were dropped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DroppedColumn {
+    /// The column's name in the file.
+    pub column: String,
+    /// Why, e.g. `not declared in the catalog`.
+    pub reason: String,
+    /// How many rows of the file had a value in it (imported or not).
+    pub values: u64,
+}
+
 /// A purpose as told to the customer.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ExportPurpose {

@@ -91,9 +91,19 @@ pub fn validate_value(
         FieldType::Date => {
             let s = as_str()?.trim();
             let fmt = time::macros::format_description!("[year]-[month]-[day]");
-            time::Date::parse(s, &fmt)
-                .map(|_| Value::String(s.to_owned()))
-                .map_err(|_| invalid(name, "must be a date YYYY-MM-DD"))
+            // ISO 8601's date without a year (`--MM-DD`), as a birthday kept without the year.
+            let ok = match s.strip_prefix("--") {
+                Some(md) => crate::import::birthday(md).is_ok_and(|d| d == s),
+                None => time::Date::parse(s, &fmt).is_ok(),
+            };
+            if ok {
+                Ok(Value::String(s.to_owned()))
+            } else {
+                Err(invalid(
+                    name,
+                    "must be a date YYYY-MM-DD (or --MM-DD without the year)",
+                ))
+            }
         }
         FieldType::Number { min, max } => {
             let n = value

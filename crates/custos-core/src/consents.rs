@@ -304,7 +304,10 @@ impl Vault {
             .map(|ip| hex::encode(crypto::blind_index(&t.index_key, "client-address", ip)))
     }
 
-    fn consent_purpose<'a>(t: &'a TenantKeys, name: &str) -> Result<&'a Purpose, CoreError> {
+    pub(crate) fn consent_purpose<'a>(
+        t: &'a TenantKeys,
+        name: &str,
+    ) -> Result<&'a Purpose, CoreError> {
         let p = t
             .catalog
             .purposes

@@ -115,8 +115,9 @@ pub fn clean_cell(cell: &str) -> &str {
 /// for unknown or empty (nothing to record).
 pub fn consent_value(cell: &str) -> Option<bool> {
     match clean_cell(cell).to_ascii_lowercase().as_str() {
-        "yes" | "y" | "true" | "1" | "subscribed" | "opted_in" => Some(true),
-        "no" | "n" | "false" | "0" | "unsubscribed" | "not_subscribed" | "opted_out" => Some(false),
+        "yes" | "y" | "true" | "1" | "subscribed" | "opted_in" | "ja" | "tak" => Some(true),
+        "no" | "n" | "false" | "0" | "unsubscribed" | "not_subscribed" | "opted_out" | "nein"
+        | "nie" => Some(false),
         _ => None,
     }
 }
@@ -130,15 +131,17 @@ pub fn birthday(cell: &str) -> Result<String, String> {
     let (year, month, day) = match parts.as_slice() {
         [y, m, d] if num(y, 4) && num(m, 2) && num(d, 2) => (Some(*y), *m, *d),
         [m, d] if num(m, 2) && num(d, 2) => (None, *m, *d),
-        _ => return Err(format!("'{c}' is not a date (YYYY-MM-DD or MM-DD)")),
+        _ => return Err("is not a date (YYYY-MM-DD or MM-DD)".into()),
     };
-    let m: u8 = month.parse().map_err(|_| format!("'{c}': bad month"))?;
-    let d: u8 = day.parse().map_err(|_| format!("'{c}': bad day"))?;
+    // The messages never repeat the value: a report names lines and columns, not people.
+    let m: u8 = month.parse().map_err(|_| "has no valid month".to_owned())?;
+    let d: u8 = day.parse().map_err(|_| "has no valid day".to_owned())?;
     let y: i32 = year
         .map_or(Ok(2000), str::parse)
-        .map_err(|_| format!("'{c}': bad year"))?;
-    let month = time::Month::try_from(m).map_err(|_| format!("'{c}': no month {m}"))?;
-    time::Date::from_calendar_date(y, month, d).map_err(|_| format!("'{c}': no such day"))?;
+        .map_err(|_| "has no valid year".to_owned())?;
+    let month = time::Month::try_from(m).map_err(|_| "has no valid month".to_owned())?;
+    time::Date::from_calendar_date(y, month, d)
+        .map_err(|_| "is no day of the calendar".to_owned())?;
     Ok(match year {
         Some(y) => format!("{y}-{m:02}-{d:02}"),
         None => format!("--{m:02}-{d:02}"),
@@ -152,46 +155,130 @@ pub struct Row {
     pub cells: Vec<String>,
 }
 
-/// The header and the rows of a CSV export: UTF-8 with or without a byte-order mark, CRLF or
-/// LF, quoted cells holding commas, quotes and line breaks.
-pub fn read_csv(bytes: &[u8]) -> Result<(Vec<String>, Vec<Row>), String> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(bytes);
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| format!("the header line: {e}"))?
-        .iter()
-        .map(|h| h.trim().to_owned())
-        .collect();
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| match e.position() {
-            Some(p) => format!("line {}: {e}", p.line()),
-            None => e.to_string(),
-        })?;
-        // The line the record's first cell is on (the reader's position may still be at the
-        // previous line's end).
-        let line = record.position().map_or(0, |p| {
-            let mut at = usize::try_from(p.byte())
-                .unwrap_or(usize::MAX)
-                .min(bytes.len());
-            while at < bytes.len() && matches!(bytes[at], b'\r' | b'\n') {
+/// A CSV export read row by row: UTF-8 with or without a byte-order mark, CRLF or LF, quoted
+/// cells holding commas, quotes and line breaks. Rows with nothing in them are skipped; a row
+/// that is not UTF-8 is answered as an error of its own line, and reading goes on.
+pub struct CsvFile<'a> {
+    bytes: &'a [u8],
+    reader: csv::Reader<&'a [u8]>,
+    record: csv::ByteRecord,
+    /// The header line's cells, trimmed.
+    pub headers: Vec<String>,
+    counted_to: usize,
+    line: u64,
+}
+
+impl<'a> CsvFile<'a> {
+    /// Reads the header line.
+    pub fn open(bytes: &'a [u8]) -> Result<Self, String> {
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(true)
+            .from_reader(bytes);
+        let headers = reader
+            .byte_headers()
+            .map_err(|e| format!("the header line: {e}"))?
+            .iter()
+            .map(|h| {
+                std::str::from_utf8(h)
+                    .map(|h| h.trim().to_owned())
+                    .map_err(|_| {
+                        "the header line is not UTF-8 text (save the file as UTF-8)".to_owned()
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if headers.iter().all(String::is_empty) {
+            return Err("the file has no header line".into());
+        }
+        Ok(CsvFile {
+            bytes,
+            reader,
+            record: csv::ByteRecord::new(),
+            headers,
+            counted_to: 0,
+            line: 1,
+        })
+    }
+
+    /// How far into the file reading has come, in bytes.
+    pub fn position(&self) -> u64 {
+        self.reader.position().byte()
+    }
+
+    /// The file's length in bytes.
+    pub fn len(&self) -> u64 {
+        self.bytes.len() as u64
+    }
+
+    /// Whether the file is empty.
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// The next row with something in it: `Ok(row)`, or `Err((line, reason))` for a row that
+    /// cannot be read; `None` at the end, or after a fault that stops reading.
+    pub fn next_row(&mut self) -> Option<Result<Row, (u64, String)>> {
+        loop {
+            match self.reader.read_byte_record(&mut self.record) {
+                Ok(false) => return None,
+                Ok(true) => {}
+                Err(e) => {
+                    let line = e.position().map_or(self.line, |p| p.line());
+                    // The reader cannot go on after an I/O or header fault; a bad row of
+                    // UTF-8 cannot happen with byte records.
+                    self.record.clear();
+                    return Some(Err((line, format!("cannot be read: {e}"))));
+                }
+            }
+            // The line the record's first cell is on, counted incrementally: the reader's
+            // position is the record's start (maybe the previous line's end).
+            let start = self
+                .record
+                .position()
+                .map_or(self.counted_to, |p| {
+                    usize::try_from(p.byte()).unwrap_or(usize::MAX)
+                })
+                .min(self.bytes.len());
+            let mut at = start;
+            while at < self.bytes.len() && matches!(self.bytes[at], b'\r' | b'\n') {
                 at += 1;
             }
-            1 + bytes[..at].iter().filter(|b| **b == b'\n').count() as u64
-        });
-        if record.iter().all(|c| c.trim().is_empty()) {
-            continue;
+            if at >= self.counted_to {
+                self.line += self.bytes[self.counted_to..at]
+                    .iter()
+                    .filter(|b| **b == b'\n')
+                    .count() as u64;
+                self.counted_to = at;
+            }
+            let line = self.line;
+            if self.record.iter().all(|c| c.trim_ascii().is_empty()) {
+                continue;
+            }
+            let cells: Result<Vec<String>, _> = self
+                .record
+                .iter()
+                .map(|c| std::str::from_utf8(c).map(str::to_owned))
+                .collect();
+            return Some(match cells {
+                Ok(cells) => Ok(Row { line, cells }),
+                Err(_) => Err((
+                    line,
+                    "is not UTF-8 text (save the file as UTF-8 and import it again)".into(),
+                )),
+            });
         }
-        rows.push(Row {
-            line,
-            cells: record.iter().map(str::to_owned).collect(),
-        });
     }
-    Ok((headers, rows))
+}
+
+/// The header and all rows of a CSV export (see `CsvFile`); the first unreadable row fails it.
+pub fn read_csv(bytes: &[u8]) -> Result<(Vec<String>, Vec<Row>), String> {
+    let mut file = CsvFile::open(bytes)?;
+    let mut rows = Vec::new();
+    while let Some(row) = file.next_row() {
+        rows.push(row.map_err(|(line, e)| format!("line {line}: {e}"))?);
+    }
+    Ok((file.headers, rows))
 }
 
 /// A row mapped onto the catalog's fields: values by field, the other system's id, and the

@@ -15,6 +15,7 @@ pub mod holds;
 pub mod identity;
 pub mod ids;
 pub mod import;
+pub mod importing;
 pub mod incident_text;
 pub mod incidents;
 pub mod intake;

@@ -370,6 +370,26 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// The operator at the server's command line, acting for a business with the owner's
+    /// rights (imports, sweeps); its events say `system`.
+    pub fn command_line(tenant_id: TenantId, tenant_slug: &str) -> Principal {
+        Principal {
+            tenant_id,
+            tenant_slug: tenant_slug.to_owned(),
+            kind: ActorKind::System,
+            actor_id: Uuid::nil(),
+            user_id: None,
+            name: "command line".into(),
+            role: Arc::new(
+                Role::builtin("owner").unwrap_or_else(|| unreachable!("owner is built in")),
+            ),
+            token_id: None,
+            must_change_password: false,
+            mfa_enrolment_required: false,
+            break_glass: false,
+        }
+    }
+
     /// Refuses a principal that must change its password or set up MFA first.
     pub fn active(&self) -> Result<(), crate::CoreError> {
         self.may_set_up_mfa()?;

@@ -337,6 +337,9 @@ pub enum IndexKind {
     NamePrefix,
     /// A whole name word (for ranking exact words first).
     NameWord,
+    /// Another system's key for the customer (its customer id in an imported file, or the
+    /// row's content when the file has none): what a re-run of an import matches on.
+    External,
 }
 
 impl IndexKind {
@@ -347,6 +350,7 @@ impl IndexKind {
             IndexKind::Phone => "phone",
             IndexKind::NamePrefix => "name_prefix",
             IndexKind::NameWord => "name_word",
+            IndexKind::External => "external",
         }
     }
     /// A compact integer code for storage.
@@ -356,6 +360,7 @@ impl IndexKind {
             IndexKind::Phone => 2,
             IndexKind::NamePrefix => 3,
             IndexKind::NameWord => 4,
+            IndexKind::External => 5,
         }
     }
 }
@@ -875,6 +880,30 @@ pub trait Store: Send + Sync + 'static {
     /// form, imports); answers the customer number.
     async fn insert_customer_bundle(&self, bundle: CustomerBundle) -> Result<i64, StoreError>;
 
+    /// Which of these index entries belong to a customer now: (entry, customer) pairs.
+    async fn index_matches(
+        &self,
+        tenant: TenantId,
+        entries: Vec<IndexEntry>,
+    ) -> Result<Vec<(IndexEntry, CustomerId)>, StoreError>;
+    /// Which of these entries (e-mail, phone, another system's key) were an erased
+    /// customer's: the suppression list an import is checked against.
+    async fn erased_matches(
+        &self,
+        tenant: TenantId,
+        entries: Vec<IndexEntry>,
+    ) -> Result<Vec<IndexEntry>, StoreError>;
+    /// The (purpose, channel) pairs each of these customers has any consent history for.
+    async fn consent_keys(
+        &self,
+        tenant: TenantId,
+        customers: Vec<CustomerId>,
+    ) -> Result<Vec<(CustomerId, String, Option<String>)>, StoreError>;
+    /// One chunk of an import, in one transaction: new customers, changes to matched ones,
+    /// index entries and consents added to matched ones, and the chunk's events. A matched
+    /// customer changed meanwhile fails the whole chunk (`VersionMismatch`).
+    async fn import_batch(&self, tenant: TenantId, batch: ImportBatch) -> Result<(), StoreError>;
+
     /// Replaces a tenant's wrapped keys (the current one, the index key and every version in
     /// its key ring) and master key id, if it is still wrapped under `from_master`
     /// (`VersionMismatch` otherwise).
@@ -1069,6 +1098,21 @@ pub struct CustomerBundle {
     /// Mails to send (e.g. a double opt-in).
     pub deliveries: Vec<DeliveryRow>,
     /// The events.
+    pub audit: Vec<AuditEvent>,
+}
+
+/// One chunk of an import (see `Store::import_batch`).
+#[derive(Debug, Clone, Default)]
+pub struct ImportBatch {
+    /// New customers with their index entries and consents.
+    pub new: Vec<(CustomerRow, Vec<IndexEntry>, Vec<ConsentRow>)>,
+    /// Changes to customers already here (fields from the file, `--update`).
+    pub changes: Vec<(CustomerId, CustomerChange)>,
+    /// Index entries added to customers already here (their key in the imported file).
+    pub index: Vec<(CustomerId, IndexEntry)>,
+    /// Consents added to customers already here.
+    pub consents: Vec<ConsentRow>,
+    /// The chunk's events.
     pub audit: Vec<AuditEvent>,
 }
 

@@ -971,6 +971,17 @@ impl Vault {
         self.tenant_keys(p.tenant_id).await
     }
 
+    /// Refuses (with its audit event) a principal whose role may not do `action`: for handlers
+    /// that check before reading a large body.
+    pub async fn check_may(
+        &self,
+        p: &Principal,
+        action: Action,
+        meta: &RequestMeta,
+    ) -> Result<(), CoreError> {
+        self.authorize(p, action, &[], meta).await.map(|_| ())
+    }
+
     /// Validates written fields and checks the role may write each field's category.
     fn validate_write(
         &self,
@@ -1056,7 +1067,7 @@ impl Vault {
         out.into_iter().collect()
     }
 
-    fn seal_category(
+    pub(crate) fn seal_category(
         t: &TenantKeys,
         customer: CustomerId,
         dek: &Key32,
@@ -1217,6 +1228,17 @@ impl Vault {
         by_cat: &BTreeMap<Category, Plain>,
         now: OffsetDateTime,
     ) -> (CustomerRow, Vec<IndexEntry>, Key32) {
+        let (row, dek) = self.new_customer_row(t, by_cat, now);
+        (row, self.index_entries(t, by_cat), dek)
+    }
+
+    /// A new customer's row and data key, without its index entries.
+    pub(crate) fn new_customer_row(
+        &self,
+        t: &TenantKeys,
+        by_cat: &BTreeMap<Category, Plain>,
+        now: OffsetDateTime,
+    ) -> (CustomerRow, Key32) {
         let id = CustomerId::new_at(now);
         let dek = Key32::generate();
         let mut sealed = SealedFields::default();
@@ -1225,7 +1247,6 @@ impl Vault {
                 .0
                 .insert(*cat, Self::seal_category(t, id, &dek, *cat, fields));
         }
-        let index = self.index_entries(t, by_cat);
         let row = CustomerRow {
             id,
             tenant_id: t.id,
@@ -1238,7 +1259,7 @@ impl Vault {
             updated_at: now,
             restricted: false,
         };
-        (row, index, dek)
+        (row, dek)
     }
 
     /// Seals a record's fields under its customer's data key.

@@ -69,6 +69,7 @@ pub fn app(state: AppState, opts: HttpOptions) -> Router {
         .merge(routes::auth::router())
         .merge(routes::catalog::router())
         .merge(routes::customers::router())
+        .merge(routes::imports::router())
         .merge(routes::users::router())
         .merge(routes::tokens::router())
         .merge(routes::tenant::router())

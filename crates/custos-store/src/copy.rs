@@ -66,6 +66,8 @@ pub const TABLES: &[Table] = &[
     t("retention_runs", &["id"]),
     t("portal_tokens", &["hash"]),
     t("throttle", &["key"]),
+    t("erased_index", &["tenant_id", "kind", "hash"]),
+    t("webhooks", &["id"]),
     a("audit_events", &["seq"]),
     a("audit_customers", &["customer_id", "seq"]),
     a("audit_checkpoints", &["seq"]),

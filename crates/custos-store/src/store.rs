@@ -793,6 +793,14 @@ fn erase_rows(
     if is_held(tx, id)? {
         return Err(StoreError::Held);
     }
+    // The suppression list: the keyed hashes of the e-mail, phone and other systems' keys stay,
+    // so that an import never brings the customer back (they reveal nothing without the
+    // business's index key, and name no customer).
+    tx.execute(
+        "INSERT INTO erased_index (tenant_id, kind, hash, erased_at) SELECT tenant_id, kind, hash, ?2 FROM blind_index WHERE customer_id = ?1 AND kind IN (1, 2, 5) ON CONFLICT DO NOTHING",
+        params![cid, ts(at)],
+    )
+    .map_err(map_err)?;
     for sql in [
         "DELETE FROM blind_index WHERE customer_id = ?1",
         "DELETE FROM records WHERE customer_id = ?1",
@@ -926,6 +934,67 @@ fn insert_index(
         .map_err(map_err)?;
     }
     Ok(())
+}
+
+/// Replaces the index entries computed from a customer's fields; the keys other systems know
+/// the customer by (`External`) stay.
+fn replace_index(
+    tx: &Db<'_>,
+    tenant: TenantId,
+    id: CustomerId,
+    index: &[IndexEntry],
+) -> Result<(), StoreError> {
+    tx.execute(
+        "DELETE FROM blind_index WHERE customer_id = ?1 AND kind <> ?2",
+        params![b(id.as_uuid()), IndexKind::External.code()],
+    )
+    .map_err(map_err)?;
+    insert_index(tx, tenant, id, index)
+}
+
+/// Index entries grouped by kind, for `kind = ? AND hash IN (…)` lookups of up to 200 hashes.
+fn by_kind(entries: &[IndexEntry]) -> Vec<(IndexKind, Vec<[u8; 16]>)> {
+    let mut out: Vec<(IndexKind, Vec<[u8; 16]>)> = Vec::new();
+    for e in entries {
+        match out.iter_mut().find(|(k, v)| *k == e.kind && v.len() < 200) {
+            Some((_, v)) => v.push(e.hash),
+            None => out.push((e.kind, vec![e.hash])),
+        }
+    }
+    out
+}
+
+/// The (kind, hash) pairs of `entries` found in `table` for the tenant, with the third column.
+fn lookup_hashes(
+    c: &Db<'_>,
+    table: &str,
+    third: &str,
+    tenant: TenantId,
+    entries: &[IndexEntry],
+) -> Result<Vec<(IndexEntry, Vec<u8>)>> {
+    let t = b(tenant.as_uuid());
+    let mut out = Vec::new();
+    for (kind, hashes) in by_kind(entries) {
+        let marks: Vec<String> = (0..hashes.len()).map(|i| format!("?{}", 3 + i)).collect();
+        let mut st = c.prepare_cached(&format!(
+            "SELECT hash, {third} FROM {table} WHERE tenant_id = ?1 AND kind = ?2 AND hash IN ({})",
+            marks.join(", ")
+        ))?;
+        let mut values = params![t, kind.code()];
+        for h in &hashes {
+            values.push(crate::sql::ToValue::to_value(&h.as_slice()));
+        }
+        let rows = st.query_map(values, |r| Ok((r.get::<Vec<u8>>(0)?, r.get::<Vec<u8>>(1)?)))?;
+        for row in rows {
+            let (hash, third) = row?;
+            let mut h = [0u8; 16];
+            if hash.len() == 16 {
+                h.copy_from_slice(&hash);
+            }
+            out.push((IndexEntry { kind, hash: h }, third));
+        }
+    }
+    Ok(out)
 }
 
 #[async_trait]
@@ -1744,8 +1813,7 @@ impl Store for SqlStore {
                 });
             }
             if let Some(index) = index {
-                tx.execute("DELETE FROM blind_index WHERE customer_id = ?1", [b(id.as_uuid())]).map_err(map_err)?;
-                insert_index(tx, tenant, id, &index)?;
+                replace_index(tx, tenant, id, &index)?;
             }
             Ok(expected as i64 + 1)
         })
@@ -2482,6 +2550,103 @@ impl Store for SqlStore {
         .await
     }
 
+    async fn index_matches(
+        &self,
+        tenant: TenantId,
+        entries: Vec<IndexEntry>,
+    ) -> Result<Vec<(IndexEntry, CustomerId)>, StoreError> {
+        self.read_t(tenant, move |c| {
+            Ok(
+                lookup_hashes(c, "blind_index", "customer_id", tenant, &entries)?
+                    .into_iter()
+                    .map(|(e, id)| (e, CustomerId::from_uuid(uuid_of(&id))))
+                    .collect(),
+            )
+        })
+        .await
+    }
+
+    async fn erased_matches(
+        &self,
+        tenant: TenantId,
+        entries: Vec<IndexEntry>,
+    ) -> Result<Vec<IndexEntry>, StoreError> {
+        self.read_t(tenant, move |c| {
+            // The third column is only there to share the lookup.
+            Ok(lookup_hashes(c, "erased_index", "hash", tenant, &entries)?
+                .into_iter()
+                .map(|(e, _)| e)
+                .collect())
+        })
+        .await
+    }
+
+    async fn consent_keys(
+        &self,
+        tenant: TenantId,
+        customers: Vec<CustomerId>,
+    ) -> Result<Vec<(CustomerId, String, Option<String>)>, StoreError> {
+        self.read_t(tenant, move |c| {
+            let t = b(tenant.as_uuid());
+            let mut out = Vec::new();
+            for chunk in customers.chunks(200) {
+                let marks: Vec<String> = (0..chunk.len()).map(|i| format!("?{}", 2 + i)).collect();
+                let mut st = c.prepare_cached(&format!(
+                    "SELECT DISTINCT customer_id, purpose, channel FROM consents WHERE tenant_id = ?1 AND customer_id IN ({})",
+                    marks.join(", ")
+                ))?;
+                let mut values = params![t];
+                for id in chunk {
+                    values.push(crate::sql::ToValue::to_value(&b(id.as_uuid())));
+                }
+                let rows = st.query_map(values, |r| {
+                    Ok((
+                        CustomerId::from_uuid(uuid_of(&r.get::<Vec<u8>>(0)?)),
+                        r.get::<String>(1)?,
+                        r.get::<Option<String>>(2)?,
+                    ))
+                })?;
+                for row in rows {
+                    out.push(row?);
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn import_batch(&self, tenant: TenantId, batch: ImportBatch) -> Result<(), StoreError> {
+        self.write_audited_t(tenant, move |tx| {
+            for (row, index, consents) in &batch.new {
+                insert_customer_row(tx, row, index)?;
+                for c in consents {
+                    insert_consent_row(tx, c)?;
+                }
+            }
+            for (id, change) in &batch.changes {
+                let n = tx
+                    .prepare_cached("UPDATE customers SET sealed = ?1, version = version + 1, updated_at = ?2 WHERE id = ?3 AND tenant_id = ?4 AND version = ?5")
+                    .and_then(|mut st| st.execute(params![change.sealed, ts(change.updated_at), b(id.as_uuid()), b(tenant.as_uuid()), change.expected_version as i64]))
+                    .map_err(map_err)?;
+                if n == 0 {
+                    return Err(StoreError::VersionMismatch(change.expected_version));
+                }
+                if let Some(index) = &change.index {
+                    replace_index(tx, tenant, *id, index)?;
+                }
+            }
+            for (id, e) in &batch.index {
+                insert_index(tx, tenant, *id, std::slice::from_ref(e))?;
+            }
+            for c in &batch.consents {
+                insert_consent_row(tx, c)?;
+            }
+            Ok((0, batch.audit))
+        })
+        .await
+        .map(|_| ())
+    }
+
     async fn rewrap_tenant(
         &self,
         tenant: TenantId,
@@ -2680,9 +2845,7 @@ impl Store for SqlStore {
                 return Err(StoreError::VersionMismatch(change.expected_version));
             }
             if let Some(index) = change.index {
-                tx.execute("DELETE FROM blind_index WHERE customer_id = ?1", [b(id.as_uuid())])
-                    .map_err(map_err)?;
-                insert_index(tx, tenant, id, &index)?;
+                replace_index(tx, tenant, id, &index)?;
             }
             Ok(change.expected_version as i64 + 1)
         })

@@ -104,6 +104,31 @@ pub enum Command {
         #[arg(long)]
         to: String,
     },
+    /// Import a customer list: a Shopify, Fresha or Square export, or any CSV with a mapping of
+    /// its columns. Re-running a file (or an interrupted import) adds nothing twice.
+    Import {
+        /// shopify, fresha, square or csv.
+        #[arg(value_parser = ["shopify", "fresha", "square", "csv"])]
+        source: String,
+        /// The exported file (UTF-8 CSV).
+        file: PathBuf,
+        /// Report what would happen; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// For csv: the mapping of its columns, a CSV of `column,target` lines (target: a
+        /// catalog field, external_id, consent:PURPOSE[:CHANNEL], or drop).
+        #[arg(long)]
+        mapping: Option<PathBuf>,
+        /// Change customers already here to the file's values (otherwise left as they are).
+        #[arg(long)]
+        update: bool,
+        /// The business (short name); needed when the data dir hosts several.
+        #[arg(long, env = "CUSTOS_TENANT")]
+        tenant: Option<String>,
+        /// Print the whole report as JSON instead of the summary.
+        #[arg(long)]
+        json: bool,
+    },
     /// Backups: create, verify (a restore drill), restore into a new data dir.
     Backup {
         #[command(subcommand)]
@@ -585,6 +610,57 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Backup { command } => backup(&cli.data_dir, command).await,
+        Command::Import {
+            source,
+            file,
+            dry_run,
+            mapping,
+            update,
+            tenant,
+            json,
+        } => {
+            let source = custos_core::importing::Source::parse(&source)
+                .ok_or_else(|| anyhow!("unknown source {source}"))?;
+            let mapping = match &mapping {
+                Some(m) => Some(
+                    custos_core::importing::Mapping::parse(
+                        &std::fs::read_to_string(m)
+                            .with_context(|| format!("reading the mapping {}", m.display()))?,
+                    )
+                    .map_err(|e| anyhow!("{e}"))?,
+                ),
+                None if source == custos_core::importing::Source::Csv => {
+                    return Err(anyhow!(
+                        "a csv import needs --mapping FILE (one `column,target` line per column)"
+                    ))
+                }
+                None => None,
+            };
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let s = settings(&cli.data_dir, admin_overrides())?;
+            let (vault, store) = crate::open_vault(&s).await?;
+            let opts = custos_core::importing::ImportOptions {
+                source,
+                mapping,
+                file_name: file
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                dry_run,
+                update,
+            };
+            let r = crate::import_file(&vault, tenant.as_deref(), &bytes, &opts).await;
+            let st = store.clone();
+            let _ = tokio::task::spawn_blocking(move || st.close()).await;
+            let report = r?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", crate::import_summary(&report));
+            }
+            Ok(())
+        }
         Command::Keys {
             command: KeysCommand::Status,
         } => {

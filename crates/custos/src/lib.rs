@@ -708,6 +708,87 @@ async fn shutdown_signal() {
     }
 }
 
+/// Imports a customer list at the command line, for one business (the only one when `tenant`
+/// is left out), with a progress bar on a terminal.
+pub async fn import_file(
+    vault: &custos_core::vault::Vault,
+    tenant: Option<&str>,
+    bytes: &[u8],
+    opts: &custos_core::importing::ImportOptions,
+) -> anyhow::Result<custos_api::FileImportReport> {
+    use std::io::IsTerminal;
+    let t = vault
+        .resolve_tenant(tenant)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let p = custos_core::policy::Principal::command_line(t.id, &t.slug);
+    let bar = if std::io::stderr().is_terminal() {
+        let b = indicatif::ProgressBar::new(bytes.len() as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "importing [{bar:40}] {percent:>3}% {bytes}/{total_bytes} ({eta})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        b
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let progress = |done: u64, _all: u64| bar.set_position(done);
+    let meta = custos_core::audit::RequestMeta {
+        request_id: Some(format!("cli-import-{}", uuid::Uuid::now_v7())),
+        client_addr: None,
+    };
+    let r = vault.import_file(&p, bytes, opts, &progress, &meta).await;
+    bar.finish_and_clear();
+    r.map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// An import's report for a terminal: the counts, then every refused and repeated row with
+/// its line, then the columns left out.
+pub fn import_summary(r: &custos_api::FileImportReport) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} ({}){}",
+        r.source,
+        r.layout,
+        if r.dry_run {
+            ": dry run, nothing written"
+        } else {
+            ""
+        }
+    );
+    let _ = writeln!(out, "  rows read          {:>8}", r.rows);
+    let _ = writeln!(out, "  imported           {:>8}", r.imported);
+    let _ = writeln!(out, "  updated            {:>8}", r.updated);
+    let _ = writeln!(out, "  skipped (already here) {:>4}", r.skipped);
+    let _ = writeln!(out, "  refused            {:>8}", r.refused.len());
+    let _ = writeln!(out, "  duplicates in file {:>8}", r.duplicates.len());
+    let _ = writeln!(out, "  consents recorded  {:>8}", r.consents_recorded);
+    let _ = writeln!(out, "  columns dropped    {:>8}", r.columns_dropped.len());
+    for p in &r.refused {
+        let _ = writeln!(out, "refused   line {}: {}", p.line, p.reason);
+    }
+    for d in &r.duplicates {
+        let _ = writeln!(
+            out,
+            "duplicate line {}: same {} as line {}",
+            d.line, d.on, d.same_as_line
+        );
+    }
+    for c in &r.columns_dropped {
+        let _ = writeln!(
+            out,
+            "dropped   column '{}' ({}): {} values not stored",
+            c.column, c.reason, c.values
+        );
+    }
+    out
+}
+
 /// The reports of sweeps as a table for a terminal.
 pub fn retention_table(reports: &[(String, custos_api::retention::RetentionReport)]) -> String {
     use std::fmt::Write as _;

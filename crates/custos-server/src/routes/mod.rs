@@ -10,6 +10,7 @@ pub mod customers;
 pub mod devices;
 pub mod docs;
 pub mod health;
+pub mod imports;
 pub mod incidents;
 pub mod intake;
 pub mod portal;

@@ -3,7 +3,8 @@
 //! row-level security on every table that carries a tenant.
 
 /// Migrations, applied in order under an advisory lock.
-pub const MIGRATIONS: &[&str] = &[r#"
+pub const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE tenants (
     id BYTEA PRIMARY KEY,
     slug TEXT NOT NULL UNIQUE,
@@ -377,7 +378,32 @@ CREATE POLICY tenant_wall ON tenant_key_ring USING (custos_may_see(tenant_id));
 ALTER TABLE audit_events ENABLE ROW LEVEL SECURITY;
 ALTER TABLE audit_events FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_wall ON audit_events USING (custos_may_see(tenant_id));
-"#];
+"#,
+    r#"
+CREATE TABLE erased_index (
+    tenant_id BYTEA NOT NULL REFERENCES tenants(id),
+    kind BIGINT NOT NULL,
+    hash BYTEA NOT NULL,
+    erased_at BIGINT NOT NULL,
+    PRIMARY KEY (tenant_id, kind, hash)
+);
+CREATE TABLE webhooks (
+    id BYTEA PRIMARY KEY,
+    tenant_id BYTEA NOT NULL REFERENCES tenants(id),
+    sealed BYTEA NOT NULL,
+    events TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    disabled BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX webhooks_tenant ON webhooks(tenant_id, id);
+ALTER TABLE erased_index ENABLE ROW LEVEL SECURITY;
+ALTER TABLE erased_index FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant_wall ON erased_index USING (custos_may_see(tenant_id));
+ALTER TABLE webhooks ENABLE ROW LEVEL SECURITY;
+ALTER TABLE webhooks FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant_wall ON webhooks USING (custos_may_see(tenant_id));
+"#,
+];
 
 /// Tables under row-level security, with the column naming the tenant.
 pub const TENANT_TABLES: &[(&str, &str)] = &[
@@ -405,4 +431,6 @@ pub const TENANT_TABLES: &[(&str, &str)] = &[
     ("portal_tokens", "tenant_id"),
     ("tenant_key_ring", "tenant_id"),
     ("audit_events", "tenant_id"),
+    ("erased_index", "tenant_id"),
+    ("webhooks", "tenant_id"),
 ];

@@ -320,6 +320,24 @@ INSERT INTO tenant_key_ring (tenant_id, version, wrapped_kek, master_key_id, cre
     SELECT id, kek_version, wrapped_kek, master_key_id, created_at FROM tenants;
 CREATE INDEX customers_key_version ON customers(tenant_id, kek_version);
 "#,
+    r#"
+CREATE TABLE erased_index (
+    tenant_id BLOB NOT NULL REFERENCES tenants(id),
+    kind INTEGER NOT NULL,
+    hash BLOB NOT NULL,
+    erased_at INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, kind, hash)
+) WITHOUT ROWID;
+CREATE TABLE webhooks (
+    id BLOB PRIMARY KEY,
+    tenant_id BLOB NOT NULL REFERENCES tenants(id),
+    sealed BLOB NOT NULL,
+    events TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    disabled INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX webhooks_tenant ON webhooks(tenant_id, id);
+"#,
 ];
 
 /// Migrations of the audit file (`audit.db`).

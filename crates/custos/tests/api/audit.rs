@@ -713,7 +713,11 @@ async fn a_session_touching_every_endpoint_leaves_one_event_per_access_and_no_va
             r = r.header("if-match", "\"1\"");
         }
         if let Some(b) = &body {
-            r = r.json(b);
+            r = match b.as_str() {
+                // A file upload.
+                Some(text) => r.header("content-type", "text/csv").body(text.to_owned()),
+                None => r.json(b),
+            };
         }
         let resp = r.send().await.unwrap();
         assert!(
@@ -926,6 +930,26 @@ async fn a_session_touching_every_endpoint_leaves_one_event_per_access_and_no_va
                     "/v1/incidents".into(),
                     Some(json!({"title": "coverage", "nature": canaries[4], "scope": {"actors": [staff_id], "from": "2020-01-01T00:00:00Z"}})),
                     "incident.open",
+                ),
+                (
+                    app.owner.clone(),
+                    Method::POST,
+                    "/v1/imports?source=square".into(),
+                    Some(json!(format!(
+                        "Reference ID,First Name,Last Name,Email Address,Phone Number,Memo,Square Customer ID,Email Subscription Status\n,{},{},imported.{},,{},SQ-COVERAGE,subscribed\n",
+                        canaries[0], canaries[1], canaries[2], canaries[4]
+                    ))),
+                    "customer.import",
+                ),
+                (
+                    app.owner.clone(),
+                    Method::POST,
+                    "/v1/imports?source=square&dry_run=true".into(),
+                    Some(json!(format!(
+                        "Reference ID,First Name,Email Address,Square Customer ID\n,{},x.{},SQ-2\n",
+                        canaries[0], canaries[2]
+                    ))),
+                    "customer.import",
                 ),
                 (
                     app.owner.clone(),

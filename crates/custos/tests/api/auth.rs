@@ -160,6 +160,7 @@ async fn catalog_health_and_docs() {
         "/v1/break-glass/{id}",
         "/v1/customers/{id}/export",
         "/v1/customers/import",
+        "/v1/imports",
         "/v1/schemas/customer-export.json",
         "/v1/customers/{id}/consents",
         "/v1/customers/{id}/objection",

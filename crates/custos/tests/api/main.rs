@@ -13,6 +13,7 @@ mod errors;
 mod export;
 mod helpers;
 mod identity;
+mod imports;
 mod incidents;
 mod intake;
 mod matrix;

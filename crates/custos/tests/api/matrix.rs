@@ -225,6 +225,12 @@ async fn every_role_against_every_endpoint() {
             ),
             (Method::GET, "/v1/auth/whoami".into(), None, &ROLES),
             (
+                Method::POST,
+                "/v1/imports?source=square&dry_run=true".into(),
+                Some(json!("Reference ID,First Name,Last Name,Email Address,Phone Number,Square Customer ID\n,Ola,Lis,ola@example.org,,SQ1\n")),
+                &["owner", "manager"],
+            ),
+            (
                 Method::PATCH,
                 format!("/v1/customers/{id}"),
                 Some(json!({"fields": {"last_name": "Nowak"}})),
@@ -244,7 +250,11 @@ async fn every_role_against_every_endpoint() {
                 r = r.header("if-match", format!("\"{}\"", v["version"]));
             }
             if let Some(b) = &body {
-                r = r.json(b);
+                r = match b.as_str() {
+                    // A file upload.
+                    Some(text) => r.header("content-type", "text/csv").body(text.to_owned()),
+                    None => r.json(b),
+                };
             }
             let resp = r.send().await.unwrap();
             let status = resp.status();
