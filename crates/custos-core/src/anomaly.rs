@@ -43,7 +43,7 @@ const READS: [&str; 5] = [
 ];
 
 /// Everything that touches customer data, for the off-hours rule.
-const ACCESSES: [&str; 11] = [
+const ACCESSES: [&str; 12] = [
     "customer.read",
     "customer.search",
     "customer.list",
@@ -55,10 +55,15 @@ const ACCESSES: [&str; 11] = [
     "record.create",
     "customer.export",
     "marketing.audience",
+    "customer.export_all",
 ];
 
 /// Exports of customer data: each one is worth a look.
-const EXPORTS: [&str; 2] = ["customer.export", "marketing.audience"];
+const EXPORTS: [&str; 3] = [
+    "customer.export",
+    "marketing.audience",
+    "customer.export_all",
+];
 
 impl Vault {
     /// Raises an alert unless one with the same key was raised in the same hour.

@@ -122,14 +122,19 @@ pub fn consent_value(cell: &str) -> Option<bool> {
     }
 }
 
-/// A birthday as exports write it: `YYYY-MM-DD`, or `MM-DD` without the year (Square lets a
-/// customer keep the year to themselves), as `YYYY-MM-DD` or `--MM-DD`.
+/// A birthday as exports write it: `YYYY-MM-DD`, or `MM-DD` (or ISO's `--MM-DD`) without the
+/// year (Square lets a customer keep the year to themselves), as `YYYY-MM-DD` or `--MM-DD`.
 pub fn birthday(cell: &str) -> Result<String, String> {
     let c = clean_cell(cell);
+    // ISO 8601's own form without the year, as custos writes it.
+    let (c, yearless) = match c.strip_prefix("--") {
+        Some(rest) => (rest, true),
+        None => (c, false),
+    };
     let parts: Vec<&str> = c.split('-').collect();
     let num = |s: &str, len: usize| s.len() == len && s.bytes().all(|b| b.is_ascii_digit());
     let (year, month, day) = match parts.as_slice() {
-        [y, m, d] if num(y, 4) && num(m, 2) && num(d, 2) => (Some(*y), *m, *d),
+        [y, m, d] if !yearless && num(y, 4) && num(m, 2) && num(d, 2) => (Some(*y), *m, *d),
         [m, d] if num(m, 2) && num(d, 2) => (None, *m, *d),
         _ => return Err("is not a date (YYYY-MM-DD or MM-DD)".into()),
     };
@@ -408,12 +413,13 @@ mod tests {
         }
         assert_eq!(birthday("1985-04-12").unwrap(), "1985-04-12");
         assert_eq!(birthday("'04-12").unwrap(), "--04-12");
+        assert_eq!(birthday("--04-12").unwrap(), "--04-12");
         assert_eq!(
             birthday("02-29").unwrap(),
             "--02-29",
             "a leap day without a year"
         );
-        for bad in ["1985-02-30", "13-01", "12.04.1985", "1985-4-12", "soon"] {
+        for bad in ["1985-02-30", "13-01", "12.04.1985", "1985-4-12", "soon", "----04-12", "--1985-04-12"] {
             assert!(birthday(bad).is_err(), "{bad}");
         }
     }

@@ -239,7 +239,7 @@ fn on(kind: IndexKind) -> &'static str {
 
 /// The purpose a consent column of a known export records: the most specific marketing purpose
 /// resting on consent over that channel (`newsletter` for e-mail in the templates).
-fn purpose_for(t: &TenantKeys, channel: Channel) -> Option<String> {
+pub(crate) fn purpose_for(t: &TenantKeys, channel: Channel) -> Option<String> {
     t.catalog
         .purposes
         .iter()

@@ -5,6 +5,7 @@
 pub mod anomaly;
 pub mod audit;
 pub mod breakglass;
+pub mod business_export;
 pub mod catalog;
 pub mod clock;
 pub mod consents;

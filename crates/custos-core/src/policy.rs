@@ -52,13 +52,15 @@ pub enum Action {
     DataRequestManage,
     /// Run retention sweeps and read their reports and aggregates.
     RetentionManage,
-    /// Import a customer's export from another business (a move, art. 20).
+    /// Import a customer's export from another business (a move, art. 20), or a customer list.
     CustomerImport,
+    /// Export the whole customer list (a move to another system, the business's portability).
+    CustomerExportAll,
 }
 
 impl Action {
     /// Every action, in a stable order.
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 23] = [
         Action::CustomerCreate,
         Action::CustomerRead,
         Action::CustomerList,
@@ -81,6 +83,7 @@ impl Action {
         Action::DataRequestManage,
         Action::RetentionManage,
         Action::CustomerImport,
+        Action::CustomerExportAll,
     ];
 
     /// Parses an action's name.
@@ -113,6 +116,7 @@ impl Action {
             Action::DataRequestManage => "data_request.manage",
             Action::RetentionManage => "retention.manage",
             Action::CustomerImport => "customer.import",
+            Action::CustomerExportAll => "customer.export_all",
         }
     }
 }
@@ -225,6 +229,7 @@ impl Role {
                         DataRequestManage,
                         RetentionManage,
                         CustomerImport,
+                        CustomerExportAll,
                     ],
                 ]
                 .concat(),

@@ -7,22 +7,7 @@ use custos_core::consents::html_escape;
 use serde_json::Value;
 use std::fmt::Write as _;
 
-/// Spreadsheet programs run cells that start with these as formulas; such a cell gets a
-/// leading apostrophe (a phone number's `+` is left alone).
-pub fn defuse(cell: &str) -> String {
-    let risky = match cell.chars().next() {
-        Some('=' | '@' | '\t' | '\r') => true,
-        Some('+' | '-') => !cell[1..]
-            .chars()
-            .all(|c| c.is_ascii_digit() || c == ' ' || c == '.'),
-        _ => false,
-    };
-    if risky {
-        format!("'{cell}")
-    } else {
-        cell.to_owned()
-    }
-}
+pub use custos_core::values::defuse;
 
 fn scalar(v: &Value) -> String {
     match v {

@@ -129,6 +129,20 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Export the whole customer list (plaintext personal data: keep the file safe): in the
+    /// import layout of Shopify, Fresha or Square for a move, or as csv with one column per
+    /// catalog field and consent. Audited.
+    Export {
+        /// shopify, fresha, square or csv.
+        #[arg(value_parser = ["shopify", "fresha", "square", "csv"])]
+        format: String,
+        /// The file to write (created with mode 0600; must not exist).
+        #[arg(long)]
+        out: PathBuf,
+        /// The business (short name); needed when the data dir hosts several.
+        #[arg(long, env = "CUSTOS_TENANT")]
+        tenant: Option<String>,
+    },
     /// Backups: create, verify (a restore drill), restore into a new data dir.
     Backup {
         #[command(subcommand)]
@@ -610,6 +624,42 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Backup { command } => backup(&cli.data_dir, command).await,
+        Command::Export {
+            format,
+            out,
+            tenant,
+        } => {
+            let format = custos_core::importing::Source::parse(&format)
+                .ok_or_else(|| anyhow!("unknown format {format}"))?;
+            let s = settings(&cli.data_dir, admin_overrides())?;
+            let (vault, store) = crate::open_vault(&s).await?;
+            let r = async {
+                let t = vault
+                    .resolve_tenant(tenant.as_deref())
+                    .await
+                    .map_err(|e| anyhow!("{e}"))?;
+                let p = custos_core::policy::Principal::command_line(t.id, &t.slug);
+                let meta = custos_core::audit::RequestMeta {
+                    request_id: Some(format!("cli-export-{}", uuid::Uuid::now_v7())),
+                    client_addr: None,
+                };
+                vault
+                    .export_customer_list(&p, format, &meta)
+                    .await
+                    .map_err(|e| anyhow!("{e}"))
+            }
+            .await;
+            let st = store.clone();
+            let _ = tokio::task::spawn_blocking(move || st.close()).await;
+            let list = r?;
+            crate::write_secret(&out, &list.csv)?;
+            eprintln!(
+                "{} customers written to {} — plaintext personal data: keep it safe, delete it when done.",
+                list.customers,
+                out.display()
+            );
+            Ok(())
+        }
         Command::Import {
             source,
             file,

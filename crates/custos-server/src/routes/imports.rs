@@ -1,6 +1,7 @@
 //! `/v1/imports`: a customer list uploaded from the web UI or a script — a Shopify, Fresha or
 //! Square export, or any CSV with a mapping — imported (or, with `dry_run`, reported on) row by
-//! row. The same engine as `custos import`.
+//! row; the same engine as `custos import`. `/v1/exports/customers`: the whole list back out in
+//! those layouts (the owner's, audited); the same as `custos export`.
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiQuery, Auth, Meta};
@@ -22,6 +23,54 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/imports", axum::routing::post(import))
         .route_layer(DefaultBodyLimit::max(MAX_UPLOAD))
+        .route("/v1/exports/customers", axum::routing::get(export_list))
+}
+
+/// Which layout.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportParams {
+    /// `shopify`, `fresha`, `square` (their import layouts) or `csv` (one column per catalog
+    /// field and per consent).
+    pub format: String,
+}
+
+/// The whole customer list as CSV (owner only): for a move to Shopify, Fresha or Square, or the
+/// business's own copy. Every customer is named in the audit event, and the export raises an
+/// alert for review like every export.
+#[utoipa::path(get, path = "/v1/exports/customers", tag = "customers", params(ExportParams),
+    responses((status = 200, description = "The list", content_type = "text/csv"), (status = 400, body = custos_api::Problem), (status = 401, body = custos_api::Problem), (status = 403, body = custos_api::Problem)),
+    security(("bearer" = [])))]
+pub async fn export_list(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Meta(meta): Meta,
+    ApiQuery(q): ApiQuery<ExportParams>,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    s.vault
+        .check_may(&p, custos_core::policy::Action::CustomerExportAll, &meta)
+        .await?;
+    let format = Source::parse(&q.format).ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::InvalidQuery,
+            "format must be one of shopify, fresha, square, csv.",
+        )
+    })?;
+    let list = s.vault.export_customer_list(&p, format, &meta).await?;
+    let disposition = format!(
+        "attachment; filename=\"{}\"",
+        list.file_name.replace('"', "")
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        list.csv,
+    )
+        .into_response())
 }
 
 /// How to import.

@@ -161,6 +161,7 @@ async fn catalog_health_and_docs() {
         "/v1/customers/{id}/export",
         "/v1/customers/import",
         "/v1/imports",
+        "/v1/exports/customers",
         "/v1/schemas/customer-export.json",
         "/v1/customers/{id}/consents",
         "/v1/customers/{id}/objection",

@@ -821,3 +821,224 @@ async fn an_import_killed_halfway_and_run_again_ends_as_one_clean_run() {
         .unwrap();
     assert_eq!(v["ok"], true);
 }
+
+/// A few customers with what the layouts carry: names with commas and quotes, a note with a
+/// line break and a formula, a birthday without a year, consents given and withdrawn.
+async fn seed_for_export(app: &TestApp) {
+    let file = format!(
+        "{SQUARE}\n\
+         ,Zofia,Wójcik,zofia@example.org,'601 234 567,,,\"ul. Długa 5, m. 3\",,Warszawa,,00-950,1985-04-12,\"line one\nline two\",SQ-1,,,,,,subscribed,,\n\
+         ,Jan,\"O'Neil \"\"Jack\"\"\",jan@example.org,,,,,,,,,04-12,=HYPERLINK(\"http://x\"),SQ-2,,,,,,unsubscribed,,\n\
+         ,Ewa,Lis,,+49 170 1234567,,,,,Berlin,,10115,,,SQ-3,,,,,,,,\n"
+    );
+    let r = imported(app, "source=square", file.as_bytes()).await;
+    assert_eq!(r["imported"], 3, "{r}");
+    // SMS consent for Ewa, given in store.
+    let ewa = app.search(&app.owner, &[("phone", "+491701234567")]).await;
+    let r = app
+        .req(Method::POST, &format!("/v1/customers/{}/consents", ewa[0]["id"].as_str().unwrap()), &app.owner)
+        .json(&json!({"purpose": "sms_offers", "channel": "sms", "state": "given", "method": "in_store"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+}
+
+async fn list_of(app: &TestApp, format: &str) -> String {
+    let r = app
+        .get(
+            &app.owner,
+            &format!("/v1/exports/customers?format={format}"),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains(&format!("customers-{format}")));
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    r.text().await.unwrap()
+}
+
+/// The fields of every customer, by e-mail or phone.
+async fn everyone(app: &TestApp) -> Vec<Value> {
+    let page: Value = app
+        .get(&app.owner, "/v1/customers")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut out: Vec<Value> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["fields"].clone())
+        .collect();
+    out.sort_by_key(|f| f["first_name"].as_str().unwrap_or("").to_owned());
+    out
+}
+
+async fn consenting(app: &TestApp, purpose: &str, channel: &str) -> usize {
+    let csv = app
+        .get(
+            &app.owner,
+            &format!("/v1/marketing/audience?purpose={purpose}&channel={channel}"),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    csv.lines().count() - 1
+}
+
+#[tokio::test]
+async fn the_list_goes_out_in_each_layout_and_comes_back_in_whole() {
+    let app = spawn_tuned("retail", |s| {
+        s.anomaly_scan_every = std::time::Duration::from_millis(100);
+    })
+    .await;
+    seed_for_export(&app).await;
+    let want = everyone(&app).await;
+    assert_eq!(want.len(), 3);
+    for format in ["shopify", "fresha", "square", "csv"] {
+        let list = list_of(&app, format).await;
+        assert!(list.lines().next().unwrap().split(',').count() > 5);
+        assert!(
+            list.contains("'=HYPERLINK"),
+            "{format}: the formula is defused"
+        );
+        let other = spawn_app().await;
+        let r = if format == "csv" {
+            // Custos's own columns: the mapping writes itself.
+            let header = list.lines().next().unwrap();
+            let mapping: String = header
+                .split(',')
+                .map(|c| match c {
+                    "number" => "number,external_id\n".to_owned(),
+                    c => format!("{c},{c}\n"),
+                })
+                .collect();
+            let r = other
+                .req(Method::POST, "/v1/imports?source=csv", &other.owner)
+                .multipart(
+                    reqwest::multipart::Form::new()
+                        .part(
+                            "file",
+                            reqwest::multipart::Part::text(list.clone()).file_name("list.csv"),
+                        )
+                        .text("mapping", mapping),
+                )
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+            r.json::<Value>().await.unwrap()
+        } else {
+            imported(&other, &format!("source={format}"), list.as_bytes()).await
+        };
+        assert_eq!(r["imported"], 3, "{format}: {r}");
+        assert_eq!(r["refused"], json!([]), "{format}");
+        let mut got = everyone(&other).await;
+        let mut want = want.clone();
+        // What a layout has no column for does not travel.
+        for f in want.iter_mut().chain(got.iter_mut()) {
+            let f = f.as_object_mut().unwrap();
+            match format {
+                "shopify" => {
+                    f.remove("birth_date");
+                }
+                "fresha" | "square" => {
+                    f.remove("country");
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(got, want, "{format}");
+        assert_eq!(
+            consenting(&other, "newsletter", "email").await,
+            1,
+            "{format}"
+        );
+        assert_eq!(
+            consenting(&other, "sms_offers", "sms").await,
+            usize::from(format != "square"),
+            "{format}: Square's export has no SMS column"
+        );
+    }
+    // Every export is on the record, naming every customer, and raises an alert for review.
+    let events: Vec<Value> = app
+        .audit_bodies()
+        .into_iter()
+        .filter(|e| e["action"] == "customer.export_all")
+        .collect();
+    assert_eq!(events.len(), 4);
+    assert!(events
+        .iter()
+        .all(|e| e["customer_ids"].as_array().unwrap().len() == 3));
+    // (One alert per actor and hour, however many exports.)
+    let alerts = app.await_alerts("export", 1).await;
+    assert!(alerts[0].to_string().contains("of 3 customer"), "{alerts:?}");
+}
+
+#[tokio::test]
+async fn only_the_owner_exports_the_list_from_the_api_or_the_command_line() {
+    let app = spawn_app().await;
+    seed_for_export(&app).await;
+    let manager = app.user("list-manager", "manager").await;
+    assert_problem(
+        app.get(&manager, "/v1/exports/customers?format=csv").await,
+        403,
+        "forbidden",
+    )
+    .await;
+    assert_problem(
+        app.get(&app.owner, "/v1/exports/customers?format=xlsx")
+            .await,
+        400,
+        "invalid_query",
+    )
+    .await;
+    assert_problem(
+        app.get(&app.owner, "/v1/exports/customers").await,
+        400,
+        "invalid_query",
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("list.csv");
+    let o = custos(
+        &[
+            "export",
+            "shopify",
+            "--out",
+            out.to_str().unwrap(),
+            "--data-dir",
+            app.data.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("3 customers") && stderr(&o).contains("plaintext"));
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.starts_with("Customer ID,First Name,Last Name,Email,Accepts Email Marketing"));
+    assert!(text.contains("zofia@example.org"));
+    // An existing file is not overwritten.
+    let o = custos(
+        &[
+            "export",
+            "csv",
+            "--out",
+            out.to_str().unwrap(),
+            "--data-dir",
+            app.data.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), text);
+}

@@ -231,6 +231,12 @@ async fn every_role_against_every_endpoint() {
                 &["owner", "manager"],
             ),
             (
+                Method::GET,
+                "/v1/exports/customers?format=csv".into(),
+                None,
+                &["owner"],
+            ),
+            (
                 Method::PATCH,
                 format!("/v1/customers/{id}"),
                 Some(json!({"fields": {"last_name": "Nowak"}})),
