@@ -738,6 +738,72 @@ pub struct ImportReport {
     pub consents_dropped: u32,
 }
 
+/// The event types a webhook subscribes to.
+pub const WEBHOOK_EVENTS: [&str; 5] = [
+    "customer.created",
+    "customer.updated",
+    "customer.erased",
+    "consent.changed",
+    "data_request.opened",
+];
+
+/// Body of `POST /v1/webhooks`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewWebhook {
+    /// Where to POST: `https://…` (`http://` only to a loopback address).
+    pub url: String,
+    /// The event types: `customer.created`, `customer.updated`, `customer.erased`,
+    /// `consent.changed`, `data_request.opened`.
+    pub events: Vec<String>,
+    /// What it is for, e.g. `booking app`.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// A webhook subscription.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Webhook {
+    /// Id.
+    pub id: Uuid,
+    /// Where events go.
+    pub url: String,
+    /// The event types subscribed to.
+    pub events: Vec<String>,
+    /// What it is for.
+    pub description: Option<String>,
+    /// Created; events before it are not sent.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// The signing secret: answered once, when the subscription is made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+/// The body of a webhook: ids and the event type, never a customer's value. Signed in
+/// `Custos-Signature: t=<unix seconds>,v1=<hex HMAC-SHA-256 of "<t>.<body>">` under the
+/// subscription's secret; `Custos-Event` names the type, `Custos-Delivery` the delivery (the same
+/// on every retry).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct WebhookEvent {
+    /// The delivery's id (as in `Custos-Delivery`): a receiver that has seen it may ignore it.
+    pub id: Uuid,
+    /// `customer.created`, `customer.updated`, `customer.erased`, `consent.changed`,
+    /// `data_request.opened`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// When it happened.
+    #[serde(with = "time::serde::rfc3339")]
+    pub occurred_at: OffsetDateTime,
+    /// The business (its short name).
+    pub business: String,
+    /// The customer.
+    pub customer_id: Uuid,
+    /// For `data_request.opened`: the request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_request_id: Option<Uuid>,
+}
+
 /// The answer of a file import (`POST /v1/imports`, `custos import`): what happened, or with
 /// `dry_run` what would happen, to each row.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -819,6 +885,12 @@ pub struct Delivery {
     pub id: Uuid,
     /// `email` or `webhook`.
     pub channel: String,
+    /// For a webhook of a subscription: the event type, e.g. `customer.erased`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
+    /// For a webhook of a subscription: the customer it is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<Uuid>,
     /// `pending`, `delivered` or `failed` (given up after 12 attempts).
     pub status: String,
     /// Attempts so far.

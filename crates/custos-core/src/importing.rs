@@ -690,6 +690,8 @@ impl Vault {
         };
         let now = self.clock.now();
         let mut batch = ImportBatch::default();
+        // Customers created, and customers here changed (fields, consents, their key).
+        let mut created: Vec<uuid::Uuid> = Vec::new();
         let mut touched: Vec<uuid::Uuid> = Vec::new();
         let mut cats: HashSet<Category> = HashSet::new();
         let (first_line, last_line) = (
@@ -727,7 +729,7 @@ impl Vault {
                 .iter()
                 .map(|c| Self::import_consent(t, p, row.id, c, r.line, opts, now))
                 .collect();
-            touched.push(row.id.as_uuid());
+            created.push(row.id.as_uuid());
             cats.extend(r.by_cat.keys().copied());
             batch.new.push((row, index, consents));
         }
@@ -794,17 +796,25 @@ impl Vault {
                 }
             }
         }
-        if opts.dry_run || touched.is_empty() {
+        if opts.dry_run || (created.is_empty() && touched.is_empty()) {
             return Ok(false);
         }
-        let mut ev = AuditEvent::by(p, Action::CustomerImport.as_str(), now, meta)
-            .customers(touched)
-            .categories(cats);
-        ev.reason = Some(format!(
-            "{} import, lines {first_line}-{last_line}",
-            report.layout
-        ));
-        batch.audit.push(ev);
+        // One event for the customers created and one for those changed (what webhooks tell
+        // connected systems apart by).
+        for (ids, target) in [(created, "import:created"), (touched, "import:updated")] {
+            if ids.is_empty() {
+                continue;
+            }
+            let mut ev = AuditEvent::by(p, Action::CustomerImport.as_str(), now, meta)
+                .customers(ids)
+                .categories(cats.iter().copied())
+                .target(target.to_owned());
+            ev.reason = Some(format!(
+                "{} import, lines {first_line}-{last_line}",
+                report.layout
+            ));
+            batch.audit.push(ev);
+        }
         match self.store.import_batch(t.id, batch).await {
             Ok(()) => Ok(true),
             Err(StoreError::VersionMismatch(_)) => Err(CoreError::Conflict(

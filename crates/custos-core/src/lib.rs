@@ -35,6 +35,7 @@ pub mod store;
 pub mod trail;
 pub mod values;
 pub mod vault;
+pub mod webhooks;
 
 pub use error::CoreError;
 pub use vault::Vault;

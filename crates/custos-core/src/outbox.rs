@@ -62,6 +62,15 @@ fn outbox_aad(tenant: TenantId, id: Uuid) -> Vec<u8> {
     aad
 }
 
+/// Opens a delivery's message.
+pub(crate) fn open_delivery(
+    keys: &crate::vault::TenantKeys,
+    row: &DeliveryRow,
+) -> Result<Outbound, CoreError> {
+    let plain = keys.open(&row.sealed, &outbox_aad(row.tenant_id, row.id))?;
+    serde_json::from_slice(&plain).map_err(|e| CoreError::Internal(e.to_string()))
+}
+
 impl Vault {
     /// Seals a message into a pending delivery about `topic` (e.g. `alert:<id>`).
     pub(crate) async fn delivery(
@@ -70,8 +79,18 @@ impl Vault {
         topic: String,
         msg: &Outbound,
     ) -> Result<DeliveryRow, CoreError> {
+        self.delivery_as(Uuid::now_v7(), tenant, topic, msg).await
+    }
+
+    /// A pending delivery with a given id (a webhook body names its delivery).
+    pub(crate) async fn delivery_as(
+        &self,
+        id: Uuid,
+        tenant: TenantId,
+        topic: String,
+        msg: &Outbound,
+    ) -> Result<DeliveryRow, CoreError> {
         let now = self.clock.now();
-        let id = Uuid::now_v7();
         let keys = self.tenant_keys(tenant).await?;
         let plain = zeroize::Zeroizing::new(
             serde_json::to_vec(msg).map_err(|e| CoreError::Internal(e.to_string()))?,

@@ -56,11 +56,13 @@ pub enum Action {
     CustomerImport,
     /// Export the whole customer list (a move to another system, the business's portability).
     CustomerExportAll,
+    /// Subscribe connected systems to events (webhooks).
+    WebhookManage,
 }
 
 impl Action {
     /// Every action, in a stable order.
-    pub const ALL: [Action; 23] = [
+    pub const ALL: [Action; 24] = [
         Action::CustomerCreate,
         Action::CustomerRead,
         Action::CustomerList,
@@ -84,6 +86,7 @@ impl Action {
         Action::RetentionManage,
         Action::CustomerImport,
         Action::CustomerExportAll,
+        Action::WebhookManage,
     ];
 
     /// Parses an action's name.
@@ -117,6 +120,7 @@ impl Action {
             Action::RetentionManage => "retention.manage",
             Action::CustomerImport => "customer.import",
             Action::CustomerExportAll => "customer.export_all",
+            Action::WebhookManage => "webhook.manage",
         }
     }
 }
@@ -230,6 +234,7 @@ impl Role {
                         RetentionManage,
                         CustomerImport,
                         CustomerExportAll,
+                        WebhookManage,
                     ],
                 ]
                 .concat(),
@@ -253,6 +258,7 @@ impl Role {
                             DataRequestManage,
                             RetentionManage,
                             CustomerImport,
+                            WebhookManage,
                         ],
                     ]
                     .concat(),

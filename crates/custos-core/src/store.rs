@@ -880,6 +880,27 @@ pub trait Store: Send + Sync + 'static {
     /// form, imports); answers the customer number.
     async fn insert_customer_bundle(&self, bundle: CustomerBundle) -> Result<i64, StoreError>;
 
+    /// Adds a webhook subscription.
+    async fn insert_webhook(&self, row: WebhookRow, audit: AuditEvent) -> Result<(), StoreError>;
+    /// A business's webhook subscriptions, oldest first.
+    async fn webhooks(&self, tenant: TenantId) -> Result<Vec<WebhookRow>, StoreError>;
+    /// Every business's webhook subscriptions (for the dispatcher).
+    async fn all_webhooks(&self) -> Result<Vec<WebhookRow>, StoreError>;
+    /// Removes a subscription and its deliveries not yet made (`NotFound` if there is none).
+    async fn delete_webhook(
+        &self,
+        tenant: TenantId,
+        id: uuid::Uuid,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError>;
+    /// Queues deliveries and moves a scanner's position, in one transaction.
+    async fn queue_deliveries(
+        &self,
+        deliveries: Vec<DeliveryRow>,
+        scanner: &str,
+        position: u64,
+    ) -> Result<(), StoreError>;
+
     /// Which of these index entries belong to a customer now: (entry, customer) pairs.
     async fn index_matches(
         &self,
@@ -1099,6 +1120,21 @@ pub struct CustomerBundle {
     pub deliveries: Vec<DeliveryRow>,
     /// The events.
     pub audit: Vec<AuditEvent>,
+}
+
+/// A webhook subscription: its URL, secret and description sealed under the tenant key.
+#[derive(Debug, Clone)]
+pub struct WebhookRow {
+    /// Id.
+    pub id: uuid::Uuid,
+    /// Tenant.
+    pub tenant_id: TenantId,
+    /// `{"url","secret","description"}` sealed under the tenant key.
+    pub sealed: Vec<u8>,
+    /// The event types subscribed to.
+    pub events: Vec<String>,
+    /// Created (events before it are not delivered).
+    pub created_at: OffsetDateTime,
 }
 
 /// One chunk of an import (see `Store::import_batch`).

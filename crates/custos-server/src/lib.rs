@@ -70,6 +70,7 @@ pub fn app(state: AppState, opts: HttpOptions) -> Router {
         .merge(routes::catalog::router())
         .merge(routes::customers::router())
         .merge(routes::imports::router())
+        .merge(routes::webhooks::router())
         .merge(routes::users::router())
         .merge(routes::tokens::router())
         .merge(routes::tenant::router())

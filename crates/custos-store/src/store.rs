@@ -936,6 +936,21 @@ fn insert_index(
     Ok(())
 }
 
+fn webhook_row(r: &Row<'_>) -> Result<WebhookRow> {
+    Ok(WebhookRow {
+        id: uuid_of(&r.get::<Vec<u8>>(0)?),
+        tenant_id: TenantId::from_uuid(uuid_of(&r.get::<Vec<u8>>(1)?)),
+        sealed: r.get(2)?,
+        events: r
+            .get::<String>(3)?
+            .split(',')
+            .filter(|e| !e.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        created_at: from_ts(r.get(4)?),
+    })
+}
+
 /// Replaces the index entries computed from a customer's fields; the keys other systems know
 /// the customer by (`External`) stay.
 fn replace_index(
@@ -2548,6 +2563,79 @@ impl Store for SqlStore {
             Ok((n, bundle.audit))
         })
         .await
+    }
+
+    async fn insert_webhook(&self, row: WebhookRow, audit: AuditEvent) -> Result<(), StoreError> {
+        self.write_t(row.tenant_id, vec![audit], move |tx| {
+            tx.execute(
+                "INSERT INTO webhooks (id, tenant_id, sealed, events, created_at, disabled) VALUES (?1, ?2, ?3, ?4, ?5, 0)",
+                params![b(row.id), b(row.tenant_id.as_uuid()), row.sealed, row.events.join(","), ts(row.created_at)],
+            )
+            .map(|_| 0)
+            .map_err(map_err)
+        })
+        .await
+        .map(|_| ())
+    }
+
+    async fn webhooks(&self, tenant: TenantId) -> Result<Vec<WebhookRow>, StoreError> {
+        self.read_t(tenant, move |c| {
+            let mut st = c.prepare_cached("SELECT id, tenant_id, sealed, events, created_at FROM webhooks WHERE tenant_id = ?1 AND disabled = 0 ORDER BY id")?;
+            let rows = st.query_map([b(tenant.as_uuid())], webhook_row)?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn all_webhooks(&self) -> Result<Vec<WebhookRow>, StoreError> {
+        self.read(move |c| {
+            let mut st = c.prepare_cached("SELECT id, tenant_id, sealed, events, created_at FROM webhooks WHERE disabled = 0 ORDER BY id")?;
+            let rows = st.query_map((), webhook_row)?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn delete_webhook(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError> {
+        self.write_t(tenant, vec![audit], move |tx| {
+            let t = b(tenant.as_uuid());
+            exactly_one(tx.execute(
+                "DELETE FROM webhooks WHERE id = ?1 AND tenant_id = ?2",
+                params![b(id), t],
+            ))?;
+            tx.execute(
+                "DELETE FROM deliveries WHERE tenant_id = ?1 AND topic = ?2 AND status = 'pending'",
+                params![t, format!("webhook:{id}")],
+            )
+            .map_err(map_err)?;
+            Ok(0)
+        })
+        .await
+        .map(|_| ())
+    }
+
+    async fn queue_deliveries(
+        &self,
+        deliveries: Vec<DeliveryRow>,
+        scanner: &str,
+        position: u64,
+    ) -> Result<(), StoreError> {
+        let name = scanner.to_owned();
+        self.write(vec![], move |tx| {
+            for d in &deliveries {
+                write_delivery(tx, d, true)?;
+            }
+            tx.execute("INSERT INTO scanner_state (name, position) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET position = excluded.position", params![name, position as i64])
+                .map_err(map_err)?;
+            Ok(0)
+        })
+        .await
+        .map(|_| ())
     }
 
     async fn index_matches(

@@ -605,6 +605,25 @@ pub async fn start_with(
             }
         })
     };
+    // Webhook deliveries made from the audit events written since the last round.
+    let dispatcher = {
+        let (vault, every) = (vault.clone(), s.outbox_poll_every);
+        let mut job = slot("webhooks");
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                if !job.held().await {
+                    continue;
+                }
+                match vault.dispatch_webhooks().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::debug!(queued = n, "webhook deliveries queued"),
+                    Err(e) => tracing::warn!(error = %e, "webhook dispatch failed"),
+                }
+            }
+        })
+    };
     // Mails and webhooks waiting in the outbox.
     let sender = {
         let sender = crate::outbox::Sender::new(&s)?;
@@ -672,6 +691,7 @@ pub async fn start_with(
         checkpointer.abort();
         scanner.abort();
         sweeper.abort();
+        dispatcher.abort();
         backups.abort();
         sender.abort();
         if let Err(e) =

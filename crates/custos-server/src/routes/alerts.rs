@@ -109,6 +109,8 @@ pub async fn deliveries(
                 id: d.id,
                 next_attempt_at: (d.status == "pending").then_some(d.next_at),
                 channel: d.channel,
+                event: None,
+                customer_id: None,
                 status: d.status,
                 attempts: d.attempts,
                 last_error: d.last_error,

@@ -20,3 +20,4 @@ pub mod roles;
 pub mod tenant;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;

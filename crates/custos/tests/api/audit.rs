@@ -943,6 +943,13 @@ async fn a_session_touching_every_endpoint_leaves_one_event_per_access_and_no_va
                 ),
                 (
                     app.owner.clone(),
+                    Method::POST,
+                    "/v1/webhooks".into(),
+                    Some(json!({"url": "https://hooks.example.org/custos", "events": ["customer.erased"]})),
+                    "webhook.create",
+                ),
+                (
+                    app.owner.clone(),
                     Method::GET,
                     "/v1/exports/customers?format=shopify".into(),
                     None,

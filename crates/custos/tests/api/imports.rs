@@ -977,7 +977,10 @@ async fn the_list_goes_out_in_each_layout_and_comes_back_in_whole() {
         .all(|e| e["customer_ids"].as_array().unwrap().len() == 3));
     // (One alert per actor and hour, however many exports.)
     let alerts = app.await_alerts("export", 1).await;
-    assert!(alerts[0].to_string().contains("of 3 customer"), "{alerts:?}");
+    assert!(
+        alerts[0].to_string().contains("of 3 customer"),
+        "{alerts:?}"
+    );
 }
 
 #[tokio::test]

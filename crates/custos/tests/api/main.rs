@@ -26,3 +26,4 @@ mod retention;
 mod scale;
 mod search;
 mod sessions;
+mod webhooks;

@@ -237,6 +237,18 @@ async fn every_role_against_every_endpoint() {
                 &["owner"],
             ),
             (
+                Method::GET,
+                "/v1/webhooks".into(),
+                None,
+                &["owner", "manager"],
+            ),
+            (
+                Method::POST,
+                "/v1/webhooks".into(),
+                Some(json!({"url": "https://hooks.example.org/custos", "events": ["customer.erased"]})),
+                &["owner", "manager"],
+            ),
+            (
                 Method::PATCH,
                 format!("/v1/customers/{id}"),
                 Some(json!({"fields": {"last_name": "Nowak"}})),
