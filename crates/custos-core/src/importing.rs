@@ -26,7 +26,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 /// Rows per transaction.
-pub const CHUNK: usize = 500;
+pub const CHUNK: usize = 5_000;
 
 /// What kind of file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -563,6 +563,7 @@ impl Vault {
         let mut seen: HashMap<(i64, [u8; 16]), u64> = HashMap::new();
         let mut done = false;
         let mut wrote = false;
+        let mut chunks = 0u64;
         while !done {
             let mut chunk = Vec::with_capacity(CHUNK);
             while chunk.len() < CHUNK {
@@ -610,6 +611,12 @@ impl Vault {
                 wrote |= self
                     .import_chunk(p, &t, chunk, opts, &mut report, meta)
                     .await?;
+                chunks += 1;
+                // After the first chunk and whenever the list has doubled since: the planner
+                // must know the index has grown, or it stops using it for the lookups.
+                if !opts.dry_run && chunks.is_power_of_two() {
+                    self.store.refresh_statistics().await?;
+                }
             }
             progress(file.position(), file.len());
         }
@@ -741,22 +748,37 @@ impl Vault {
                 .await?
                 .into_iter()
                 .collect();
-            let rows: HashMap<CustomerId, CustomerRow> = if opts.update {
-                self.store
-                    .customers(t.id, &ids)
-                    .await?
-                    .into_iter()
-                    .map(|r| (r.id, r))
-                    .collect()
-            } else {
-                HashMap::new()
-            };
+            // Their rows: whether processing is restricted, and (with `update`) their values.
+            let rows: HashMap<CustomerId, CustomerRow> = self
+                .store
+                .customers(t.id, &ids)
+                .await?
+                .into_iter()
+                .map(|r| (r.id, r))
+                .collect();
             let t = self.keys_for(t.clone(), rows.values()).await?;
             for (r, id) in matched {
+                let Some(row) = rows.get(&id) else {
+                    // Erased since it was matched a moment ago.
+                    report.refused.push(RowProblem {
+                        line: r.line,
+                        reason: "matches a customer erased while the import ran".into(),
+                    });
+                    continue;
+                };
+                // Restricted (art. 18): nothing about the customer changes, by import either.
+                if row.restricted {
+                    report.refused.push(RowProblem {
+                        line: r.line,
+                        reason: "matches a customer whose processing is restricted (art. 18); left as it is".into(),
+                    });
+                    continue;
+                }
                 let mut changed = false;
                 if let Some(e) = r.external {
                     if !owner.get(&e).is_some_and(|o| o.contains(&id)) {
                         batch.index.push((id, e));
+                        changed = true;
                     }
                 }
                 // The consents only where custos knows nothing of that purpose and channel
@@ -772,14 +794,7 @@ impl Vault {
                     }
                 }
                 let mut updated = false;
-                if let Some(row) = rows.get(&id) {
-                    if row.restricted {
-                        report.refused.push(RowProblem {
-                            line: r.line,
-                            reason: "matches a customer whose processing is restricted (art. 18); left as it is".into(),
-                        });
-                        continue;
-                    }
+                if opts.update {
                     if let Some(change) = self.import_change(&t, row, &r.by_cat, now)? {
                         cats.extend(r.by_cat.keys().copied());
                         batch.changes.push((id, change));
@@ -791,7 +806,7 @@ impl Vault {
                 } else {
                     report.skipped += 1;
                 }
-                if updated || changed || batch.index.last().is_some_and(|(i, _)| *i == id) {
+                if updated || changed {
                     touched.push(id.as_uuid());
                 }
             }

@@ -924,6 +924,9 @@ pub trait Store: Send + Sync + 'static {
     /// index entries and consents added to matched ones, and the chunk's events. A matched
     /// customer changed meanwhile fails the whole chunk (`VersionMismatch`).
     async fn import_batch(&self, tenant: TenantId, batch: ImportBatch) -> Result<(), StoreError>;
+    /// Brings the planner's statistics up to date after a bulk load (PostgreSQL's `ANALYZE` of
+    /// the tables an import fills, so that its lookups keep using the index; nothing on SQLite).
+    async fn refresh_statistics(&self) -> Result<(), StoreError>;
 
     /// Replaces a tenant's wrapped keys (the current one, the index key and every version in
     /// its key ring) and master key id, if it is still wrapped under `from_master`

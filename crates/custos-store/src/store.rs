@@ -951,6 +951,124 @@ fn webhook_row(r: &Row<'_>) -> Result<WebhookRow> {
     })
 }
 
+/// Inserts rows of `width` values each with multi-row statements (one round trip per statement
+/// on PostgreSQL), at most 1,000 values a statement.
+fn insert_many(
+    tx: &Db<'_>,
+    head: &str,
+    width: usize,
+    rows: Vec<Vec<crate::sql::Value>>,
+) -> Result<(), StoreError> {
+    let per = (1000 / width).max(1);
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<crate::sql::Value>> = rows.by_ref().take(per).collect();
+        let groups: Vec<String> = (0..chunk.len())
+            .map(|r| {
+                let marks: Vec<String> =
+                    (1..=width).map(|c| format!("?{}", r * width + c)).collect();
+                format!("({})", marks.join(", "))
+            })
+            .collect();
+        let values: Vec<crate::sql::Value> = chunk.into_iter().flatten().collect();
+        tx.prepare_cached(&format!("{head} VALUES {}", groups.join(", ")))
+            .and_then(|mut st| st.execute(values))
+            .map_err(map_err)?;
+    }
+    Ok(())
+}
+
+/// New customers of an import with their index entries and consents, in multi-row statements;
+/// their numbers are taken in one step.
+fn insert_new_customers(
+    tx: &Db<'_>,
+    tenant: TenantId,
+    new: &[(CustomerRow, Vec<IndexEntry>, Vec<ConsentRow>)],
+) -> Result<(), StoreError> {
+    use crate::sql::ToValue;
+    if new.is_empty() {
+        return Ok(());
+    }
+    let t = b(tenant.as_uuid());
+    let n = new.len() as i64;
+    let first: i64 = tx
+        .query_row(
+            "UPDATE tenants SET next_number = next_number + ?2 WHERE id = ?1 RETURNING next_number - ?2",
+            params![t, n],
+            |r| r.get(0),
+        )
+        .map_err(map_err)?;
+    let customers = new
+        .iter()
+        .enumerate()
+        .map(|(i, (c, _, _))| {
+            params![
+                b(c.id.as_uuid()),
+                t,
+                first + i as i64,
+                c.kek_version,
+                c.wrapped_dek,
+                c.sealed,
+                c.version as i64,
+                ts(c.created_at),
+                ts(c.updated_at)
+            ]
+        })
+        .collect();
+    insert_many(
+        tx,
+        &format!("INSERT INTO customers ({CUSTOMER_COLS})"),
+        9,
+        customers,
+    )?;
+    let mut index = Vec::new();
+    for (c, entries, _) in new {
+        let cid = b(c.id.as_uuid());
+        for e in entries {
+            index.push(vec![
+                t.to_value(),
+                cid.to_value(),
+                e.kind.code().to_value(),
+                e.hash.as_slice().to_value(),
+            ]);
+        }
+    }
+    insert_many(
+        tx,
+        "INSERT INTO blind_index (tenant_id, customer_id, kind, hash)",
+        4,
+        index,
+    )?;
+    let consents = new
+        .iter()
+        .flat_map(|(_, _, cs)| cs)
+        .map(|c| {
+            params![
+                b(c.id),
+                b(c.tenant_id.as_uuid()),
+                b(c.customer_id.as_uuid()),
+                c.purpose,
+                c.channel,
+                c.state,
+                c.method,
+                c.text_version,
+                c.lang,
+                ts(c.at),
+                c.actor_kind,
+                c.actor_id.map(b),
+                c.evidence,
+                c.expires_at.map(ts)
+            ]
+        })
+        .collect();
+    insert_many(
+        tx,
+        &format!("INSERT INTO consents ({CONSENT_COLS})"),
+        14,
+        consents,
+    )
+}
+
 /// Replaces the index entries computed from a customer's fields; the keys other systems know
 /// the customer by (`External`) stay.
 fn replace_index(
@@ -1766,18 +1884,24 @@ impl Store for SqlStore {
     ) -> Result<Vec<CustomerRow>, StoreError> {
         let ids = ids.to_vec();
         self.read_t(tenant, move |c| {
-            let mut st = c.prepare_cached(&format!(
-                "SELECT {CUSTOMER_READ} FROM customers WHERE id = ?1 AND tenant_id = ?2"
-            ))?;
             let t = b(tenant.as_uuid());
             let mut out = Vec::with_capacity(ids.len());
-            for id in ids {
-                if let Some(row) = st
-                    .query_row(params![b(id.as_uuid()), t], customer_row)
-                    .optional()?
-                {
-                    out.push(row);
+            // Up to 100 a query (one round trip each on PostgreSQL), in the order asked.
+            for chunk in ids.chunks(100) {
+                let marks: Vec<String> = (0..chunk.len()).map(|i| format!("?{}", 2 + i)).collect();
+                let mut st = c.prepare_cached(&format!(
+                    "SELECT {CUSTOMER_READ} FROM customers WHERE tenant_id = ?1 AND id IN ({})",
+                    marks.join(", ")
+                ))?;
+                let mut values = params![t];
+                for id in chunk {
+                    values.push(crate::sql::ToValue::to_value(&b(id.as_uuid())));
                 }
+                let mut found: std::collections::HashMap<CustomerId, CustomerRow> = st
+                    .query_map(values, customer_row)?
+                    .map(|r| r.map(|row| (row.id, row)))
+                    .collect::<Result<_>>()?;
+                out.extend(chunk.iter().filter_map(|id| found.remove(id)));
             }
             Ok(out)
         })
@@ -2705,12 +2829,7 @@ impl Store for SqlStore {
 
     async fn import_batch(&self, tenant: TenantId, batch: ImportBatch) -> Result<(), StoreError> {
         self.write_audited_t(tenant, move |tx| {
-            for (row, index, consents) in &batch.new {
-                insert_customer_row(tx, row, index)?;
-                for c in consents {
-                    insert_consent_row(tx, c)?;
-                }
-            }
+            insert_new_customers(tx, tenant, &batch.new)?;
             for (id, change) in &batch.changes {
                 let n = tx
                     .prepare_cached("UPDATE customers SET sealed = ?1, version = version + 1, updated_at = ?2 WHERE id = ?3 AND tenant_id = ?4 AND version = ?5")
@@ -2730,6 +2849,21 @@ impl Store for SqlStore {
                 insert_consent_row(tx, c)?;
             }
             Ok((0, batch.audit))
+        })
+        .await
+        .map(|_| ())
+    }
+
+    async fn refresh_statistics(&self) -> Result<(), StoreError> {
+        if self.dialect() != crate::sql::Dialect::Postgres {
+            return Ok(());
+        }
+        self.write(vec![], |tx| {
+            for table in ["customers", "blind_index", "consents", "erased_index"] {
+                tx.execute(&format!("ANALYZE {table}"), ())
+                    .map_err(map_err)?;
+            }
+            Ok(0)
         })
         .await
         .map(|_| ())
