@@ -623,6 +623,8 @@ impl Vault {
         for (d, n) in report.columns_dropped.iter_mut().zip(dropped_values) {
             d.values = n;
         }
+        // Rows refused while matching come after their chunk's other refusals: in file order.
+        report.refused.sort_by_key(|r| r.line);
         if wrote {
             // Each chunk has its event, naming its customers.
             return Ok(report);

@@ -2802,24 +2802,30 @@ impl Store for SqlStore {
             let t = b(tenant.as_uuid());
             let mut out = Vec::new();
             for chunk in customers.chunks(200) {
-                let marks: Vec<String> = (0..chunk.len()).map(|i| format!("?{}", 2 + i)).collect();
+                // By the customers' index alone (with the tenant in the condition SQLite would
+                // scan the tenant's consents by purpose); the tenant is checked on each row.
+                let marks: Vec<String> = (0..chunk.len()).map(|i| format!("?{}", 1 + i)).collect();
                 let mut st = c.prepare_cached(&format!(
-                    "SELECT DISTINCT customer_id, purpose, channel FROM consents WHERE tenant_id = ?1 AND customer_id IN ({})",
+                    "SELECT DISTINCT customer_id, purpose, channel, tenant_id FROM consents WHERE customer_id IN ({})",
                     marks.join(", ")
                 ))?;
-                let mut values = params![t];
-                for id in chunk {
-                    values.push(crate::sql::ToValue::to_value(&b(id.as_uuid())));
-                }
+                let values: Vec<crate::sql::Value> = chunk
+                    .iter()
+                    .map(|id| crate::sql::ToValue::to_value(&b(id.as_uuid())))
+                    .collect();
                 let rows = st.query_map(values, |r| {
                     Ok((
                         CustomerId::from_uuid(uuid_of(&r.get::<Vec<u8>>(0)?)),
                         r.get::<String>(1)?,
                         r.get::<Option<String>>(2)?,
+                        r.get::<Vec<u8>>(3)?,
                     ))
                 })?;
                 for row in rows {
-                    out.push(row?);
+                    let (id, purpose, channel, owner) = row?;
+                    if owner == t {
+                        out.push((id, purpose, channel));
+                    }
                 }
             }
             Ok(out)
