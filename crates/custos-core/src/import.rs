@@ -1,11 +1,8 @@
-//! Reading the customer lists other systems export (issue 9, groundwork): Shopify in each of its
-//! layouts, Fresha's client list, Square's customer export. This module only reads and
-//! normalises: which layout a file has, which column becomes which catalog field, what a cell
-//! really says (a spreadsheet's leading apostrophe, a birthday without a year, "Subscribed" for
-//! yes), and each row with its line number in the file. Storing, matching duplicates and resuming
-//! come on top of it.
-
-use std::collections::BTreeMap;
+//! Reading the customer lists other systems export: Shopify in each of its layouts, Fresha's
+//! client list, Square's customer export. This module only reads and normalises: which layout a
+//! file has, which column becomes which catalog field, what a cell really says (a spreadsheet's
+//! leading apostrophe, a birthday without a year, "Subscribed" for yes), and each row with its
+//! line number in the file. Storing, matching and resuming are in `importing`.
 
 /// Where a file comes from, as told by its header line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -286,44 +283,6 @@ pub fn read_csv(bytes: &[u8]) -> Result<(Vec<String>, Vec<Row>), String> {
     Ok((file.headers, rows))
 }
 
-/// A row mapped onto the catalog's fields: values by field, the other system's id, and the
-/// columns that had a value but no place in the catalog (dropped, never stored).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Mapped {
-    pub fields: BTreeMap<String, String>,
-    pub external_id: Option<String>,
-    pub dropped: Vec<String>,
-}
-
-/// Maps a row of a known layout. Consent columns are left to
-/// `marketing::consents_from_import`; they are neither fields nor dropped.
-pub fn map_row(layout: Layout, headers: &[String], row: &Row) -> Result<Mapped, String> {
-    let mut out = Mapped::default();
-    for (h, cell) in headers.iter().zip(&row.cells) {
-        let value = clean_cell(cell);
-        if value.is_empty() {
-            continue;
-        }
-        if Some(h.as_str()) == layout.external_id_column() {
-            out.external_id = Some(value.to_owned());
-            continue;
-        }
-        if h.starts_with("Accepts ") || h.ends_with("Subscription Status") {
-            continue;
-        }
-        match layout.field_of(h) {
-            Some("birth_date") => {
-                out.fields.insert("birth_date".into(), birthday(value)?);
-            }
-            Some(field) => {
-                out.fields.insert(field.into(), value.to_owned());
-            }
-            None => out.dropped.push(h.clone()),
-        }
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -381,21 +340,22 @@ mod tests {
             (2, 5),
             "lines count the quoted line break"
         );
-        let layout = Layout::detect(&headers).unwrap();
-        let m = map_row(layout, &headers, &rows[0]).unwrap();
-        assert_eq!(m.external_id.as_deref(), Some("7001"));
-        assert_eq!(m.fields["phone"], "601 234 567");
-        assert_eq!(m.fields["street"], "ul. Długa 5, m. 3");
-        assert_eq!(m.fields["note"], "likes \"green\"\r\nsecond line");
         assert_eq!(
-            m.dropped,
-            vec!["Total Spent".to_owned()],
-            "undeclared: dropped, named"
+            rows[0].cells[0], "'7001",
+            "cells as written; cleaning comes later"
         );
-        assert!(!m.fields.values().any(|v| v == "12.50"));
-        let m = map_row(layout, &headers, &rows[1]).unwrap();
-        assert_eq!(m.fields.len(), 2);
-        assert!(m.dropped.is_empty());
+        assert_eq!(clean_cell(&rows[0].cells[0]), "7001");
+        assert_eq!(rows[0].cells[9], "likes \"green\"\r\nsecond line");
+        assert_eq!(rows[0].cells[5], "ul. Długa 5, m. 3");
+        assert_eq!(Layout::detect(&headers), Some(Layout::Shopify2023));
+        assert_eq!(Layout::Shopify2023.field_of("Zip"), Some("postal_code"));
+        assert_eq!(Layout::Shopify2023.field_of("Total Spent"), None);
+        // A row that is not UTF-8 is an error of its own line; reading goes on.
+        let bytes = b"A,B\n\xfc,x\nok,y\n";
+        let mut f = CsvFile::open(bytes).unwrap();
+        assert!(matches!(f.next_row(), Some(Err((2, _)))));
+        assert_eq!(f.next_row().unwrap().unwrap().cells, vec!["ok", "y"]);
+        assert!(f.next_row().is_none());
     }
 
     #[test]

@@ -887,3 +887,73 @@ impl Vault {
         }))
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn header_of(file: &str, fallback: &str) -> Vec<String> {
+        let text = std::fs::read_to_string(format!(
+            "{}/../../../shared/formats/{file}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap_or_else(|_| fallback.to_owned());
+        CsvFile::open(text.as_bytes()).unwrap().headers
+    }
+
+    #[test]
+    fn consent_columns_are_known_by_layout() {
+        // The real header lines where the shared formats are at hand, the same names otherwise.
+        let h = header_of(
+            "shopify_customers_export_2024plus.header.csv",
+            "Customer ID,Email,Accepts Email Marketing,Default Address Address1,Phone,Accepts SMS Marketing,Accepts WhatsApp Marketing",
+        );
+        let l = Layout::detect(&h).unwrap();
+        let channels: Vec<Channel> = h.iter().filter_map(|c| l.consent_channel(c)).collect();
+        assert_eq!(channels, [Channel::Email, Channel::Sms, Channel::Whatsapp]);
+        let h = header_of(
+            "fresha_export_customer_list.header.csv",
+            "Client ID,Full Name,Email,Accepts Marketing,Accepts SMS Marketing",
+        );
+        let l = Layout::detect(&h).unwrap();
+        let channels: Vec<Channel> = h.iter().filter_map(|c| l.consent_channel(c)).collect();
+        assert_eq!(channels, [Channel::Email, Channel::Sms]);
+        assert_eq!(
+            Layout::Square.consent_channel("Email Subscription Status"),
+            Some(Channel::Email)
+        );
+        // "Accepts Marketing" is e-mail only where a layout has it.
+        assert_eq!(
+            Layout::Shopify2024.consent_channel("Accepts Marketing"),
+            None
+        );
+    }
+
+    #[test]
+    fn mappings_are_read_and_bad_ones_refused() {
+        let m = Mapping::parse(
+            "\u{FEFF}column,target\n# a comment\nKundennr,external_id\nE-Mail,email\nNewsletter,consent:newsletter:email\nUmsatz,drop\nFarbe,\n",
+        )
+        .unwrap();
+        assert_eq!(
+            m.columns,
+            vec![
+                ("Kundennr".into(), Target::ExternalId),
+                ("E-Mail".into(), Target::Field("email".into())),
+                (
+                    "Newsletter".into(),
+                    Target::Consent {
+                        purpose: "newsletter".into(),
+                        channel: Some(Channel::Email)
+                    }
+                ),
+                ("Umsatz".into(), Target::Drop),
+                ("Farbe".into(), Target::Drop),
+            ]
+        );
+        for bad in ["", "a,b\na,c\n", "a,consent:\n", "a,consent:x:pigeon\n"] {
+            assert!(Mapping::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,7 +1,7 @@
 //! Marketing: the audience export (exactly the customers whose consent for a purpose and channel
 //! counts now, with only the fields that channel needs and an unsubscribe link each), the
 //! objection to direct marketing (art. 21(2)), the restriction of processing (art. 18), which
-//! keeps a customer out of every audience, and the mapping of imported consent columns.
+//! keeps a customer out of every audience. (Imported consent columns: `importing`.)
 
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::consents::{LinkToken, METHODS};
@@ -12,8 +12,7 @@ use crate::store::ConsentRow;
 use crate::vault::Vault;
 use custos_api::catalog::{Category, Channel};
 use custos_api::consent::{
-    ChannelReport, ConsentReport, ConsentState, LapsedConsent, NewConsent, NewObjection,
-    Restriction, OBJECTION,
+    ChannelReport, ConsentReport, ConsentState, LapsedConsent, NewObjection, Restriction, OBJECTION,
 };
 use uuid::Uuid;
 
@@ -384,154 +383,5 @@ impl Vault {
             purpose: purpose.to_owned(),
             channels,
         })
-    }
-}
-
-/// A yes/no cell of an export: `yes`, `true`, `1`, `subscribed` (Shopify's newer exports) are
-/// yes; everything else, including empty, is no.
-fn yes(cell: &str) -> bool {
-    matches!(
-        cell.trim().to_ascii_lowercase().as_str(),
-        "yes" | "y" | "true" | "1" | "subscribed" | "opted_in"
-    )
-}
-
-/// Maps the consent columns of an imported row to consent events with method `import` and
-/// the file name as their source; only a "yes" becomes an event (a "no" records nothing: there
-/// was no consent to withdraw). Known columns: Shopify's `Accepts Email Marketing`, `Accepts
-/// SMS Marketing`, `Accepts WhatsApp Marketing`; Fresha's `Accepts Marketing` (e-mail) and
-/// `Accepts SMS Marketing`. `purposes` names the purpose for e-mail, SMS and WhatsApp.
-pub fn consents_from_import(
-    headers: &[&str],
-    row: &[&str],
-    file_name: &str,
-    email_purpose: &str,
-    sms_purpose: &str,
-) -> Vec<NewConsent> {
-    let mut out = Vec::new();
-    for (h, cell) in headers.iter().zip(row) {
-        let channel = match h.trim() {
-            "Accepts Email Marketing" | "Accepts Marketing" => Channel::Email,
-            "Accepts SMS Marketing" | "Accepts WhatsApp Marketing" => {
-                if h.contains("WhatsApp") {
-                    Channel::Whatsapp
-                } else {
-                    Channel::Sms
-                }
-            }
-            _ => continue,
-        };
-        if !yes(cell) {
-            continue;
-        }
-        out.push(NewConsent {
-            purpose: if channel == Channel::Email {
-                email_purpose.to_owned()
-            } else {
-                sms_purpose.to_owned()
-            },
-            channel: Some(channel),
-            state: ConsentState::Given,
-            method: "import".into(),
-            text_version: None,
-            lang: None,
-            source: Some(file_name.to_owned()),
-        });
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn header(file: &str) -> Vec<String> {
-        let text = std::fs::read_to_string(format!(
-            "{}/../../../shared/formats/{file}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap_or_default();
-        text.lines()
-            .next()
-            .unwrap_or("")
-            .split(',')
-            .map(|h| h.trim_matches('"').to_owned())
-            .collect()
-    }
-
-    #[test]
-    fn shopify_and_fresha_consent_columns_map_to_import_events() {
-        // The real header lines, where present; the same names otherwise.
-        let mut shopify = header("shopify_customers_export_2024plus.header.csv");
-        if shopify.len() < 2 {
-            shopify = [
-                "Customer ID",
-                "Email",
-                "Accepts Email Marketing",
-                "Phone",
-                "Accepts SMS Marketing",
-                "Accepts WhatsApp Marketing",
-            ]
-            .map(String::from)
-            .to_vec();
-        }
-        let h: Vec<&str> = shopify.iter().map(String::as_str).collect();
-        let mut row: Vec<&str> = vec![""; h.len()];
-        let at = |name: &str| h.iter().position(|x| *x == name).unwrap();
-        row[at("Accepts Email Marketing")] = "yes";
-        row[at("Accepts SMS Marketing")] = "no";
-        let c = consents_from_import(&h, &row, "customers_export.csv", "newsletter", "sms_offers");
-        assert_eq!(c.len(), 1);
-        assert_eq!(
-            (
-                c[0].purpose.as_str(),
-                c[0].channel,
-                c[0].method.as_str(),
-                c[0].source.as_deref()
-            ),
-            (
-                "newsletter",
-                Some(Channel::Email),
-                "import",
-                Some("customers_export.csv")
-            )
-        );
-        row[at("Accepts SMS Marketing")] = "yes";
-        row[at("Accepts WhatsApp Marketing")] = "true";
-        let c = consents_from_import(&h, &row, "f.csv", "newsletter", "sms_offers");
-        let channels: Vec<_> = c.iter().map(|x| x.channel).collect();
-        assert_eq!(
-            channels,
-            vec![
-                Some(Channel::Email),
-                Some(Channel::Sms),
-                Some(Channel::Whatsapp)
-            ]
-        );
-
-        let mut fresha = header("fresha_export_customer_list.header.csv");
-        if fresha.len() < 2 {
-            fresha = [
-                "Client ID",
-                "Email",
-                "Accepts Marketing",
-                "Accepts SMS Marketing",
-            ]
-            .map(String::from)
-            .to_vec();
-        }
-        let h: Vec<&str> = fresha.iter().map(String::as_str).collect();
-        let mut row: Vec<&str> = vec![""; h.len()];
-        row[h.iter().position(|x| *x == "Accepts Marketing").unwrap()] = "Yes";
-        row[h
-            .iter()
-            .position(|x| *x == "Accepts SMS Marketing")
-            .unwrap()] = "No";
-        let c = consents_from_import(&h, &row, "fresha.csv", "newsletter", "sms_offers");
-        assert_eq!(c.len(), 1);
-        assert_eq!(c[0].channel, Some(Channel::Email));
-        // Nothing consented, nothing recorded.
-        let none: Vec<&str> = vec![""; h.len()];
-        assert!(consents_from_import(&h, &none, "x.csv", "newsletter", "sms_offers").is_empty());
     }
 }

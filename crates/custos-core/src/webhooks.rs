@@ -43,7 +43,7 @@ fn webhook_aad(tenant: TenantId, id: Uuid) -> Vec<u8> {
     aad
 }
 
-/// The webhook event types an audit event stands for, each with the customers it is about.
+/// The webhook event type an audit event stands for (sent once per customer it names).
 pub fn events_of(ev: &AuditEvent) -> Option<&'static str> {
     if ev.outcome != Outcome::Ok || ev.customer_ids.is_empty() {
         return None;

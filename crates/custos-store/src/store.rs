@@ -727,27 +727,32 @@ fn insert_record_row(tx: &Db<'_>, rec: &RecordRow) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// A consent row's values in `CONSENT_COLS` order.
+fn consent_values(c: &ConsentRow) -> Vec<crate::sql::Value> {
+    params![
+        b(c.id),
+        b(c.tenant_id.as_uuid()),
+        b(c.customer_id.as_uuid()),
+        c.purpose,
+        c.channel,
+        c.state,
+        c.method,
+        c.text_version,
+        c.lang,
+        ts(c.at),
+        c.actor_kind,
+        c.actor_id.map(b),
+        c.evidence,
+        c.expires_at.map(ts)
+    ]
+}
+
 /// Inserts a consent event, only for a customer that still exists (an erasure may have come
 /// first).
 fn insert_consent_row(tx: &Db<'_>, c: &ConsentRow) -> Result<(), StoreError> {
     exactly_one(tx.execute(
         &format!("INSERT INTO consents ({CONSENT_COLS}) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14 WHERE EXISTS (SELECT 1 FROM customers WHERE id = ?3 AND tenant_id = ?2)"),
-        params![
-            b(c.id),
-            b(c.tenant_id.as_uuid()),
-            b(c.customer_id.as_uuid()),
-            c.purpose,
-            c.channel,
-            c.state,
-            c.method,
-            c.text_version,
-            c.lang,
-            ts(c.at),
-            c.actor_kind,
-            c.actor_id.map(b),
-            c.evidence,
-            c.expires_at.map(ts)
-        ],
+        consent_values(c),
     ))
 }
 
@@ -1042,24 +1047,7 @@ fn insert_new_customers(
     let consents = new
         .iter()
         .flat_map(|(_, _, cs)| cs)
-        .map(|c| {
-            params![
-                b(c.id),
-                b(c.tenant_id.as_uuid()),
-                b(c.customer_id.as_uuid()),
-                c.purpose,
-                c.channel,
-                c.state,
-                c.method,
-                c.text_version,
-                c.lang,
-                ts(c.at),
-                c.actor_kind,
-                c.actor_id.map(b),
-                c.evidence,
-                c.expires_at.map(ts)
-            ]
-        })
+        .map(consent_values)
         .collect();
     insert_many(
         tx,

@@ -51,12 +51,7 @@ pub async fn export_list(
     s.vault
         .check_may(&p, custos_core::policy::Action::CustomerExportAll, &meta)
         .await?;
-    let format = Source::parse(&q.format).ok_or_else(|| {
-        ApiError::new(
-            ErrorCode::InvalidQuery,
-            "format must be one of shopify, fresha, square, csv.",
-        )
-    })?;
+    let format = source_of("format", &q.format)?;
     let list = s.vault.export_customer_list(&p, format, &meta).await?;
     let disposition = format!(
         "attachment; filename=\"{}\"",
@@ -111,12 +106,7 @@ pub async fn import(
     s.vault
         .check_may(&p, custos_core::policy::Action::CustomerImport, &meta)
         .await?;
-    let source = Source::parse(&q.source).ok_or_else(|| {
-        ApiError::new(
-            ErrorCode::InvalidQuery,
-            "source must be one of shopify, fresha, square, csv.",
-        )
-    })?;
+    let source = source_of("source", &q.source)?;
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -132,7 +122,7 @@ pub async fn import(
         })?)
         .await?
     } else if content_type.starts_with("text/csv") || content_type.starts_with("text/plain") {
-        let body = Bytes::from_request(req, &s).await.map_err(too_large)?;
+        let body = Bytes::from_request(req, &s).await.map_err(body_rejected)?;
         (body, None, None)
     } else {
         return Err(ApiError::new(
@@ -180,15 +170,30 @@ pub async fn import(
     ))
 }
 
-fn too_large(e: axum::extract::rejection::BytesRejection) -> ApiError {
-    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+/// The kind of list named by a query parameter.
+fn source_of(param: &str, value: &str) -> ApiResult<Source> {
+    Source::parse(value).ok_or_else(|| {
         ApiError::new(
-            ErrorCode::PayloadTooLarge,
-            format!(
-                "The file is larger than {} MiB; import it with `custos import` on the server.",
-                MAX_UPLOAD / 1024 / 1024
-            ),
+            ErrorCode::InvalidQuery,
+            format!("{param} must be one of shopify, fresha, square, csv."),
         )
+    })
+}
+
+/// An upload over the limit.
+fn too_large() -> ApiError {
+    ApiError::new(
+        ErrorCode::PayloadTooLarge,
+        format!(
+            "The file is larger than {} MiB; import it with `custos import` on the server.",
+            MAX_UPLOAD / 1024 / 1024
+        ),
+    )
+}
+
+fn body_rejected(e: axum::extract::rejection::BytesRejection) -> ApiError {
+    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        too_large()
     } else {
         ApiError::new(ErrorCode::InvalidJson, "The body cannot be read.")
     }
@@ -205,13 +210,7 @@ async fn read_form(mut form: Multipart) -> ApiResult<(Bytes, Option<String>, Opt
             Ok(None) => break,
             Err(e) => {
                 return Err(if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::new(
-                        ErrorCode::PayloadTooLarge,
-                        format!(
-                            "The file is larger than {} MiB; import it with `custos import` on the server.",
-                            MAX_UPLOAD / 1024 / 1024
-                        ),
-                    )
+                    too_large()
                 } else {
                     ApiError::new(
                         ErrorCode::InvalidJson,
@@ -224,10 +223,14 @@ async fn read_form(mut form: Multipart) -> ApiResult<(Bytes, Option<String>, Opt
             Some("file") => {
                 name = field.file_name().map(str::to_owned);
                 file = Some(field.bytes().await.map_err(|e| {
-                    ApiError::new(
-                        ErrorCode::InvalidJson,
-                        format!("The part 'file': {}", e.body_text()),
-                    )
+                    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                        too_large()
+                    } else {
+                        ApiError::new(
+                            ErrorCode::InvalidJson,
+                            format!("The part 'file': {}", e.body_text()),
+                        )
+                    }
                 })?);
             }
             Some("mapping") => {

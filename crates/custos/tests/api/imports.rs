@@ -710,6 +710,16 @@ async fn bad_uploads_get_clear_problems_and_bad_rows_their_lines() {
     let (s, p) = upload(&app, "source=square", &big).await;
     assert_eq!(s, 413, "{p}");
     assert!(p["detail"].as_str().unwrap().contains("custos import"));
+    let r = app
+        .req(Method::POST, "/v1/imports?source=square", &app.owner)
+        .multipart(reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(big).file_name("big.csv"),
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(r, 413, "payload_too_large").await;
     // A row in another encoding is refused with its line; the others go in.
     let mut file = format!("{SQUARE}\n").into_bytes();
     file.extend_from_slice(b",J\xfcrgen,M\xfcller,jm@example.org,,,,,,,,,,,SQ-J,,,,,,,,\n");
