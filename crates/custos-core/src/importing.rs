@@ -703,20 +703,11 @@ impl Vault {
         let mut created: Vec<uuid::Uuid> = Vec::new();
         let mut touched: Vec<uuid::Uuid> = Vec::new();
         let mut cats: HashSet<Category> = HashSet::new();
-        let (first_line, last_line) = (
-            fresh
-                .iter()
-                .chain(matched.iter().map(|(r, _)| r))
-                .map(|r| r.line)
-                .min()
-                .unwrap_or(0),
-            fresh
-                .iter()
-                .chain(matched.iter().map(|(r, _)| r))
-                .map(|r| r.line)
-                .max()
-                .unwrap_or(0),
-        );
+        let lines = fresh
+            .iter()
+            .chain(matched.iter().map(|(r, _)| r))
+            .map(|r| r.line);
+        let (first_line, last_line) = (lines.clone().min().unwrap_or(0), lines.max().unwrap_or(0));
         for r in fresh {
             if r.keys.iter().any(|k| erased.contains(k)) {
                 report.refused.push(RowProblem {
@@ -834,8 +825,8 @@ impl Vault {
         }
         match self.store.import_batch(t.id, batch).await {
             Ok(()) => Ok(true),
-            Err(StoreError::VersionMismatch(_)) => Err(CoreError::Conflict(
-                "A customer the file updates was changed meanwhile; run the import again (nothing is imported twice).".into(),
+            Err(StoreError::VersionMismatch(_) | StoreError::NotFound) => Err(CoreError::Conflict(
+                "A customer the file updates was changed or erased meanwhile; run the import again (nothing is imported twice).".into(),
             )),
             Err(e) => Err(e.into()),
         }

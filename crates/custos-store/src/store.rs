@@ -1057,6 +1057,49 @@ fn insert_new_customers(
     )
 }
 
+/// Records how far a background scanner has read the audit trail.
+fn write_scanner_position(tx: &Db<'_>, name: &str, position: u64) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO scanner_state (name, position) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET position = excluded.position",
+        params![name, position as i64],
+    )
+    .map(|_| ())
+    .map_err(map_err)
+}
+
+/// Applies a change to a customer's sealed fields if its version is still the expected one
+/// (`VersionMismatch` with the current version otherwise, `NotFound` when it is gone); answers
+/// the new version.
+fn apply_change(
+    tx: &Db<'_>,
+    tenant: TenantId,
+    id: CustomerId,
+    change: &CustomerChange,
+) -> Result<u64, StoreError> {
+    let n = tx
+        .prepare_cached("UPDATE customers SET sealed = ?1, version = version + 1, updated_at = ?2 WHERE id = ?3 AND tenant_id = ?4 AND version = ?5")
+        .and_then(|mut st| st.execute(params![change.sealed, ts(change.updated_at), b(id.as_uuid()), b(tenant.as_uuid()), change.expected_version as i64]))
+        .map_err(map_err)?;
+    if n == 0 {
+        let current: Option<i64> = tx
+            .query_row(
+                "SELECT version FROM customers WHERE id = ?1 AND tenant_id = ?2",
+                params![b(id.as_uuid()), b(tenant.as_uuid())],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(map_err)?;
+        return Err(match current {
+            Some(v) => StoreError::VersionMismatch(v as u64),
+            None => StoreError::NotFound,
+        });
+    }
+    if let Some(index) = &change.index {
+        replace_index(tx, tenant, id, index)?;
+    }
+    Ok(change.expected_version + 1)
+}
+
 /// Replaces the index entries computed from a customer's fields; the keys other systems know
 /// the customer by (`External`) stay.
 fn replace_index(
@@ -1918,31 +1961,8 @@ impl Store for SqlStore {
         change: CustomerChange,
         audit: AuditEvent,
     ) -> Result<u64, StoreError> {
-        let CustomerChange {
-            expected_version: expected,
-            sealed,
-            index,
-            updated_at,
-        } = change;
         self.write_t(tenant, vec![audit], move |tx| {
-            let n = tx
-                .prepare_cached("UPDATE customers SET sealed = ?1, version = version + 1, updated_at = ?2 WHERE id = ?3 AND tenant_id = ?4 AND version = ?5")
-                .and_then(|mut st| st.execute(params![sealed, ts(updated_at), b(id.as_uuid()), b(tenant.as_uuid()), expected as i64]))
-                .map_err(map_err)?;
-            if n == 0 {
-                let current: Option<i64> = tx
-                    .query_row("SELECT version FROM customers WHERE id = ?1 AND tenant_id = ?2", params![b(id.as_uuid()), b(tenant.as_uuid())], |r| r.get(0))
-                    .optional()
-                    .map_err(map_err)?;
-                return Err(match current {
-                    Some(v) => StoreError::VersionMismatch(v as u64),
-                    None => StoreError::NotFound,
-                });
-            }
-            if let Some(index) = index {
-                replace_index(tx, tenant, id, &index)?;
-            }
-            Ok(expected as i64 + 1)
+            apply_change(tx, tenant, id, &change).map(|v| v as i64)
         })
         .await
         .map(|v| v as u64)
@@ -2169,9 +2189,7 @@ impl Store for SqlStore {
     async fn set_scanner_position(&self, name: &str, position: u64) -> Result<(), StoreError> {
         let name = name.to_owned();
         self.write(vec![], move |tx| {
-            tx.execute("INSERT INTO scanner_state (name, position) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET position = excluded.position", params![name, position as i64])
-                .map(|_| 0)
-                .map_err(map_err)
+            write_scanner_position(tx, &name, position).map(|_| 0)
         })
         .await
         .map(|_| ())
@@ -2742,8 +2760,7 @@ impl Store for SqlStore {
             for d in &deliveries {
                 write_delivery(tx, d, true)?;
             }
-            tx.execute("INSERT INTO scanner_state (name, position) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET position = excluded.position", params![name, position as i64])
-                .map_err(map_err)?;
+            write_scanner_position(tx, &name, position)?;
             Ok(0)
         })
         .await
@@ -2825,16 +2842,7 @@ impl Store for SqlStore {
         self.write_audited_t(tenant, move |tx| {
             insert_new_customers(tx, tenant, &batch.new)?;
             for (id, change) in &batch.changes {
-                let n = tx
-                    .prepare_cached("UPDATE customers SET sealed = ?1, version = version + 1, updated_at = ?2 WHERE id = ?3 AND tenant_id = ?4 AND version = ?5")
-                    .and_then(|mut st| st.execute(params![change.sealed, ts(change.updated_at), b(id.as_uuid()), b(tenant.as_uuid()), change.expected_version as i64]))
-                    .map_err(map_err)?;
-                if n == 0 {
-                    return Err(StoreError::VersionMismatch(change.expected_version));
-                }
-                if let Some(index) = &change.index {
-                    replace_index(tx, tenant, *id, index)?;
-                }
+                apply_change(tx, tenant, *id, change)?;
             }
             for (id, e) in &batch.index {
                 insert_index(tx, tenant, *id, std::slice::from_ref(e))?;
