@@ -260,6 +260,16 @@ impl Vault {
         }
     }
 
+    /// Whether the principal's own login uses MFA now.
+    pub async fn mfa_enabled(&self, p: &Principal) -> Result<bool, CoreError> {
+        let uid = self.mfa_user(p)?;
+        Ok(self
+            .store
+            .user(p.tenant_id, uid)
+            .await?
+            .is_some_and(|u| u.mfa_enabled))
+    }
+
     /// Recovery codes the principal has left.
     pub async fn recovery_codes_left(&self, p: &Principal) -> Result<u32, CoreError> {
         let uid = self.mfa_user(p)?;

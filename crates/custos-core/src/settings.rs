@@ -266,6 +266,18 @@ impl Vault {
         serde_json::from_slice(&plain).map_err(|e| CoreError::Internal(e.to_string()))
     }
 
+    /// The caller's business name and time zone, for the frame of a page (any principal,
+    /// even one that must set up MFA first).
+    pub async fn business_of(&self, p: &Principal) -> Result<(String, String), CoreError> {
+        let tenant = self
+            .store
+            .tenant(p.tenant_id)
+            .await?
+            .ok_or(CoreError::NotFound("Business"))?;
+        let tz = tenant.policy().time_zone;
+        Ok((tenant.name, tz))
+    }
+
     /// The caller's business and its settings (any active staff member; alert contacts only
     /// for those who may change them).
     pub async fn tenant_settings(&self, p: &Principal) -> Result<Settings, CoreError> {

@@ -43,6 +43,11 @@ impl ApiError {
         self.code
     }
 
+    /// The field concerned, if the error is about one.
+    pub fn field(&self) -> Option<&str> {
+        self.field.as_deref()
+    }
+
     /// 500 with the cause logged, not shown.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!(request_id = %current_request_id(), error = %cause, "internal error");

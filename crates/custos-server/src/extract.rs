@@ -113,7 +113,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
 /// The request id and client address, for audit events.
 pub struct Meta(pub RequestMeta);
 
-fn request_meta(parts: &Parts) -> RequestMeta {
+pub(crate) fn request_meta(parts: &Parts) -> RequestMeta {
     let addr = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()

@@ -6,6 +6,7 @@ pub mod error;
 pub mod extract;
 pub mod render;
 pub mod routes;
+pub mod ui;
 
 use crate::error::{ApiError, REQUEST_ID};
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -86,6 +87,7 @@ pub fn app(state: AppState, opts: HttpOptions) -> Router {
         .merge(routes::intake::router())
         .merge(routes::backups::router())
         .merge(routes::docs::router())
+        .merge(ui::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(opts.body_limit))
@@ -151,11 +153,14 @@ async fn request_layer(State(opts): State<Arc<HttpOptions>>, req: Request, next:
             "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
         } else if path.starts_with("/privacy/") {
             "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
-        } else {
+        } else if path.starts_with("/v1/") {
             "default-src 'none'; frame-ancestors 'none'"
+        } else {
+            // The staff UI: its own scripts and styles only, no inline code, forms to itself.
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
         }),
     );
-    if !docs {
+    if !docs && !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     tracing::info!(request_id = %id, method = %method, path = %path, status = resp.status().as_u16(), ms = started.elapsed().as_millis() as u64, "request");

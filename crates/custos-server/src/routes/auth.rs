@@ -72,7 +72,21 @@ pub async fn logout(
     Ok((StatusCode::NO_CONTENT, clear_cookie()))
 }
 
-fn clear_cookie() -> HeaderMap {
+/// The `Set-Cookie` header of a new web session (Secure, HttpOnly, SameSite=Strict).
+pub fn set_session_cookie(token: &str, max_age_secs: i64) -> ApiResult<HeaderMap> {
+    let cookie = format!(
+        "{SESSION_COOKIE}={token}; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}"
+    );
+    let mut h = HeaderMap::new();
+    h.insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(ApiError::internal)?,
+    );
+    Ok(h)
+}
+
+/// The `Set-Cookie` header that ends the web session in the browser.
+pub fn clear_cookie() -> HeaderMap {
     let mut h = HeaderMap::new();
     h.insert(
         header::SET_COOKIE,
@@ -108,16 +122,7 @@ pub async fn session(
             &meta,
         )
         .await?;
-    let max_age = s.vault.settings().session_absolute.whole_seconds();
-    let cookie = format!(
-        "{SESSION_COOKIE}={}; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age={max_age}",
-        &*token
-    );
-    let mut h = HeaderMap::new();
-    h.insert(
-        header::SET_COOKIE,
-        HeaderValue::from_str(&cookie).map_err(ApiError::internal)?,
-    );
+    let h = set_session_cookie(&token, s.vault.settings().session_absolute.whole_seconds())?;
     Ok((
         h,
         Json(SessionResponse {

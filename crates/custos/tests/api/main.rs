@@ -26,4 +26,5 @@ mod retention;
 mod scale;
 mod search;
 mod sessions;
+mod ui;
 mod webhooks;

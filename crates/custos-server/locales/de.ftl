@@ -1,0 +1,369 @@
+# custos Web-Oberfläche — Deutsch.
+
+## Rahmen
+skip-to-content = Zum Inhalt springen
+nav-label = Hauptnavigation
+nav-customers = Kunden
+nav-new-customer = Neuer Kunde
+nav-staff = Personal und Rollen
+nav-account = Mein Konto
+sign-out = Abmelden
+language-label = Sprache
+cancel = Abbrechen
+yes = Ja
+no = Nein
+restricted = Verarbeitung eingeschränkt
+masked = maskiert
+masked-keep = Für Ihre Rolle verborgen; leer lassen, um den Wert zu behalten
+country-hint = Ländercode aus zwei Buchstaben, z. B. DE, PL, AT.
+
+## Fehler
+error-title = Diese Seite konnte nicht angezeigt werden
+error-back = Zurück zur Startseite
+error-reference = Kennung für den Support: { $id }
+error-invalid-json = Das Formular konnte nicht gelesen werden.
+error-invalid-query = Die Adresse dieser Seite ist ungültig.
+error-invalid-header = Die Anfrage konnte nicht gelesen werden.
+error-unauthorized = Bitte melden Sie sich an.
+error-invalid-credentials = Benutzername oder Passwort ist falsch.
+error-mfa-required = Dieses Konto nutzt die Zwei-Schritt-Anmeldung: Geben Sie den Code aus Ihrer Authenticator-App ein.
+error-invalid-mfa-code = Der Code ist falsch, abgelaufen oder wurde schon verwendet.
+error-mfa-enrolment-required = Dieses Unternehmen verlangt die Zwei-Schritt-Anmeldung: Richten Sie sie zuerst ein.
+error-csrf-failed = Dieses Formular ist abgelaufen oder stammt nicht von dieser Seite. Öffnen Sie die Seite neu und senden Sie es erneut.
+error-forbidden = Ihre Rolle erlaubt das nicht.
+error-password-change-required = Wählen Sie zuerst ein neues Passwort.
+error-not-found = Hier ist nichts: Es existiert nicht oder wurde gelöscht.
+error-method-not-allowed = Diese Aktion ist hier nicht möglich.
+error-conflict = Das widerspricht dem bereits Gespeicherten.
+error-link-expired = Dieser Link ist abgelaufen.
+error-restricted = Die Verarbeitung dieses Kunden ist eingeschränkt: Nur Lesen und Exportieren sind möglich.
+error-legal-hold = Eine Aufbewahrungspflicht hält diese Daten fest: Sie können jetzt nicht gelöscht werden.
+error-version-mismatch = Jemand anderes hat das inzwischen geändert.
+error-payload-too-large = Das Gesendete ist zu groß.
+error-unsupported-media-type = Diese Art von Upload wird nicht angenommen.
+error-unknown-field = Dieses Feld ist für dieses Unternehmen nicht vorgesehen.
+error-invalid-field = Ein Wert ist ungültig
+error-card-number-refused = Kartennummern werden nie gespeichert: Bitte entfernen
+error-unknown-record-type = Diese Art von Eintrag ist für dieses Unternehmen nicht vorgesehen.
+error-invalid-request = Die Eingabe ist ungültig. Prüfen Sie das Formular und versuchen Sie es erneut.
+error-password-refused = Dieses Passwort wird abgelehnt: mindestens 12 Zeichen, nichts Gängiges und nichts über Sie.
+error-idempotency-key-reused = Dieses Formular wurde schon mit anderen Werten gesendet. Öffnen Sie es neu.
+error-precondition-required = Die Version, die geändert werden soll, fehlt. Öffnen Sie die Seite neu.
+error-rate-limited = Zu viele Versuche. Warten Sie einen Moment und versuchen Sie es erneut.
+error-internal = Auf dem Server ist etwas schiefgegangen.
+error-unavailable = Der Dienst ist gerade nicht erreichbar. Versuchen Sie es gleich noch einmal.
+
+## Hinweise nach einer Aktion
+notice-customer-created = Der Kunde wurde angelegt.
+notice-customer-created-consent-failed = Der Kunde wurde angelegt, aber eine Einwilligung konnte nicht erfasst werden: Prüfen Sie die Einwilligungen unten.
+notice-customer-saved = Die Änderungen wurden gespeichert.
+notice-nothing-changed = Es wurde nichts geändert.
+notice-customer-erased = Der Kunde wurde gelöscht.
+notice-record-added = Der Eintrag wurde dem Verlauf hinzugefügt.
+notice-consent-given = Die Einwilligung wurde erfasst.
+notice-consent-pending = Die Einwilligung wartet darauf, dass der Kunde die gesendete E-Mail bestätigt.
+notice-consent-withdrawn = Der Widerruf wurde erfasst.
+notice-user-created = Das Konto wurde angelegt. Teilen Sie der Person ihr erstes Passwort unter vier Augen mit.
+notice-user-changed = Das Konto wurde geändert.
+notice-password-reset = Das Passwort wurde zurückgesetzt; die Person muss bei der nächsten Anmeldung ein neues wählen.
+notice-password-changed = Ihr Passwort wurde geändert. Ihre anderen Sitzungen wurden beendet.
+
+## Anmeldung und Konto
+login-title = Anmelden
+login-username = Benutzername
+login-password = Passwort
+login-code = Code aus Ihrer Authenticator-App
+login-code-hint = Nur wenn Sie die Zwei-Schritt-Anmeldung eingerichtet haben.
+login-more = Wiederherstellungscode oder anderes Unternehmen
+login-recovery = Wiederherstellungscode
+login-business = Unternehmen
+login-business-hint = Nur nötig, wenn dieser Server mehrere Unternehmen betreibt.
+login-submit = Anmelden
+account-title = Mein Konto
+mfa-title = Zwei-Schritt-Anmeldung
+mfa-on = Die Zwei-Schritt-Anmeldung ist eingeschaltet.
+mfa-off = Die Zwei-Schritt-Anmeldung ist ausgeschaltet. Wer Ihr Passwort erfährt, kann sich als Sie anmelden.
+mfa-recovery-left = { $n ->
+    [one] Sie haben noch { $n } Wiederherstellungscode.
+   *[other] Sie haben noch { $n } Wiederherstellungscodes.
+}
+mfa-set-up = Zwei-Schritt-Anmeldung einrichten
+mfa-required = Dieses Unternehmen verlangt die Zwei-Schritt-Anmeldung für jedes Konto. Richten Sie sie ein, um fortzufahren.
+mfa-explain = Sie brauchen eine Authenticator-App auf Ihrem Telefon (zum Beispiel FreeOTP, Aegis oder Google Authenticator).
+mfa-step-app = Öffnen Sie Ihre Authenticator-App und fügen Sie ein Konto hinzu.
+mfa-step-scan = Scannen Sie diesen Code oder tippen Sie den Schlüssel unten ein.
+mfa-qr-alt = QR-Code für Ihre Authenticator-App
+mfa-secret = Schlüssel:
+mfa-step-code = Geben Sie den 6-stelligen Code ein, den die App jetzt zeigt.
+mfa-code = 6-stelliger Code
+mfa-confirm = Zwei-Schritt-Anmeldung einschalten
+mfa-start-again = Mit einem neuen Code neu beginnen
+mfa-done = Die Zwei-Schritt-Anmeldung ist eingeschaltet.
+mfa-recovery-title = Ihre Wiederherstellungscodes
+mfa-recovery-explain = Jeder Code meldet Sie einmal an, falls Sie Ihr Telefon verlieren. Schreiben Sie sie auf oder drucken Sie sie aus und bewahren Sie sie sicher auf: Sie werden nur jetzt angezeigt.
+mfa-continue = Weiter
+password-title = Passwort
+password-change = Passwort ändern
+password-required = Wählen Sie ein neues Passwort, bevor Sie fortfahren.
+password-current = Aktuelles Passwort
+password-new = Neues Passwort
+password-repeat = Neues Passwort wiederholen
+password-hint = Mindestens 12 Zeichen. Einige zusammenhanglose Wörter ergeben ein gutes Passwort.
+password-mismatch = Die beiden neuen Passwörter stimmen nicht überein.
+sessions-title = Wo Sie angemeldet sind
+sessions-kind = Art
+sessions-started = Begonnen
+sessions-last-seen = Zuletzt aktiv
+sessions-expires = Läuft ab
+sessions-this-one = diese
+sessions-logout-everywhere = Überall abmelden
+session-kind-browser = Browser
+session-kind-login = App-Anmeldung
+
+## Kunden
+search-title = Kunden finden
+search-label = Name, E-Mail, Telefon oder Kundennummer
+search-hint = Ergebnisse erscheinen beim Tippen.
+search-submit = Suchen
+customers-found = { $n ->
+    [0] Kein Kunde gefunden.
+    [one] { $n } Kunde gefunden.
+   *[other] { $n } Kunden gefunden.
+}
+new-title = Neuer Kunde
+new-privacy-title = Bevor Sie etwas eingeben: Informieren Sie den Kunden
+new-privacy-intro = Wir speichern diese Angaben für folgende Zwecke:
+new-privacy-rights = Der Kunde kann seine Daten jederzeit einsehen, berichtigen, exportieren oder löschen lassen und jede Einwilligung so einfach widerrufen, wie er sie gegeben hat.
+new-consents = Einwilligungen
+new-consents-hint = Kreuzen Sie nur an, was der Kunde jetzt erlaubt hat. Nichts ist vorausgewählt.
+consent-text-version = Textversion { $version }
+new-submit = Kunden anlegen
+customer-since = Kunde seit { $date }
+customer-updated = zuletzt geändert { $date }
+action-edit = Bearbeiten
+action-export-html = Export (Seite)
+action-export-json = Export (JSON)
+action-export-csv = Export (CSV)
+action-erase = Löschen…
+profile-fields = Angaben
+reveal-title = Einen maskierten Wert anzeigen
+reveal-which = Feld
+reveal-reason = Warum Sie ihn sehen müssen
+reveal-hint = Ihr Grund wird mit Ihrem Namen im Prüfprotokoll festgehalten.
+reveal-submit = Anzeigen
+reveal-shown = Der Wert wird nur auf dieser Seite gezeigt; der Zugriff wurde protokolliert.
+timeline-title = Verlauf
+timeline-empty = Noch keine Einträge.
+timeline-hidden = Ihre Rolle sieht den Verlauf nicht.
+record-add = Hinzufügen: { $name }
+record-when = Wann
+record-when-hint = Leer lassen für jetzt.
+record-save = Eintrag speichern
+consents-title = Einwilligungen
+consents-purpose = Zweck
+consents-channel = Kanal
+consents-state = Stand
+consents-since = Seit
+consents-change = Ändern
+consents-history = Vollständiger Verlauf mit Nachweisen
+consents-when = Wann
+consents-method = Wie
+consents-text = Textversion
+consents-evidence = Nachweis
+consent-give = Einwilligung erfassen: { $name }
+consent-withdraw = Widerrufen: { $name }
+consent-state-none = nicht gefragt
+channel-none = —
+edit-title = { $name } bearbeiten
+edit-save = Änderungen speichern
+edit-conflict = Jemand anderes hat diesen Kunden gespeichert, während Sie bearbeitet haben. Von Ihren Eingaben ging nichts verloren: Vergleichen Sie unten und speichern Sie erneut.
+conflict-title = Von jemand anderem geändert
+conflict-field = Feld
+conflict-theirs = Jetzt gespeichert
+conflict-mine = Ihre Eingabe
+conflict-explain = Ihre Eingaben bleiben im Formular. Speichern übernimmt sie über die gespeicherten Werte.
+erase-title = { $name } löschen
+erase-explain = Das Löschen entfernt diesen Kunden endgültig:
+erase-what-data = Alle Felder, Verlaufseinträge und Einwilligungen werden durch Vernichten des Kundenschlüssels zerstört;
+erase-what-keys = Sucheinträge verschwinden; nur verschlüsselte Fingerabdrücke von E-Mail, Telefon und Kennungen anderer Systeme bleiben, damit ein Import den Kunden nicht zurückbringt;
+erase-what-audit = das Prüfprotokoll behält, dass der Kunde existierte und gelöscht wurde, ohne seine Daten;
+erase-what-import = Geräte entfernen den Kunden aus ihren Zwischenspeichern;
+erase-what-backups = ältere Sicherungen enthalten die verschlüsselten Daten, bis sie ablaufen; eine Wiederherstellung löscht den Kunden erneut.
+erase-final = Das kann nicht rückgängig gemacht werden.
+erase-type-number = Geben Sie zur Bestätigung die Kundennummer { $number } ein
+erase-confirm-wrong = Die Kundennummer stimmt nicht: Es wurde nichts gelöscht.
+erase-submit = Endgültig löschen
+
+## Personal und Rollen
+staff-title = Personal und Rollen
+staff-accounts = Konten
+staff-username = Benutzername
+staff-role = Rolle
+staff-status = Status
+staff-created = Angelegt
+staff-change = Ändern
+staff-you = Sie
+staff-active = aktiv
+staff-disabled = gesperrt
+staff-must-change = muss ein neues Passwort wählen
+staff-role-of = Rolle von { $user }
+staff-set-role = Rolle setzen
+staff-enable = { $user } entsperren
+staff-disable = { $user } sperren
+staff-reset-password = Passwort zurücksetzen
+staff-new-password-for = Neues Passwort für { $user }
+staff-reset-submit = Zurücksetzen
+staff-add = Mitarbeiter hinzufügen
+staff-initial-password = Erstes Passwort
+staff-initial-password-hint = Teilen Sie es der Person unter vier Augen mit; sie kann es unter „Mein Konto“ ändern.
+staff-add-submit = Konto anlegen
+matrix-title = Was jede Rolle darf
+matrix-explain = Rollen geben jeder Tätigkeit nur das Nötigste. Nicht gewährte Kategorien werden für die Rolle nie entschlüsselt.
+matrix-actions = Aktionen
+matrix-action = Aktion
+matrix-categories = Datenkategorien
+matrix-category = Kategorie
+matrix-yes = ja
+matrix-no = —
+access-full = vollständig
+access-masked = maskiert
+access-none = —
+
+## Rollen
+role-owner = Inhaber
+role-manager = Leitung
+role-staff = Mitarbeiter
+role-clinician = Fachkraft (Gesundheit)
+role-marketing = Marketing
+role-auditor = Prüfer
+role-device = Gerät
+
+## Berechtigungen
+perm-customer-create = Kunden anlegen
+perm-customer-read = Kunden lesen
+perm-customer-list = Alle Kunden auflisten
+perm-customer-search = Kunden suchen
+perm-customer-update = Kunden und Einwilligungen ändern
+perm-customer-erase = Kunden löschen
+perm-customer-reveal = Maskierte Werte anzeigen
+perm-record-read = Verlauf lesen
+perm-record-create = Verlaufseinträge hinzufügen
+perm-catalog-read = Katalog lesen
+perm-user-manage = Personal verwalten
+perm-token-manage = API-Token verwalten
+perm-audit-read = Prüfprotokoll lesen
+perm-tenant-manage = Unternehmenseinstellungen ändern
+perm-device-manage = Geräte verwalten
+perm-role-manage = Rollen verwalten
+perm-incident-manage = Vorfallregister führen
+perm-customer-export = Kundendaten exportieren
+perm-marketing-audience = Marketing-Zielgruppen exportieren
+perm-data-request-manage = Betroffenenanfragen bearbeiten
+perm-retention-manage = Aufbewahrung ausführen
+perm-customer-import = Kunden importieren
+perm-customer-export-all = Gesamte Kundenliste exportieren
+perm-webhook-manage = Webhooks verwalten
+
+## Datenkategorien
+category-identity = Identität
+category-contact = Kontakt
+category-address = Adresse
+category-purchase = Einkäufe
+category-appointment = Termine
+category-health = Gesundheit
+category-payment-reference = Zahlungsreferenzen
+category-preference = Vorlieben
+category-note = Notizen
+
+## Felder
+field-first-name = Vorname
+field-last-name = Nachname
+field-birth-date = Geburtsdatum
+field-email = E-Mail
+field-phone = Telefon
+field-street = Straße und Hausnummer
+field-postal-code = Postleitzahl
+field-city = Ort
+field-country = Land
+field-note = Notiz
+field-loyalty-number = Kundenkartennummer
+field-preferences = Vorlieben
+field-preferred-stylist = Bevorzugte Stylistin / bevorzugter Stylist
+field-allergies = Allergien und Hautreaktionen
+field-plan = Tarif
+field-subscription-start = Abobeginn
+field-delivery-notes = Lieferhinweise
+field-insurance-number = Versichertennummer
+field-amount = Betrag
+field-currency = Währung
+field-items = Artikel
+field-store = Filiale
+field-service = Leistung
+field-staff = Mitarbeiter
+field-duration-minutes = Dauer (Minuten)
+field-price = Preis
+field-notes = Notizen
+field-sphere-right = Sphäre, rechts
+field-cylinder-right = Zylinder, rechts
+field-axis-right = Achse, rechts
+field-sphere-left = Sphäre, links
+field-cylinder-left = Zylinder, links
+field-axis-left = Achse, links
+field-pupillary-distance = Pupillendistanz
+field-remarks = Bemerkungen
+
+## Auswahlwerte
+value-basic = Basis
+value-standard = Standard
+value-premium = Premium
+value-cancelled = Gekündigt
+
+## Arten von Verlaufseinträgen
+rtype-purchase = Einkauf
+rtype-visit = Besuch
+rtype-appointment = Termin
+rtype-subscription-change = Abo-Änderung
+rtype-eye-exam = Augenprüfung
+
+## Zwecke
+purpose-service = Kundenservice
+purpose-newsletter = Newsletter
+purpose-sms-offers = Angebote per SMS
+purpose-birthday-greetings = Geburtstagsgrüße
+purpose-accounting = Buchhaltung
+purpose-health-records = Gesundheitsdaten
+purpose-direct-marketing = Direktwerbung
+purpose-description-service = Betreuung des Kunden: Verkauf, Termine, Kundendienst.
+purpose-description-newsletter = Versand des Newsletters an Kunden, die ihn wünschen.
+purpose-description-sms-offers = Versand von Angeboten per SMS an Kunden, die sie wünschen.
+purpose-description-birthday-greetings = Versand von Geburtstagsgrüßen an Kunden, die sie wünschen.
+purpose-description-accounting = Aufbewahrung von Verkaufsbelegen, wie es das Steuerrecht verlangt.
+purpose-description-health-records = Gesundheitsdaten für eine sichere Behandlung, unter Berufsgeheimnis oder mit ausdrücklicher Einwilligung.
+
+## Rechtsgrundlagen
+basis-consent = Einwilligung, Art. 6 Abs. 1 lit. a DSGVO
+basis-contract = Vertrag, Art. 6 Abs. 1 lit. b DSGVO
+basis-legal-obligation = rechtliche Verpflichtung, Art. 6 Abs. 1 lit. c DSGVO
+basis-legitimate-interest = berechtigtes Interesse, Art. 6 Abs. 1 lit. f DSGVO
+basis-explicit-consent = ausdrückliche Einwilligung, Art. 9 Abs. 2 lit. a DSGVO
+basis-health-care = Gesundheitsversorgung, Art. 9 Abs. 2 lit. h DSGVO
+
+## Kanäle, Einwilligungsstände, Wege
+channel-email = E-Mail
+channel-sms = SMS
+channel-phone = Telefon
+channel-post = Post
+channel-whatsapp = WhatsApp
+consent-state-given = erteilt
+consent-state-pending-confirmation = wartet auf Bestätigung
+consent-state-withdrawn = widerrufen
+consent-state-lapsed = erloschen
+method-in-store = im Geschäft
+method-web-form = Webformular
+method-phone = telefonisch
+method-paper = auf Papier
+method-import = Import
+method-privacy-portal = Datenschutzportal
+method-double-opt-in = E-Mail-Bestätigung
+method-unsubscribe-link = Abmeldelink
+method-email = E-Mail

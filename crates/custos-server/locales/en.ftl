@@ -1,0 +1,369 @@
+# custos web UI — English. Every message here must exist in de.ftl and pl.ftl (a test checks).
+
+## Frame
+skip-to-content = Skip to content
+nav-label = Main
+nav-customers = Customers
+nav-new-customer = New customer
+nav-staff = Staff and roles
+nav-account = My account
+sign-out = Sign out
+language-label = Language
+cancel = Cancel
+yes = Yes
+no = No
+restricted = Processing restricted
+masked = masked
+masked-keep = Hidden from your role; leave empty to keep it
+country-hint = Two-letter country code, e.g. DE, PL, GB.
+
+## Errors
+error-title = Something stopped this page
+error-back = Back to the start page
+error-reference = Reference for support: { $id }
+error-invalid-json = The form could not be read.
+error-invalid-query = The address of this page is not valid.
+error-invalid-header = The request could not be read.
+error-unauthorized = Please sign in.
+error-invalid-credentials = The username or password is wrong.
+error-mfa-required = This account uses two-step sign-in: enter the code from your authenticator app.
+error-invalid-mfa-code = The code is wrong, expired or was used already.
+error-mfa-enrolment-required = This business requires two-step sign-in: set it up first.
+error-csrf-failed = This form has expired or did not come from this site. Open the page again and resend it.
+error-forbidden = Your role does not allow this.
+error-password-change-required = Choose a new password first.
+error-not-found = There is nothing here: it does not exist or was erased.
+error-method-not-allowed = This action is not possible here.
+error-conflict = This conflicts with what is stored already.
+error-link-expired = This link has expired.
+error-restricted = Processing of this customer is restricted: only reading and exporting are possible.
+error-legal-hold = A legal hold keeps this data: it cannot be erased now.
+error-version-mismatch = Someone else changed this in the meantime.
+error-payload-too-large = What was sent is too large.
+error-unsupported-media-type = This kind of upload is not accepted.
+error-unknown-field = This field is not declared for this business.
+error-invalid-field = A value is not valid
+error-card-number-refused = Card numbers are never stored: remove it
+error-unknown-record-type = This kind of entry is not declared for this business.
+error-invalid-request = What was entered is not valid. Check the form and try again.
+error-password-refused = This password is refused: use at least 12 characters and nothing common or about you.
+error-idempotency-key-reused = This form was already sent with other values. Open it again.
+error-precondition-required = The version being changed is missing. Open the page again.
+error-rate-limited = Too many attempts. Wait a moment and try again.
+error-internal = Something went wrong on the server.
+error-unavailable = The service is unavailable right now. Try again shortly.
+
+## Notices after an action
+notice-customer-created = The customer was created.
+notice-customer-created-consent-failed = The customer was created, but a consent could not be recorded: check the consents below.
+notice-customer-saved = The changes were saved.
+notice-nothing-changed = Nothing was changed.
+notice-customer-erased = The customer was erased.
+notice-record-added = The entry was added to the timeline.
+notice-consent-given = The consent was recorded.
+notice-consent-pending = The consent is waiting for the customer to confirm the e-mail we sent.
+notice-consent-withdrawn = The withdrawal was recorded.
+notice-user-created = The account was created. Give the person their first password in private.
+notice-user-changed = The account was changed.
+notice-password-reset = The password was reset; the person must choose a new one at next sign-in.
+notice-password-changed = Your password was changed. Your other sessions were ended.
+
+## Sign-in and account
+login-title = Sign in
+login-username = Username
+login-password = Password
+login-code = Code from your authenticator app
+login-code-hint = Only if you have set up two-step sign-in.
+login-more = Recovery code or another business
+login-recovery = Recovery code
+login-business = Business
+login-business-hint = Only needed when this server hosts several businesses.
+login-submit = Sign in
+account-title = My account
+mfa-title = Two-step sign-in
+mfa-on = Two-step sign-in is on.
+mfa-off = Two-step sign-in is off. Anyone who learns your password could sign in as you.
+mfa-recovery-left = { $n ->
+    [one] You have { $n } recovery code left.
+   *[other] You have { $n } recovery codes left.
+}
+mfa-set-up = Set up two-step sign-in
+mfa-required = This business requires two-step sign-in for every account. Set it up to continue.
+mfa-explain = You will need an authenticator app on your phone (for example FreeOTP, Aegis or Google Authenticator).
+mfa-step-app = Open your authenticator app and add an account.
+mfa-step-scan = Scan this code, or type the key below.
+mfa-qr-alt = QR code for your authenticator app
+mfa-secret = Key:
+mfa-step-code = Enter the 6-digit code the app now shows.
+mfa-code = 6-digit code
+mfa-confirm = Turn on two-step sign-in
+mfa-start-again = Start again with a new code
+mfa-done = Two-step sign-in is on.
+mfa-recovery-title = Your recovery codes
+mfa-recovery-explain = Each code signs you in once if you lose your phone. Write them down or print them and keep them somewhere safe: they are shown only now.
+mfa-continue = Continue
+password-title = Password
+password-change = Change password
+password-required = Choose a new password before you continue.
+password-current = Current password
+password-new = New password
+password-repeat = New password again
+password-hint = At least 12 characters. A few unrelated words make a good password.
+password-mismatch = The two new passwords are not the same.
+sessions-title = Where you are signed in
+sessions-kind = Kind
+sessions-started = Started
+sessions-last-seen = Last seen
+sessions-expires = Expires
+sessions-this-one = this one
+sessions-logout-everywhere = Sign out everywhere
+session-kind-browser = Browser
+session-kind-login = App sign-in
+
+## Customers
+search-title = Find a customer
+search-label = Name, e-mail, phone or customer number
+search-hint = Results appear as you type.
+search-submit = Search
+customers-found = { $n ->
+    [0] No customer found.
+    [one] { $n } customer found.
+   *[other] { $n } customers found.
+}
+new-title = New customer
+new-privacy-title = Before you enter anything: tell the customer
+new-privacy-intro = We keep these details for the following purposes:
+new-privacy-rights = The customer can see, correct, export or erase their data at any time, and withdraw any consent as easily as it was given.
+new-consents = Consents
+new-consents-hint = Tick only what the customer has agreed to now. Nothing is ticked by default.
+consent-text-version = text version { $version }
+new-submit = Create customer
+customer-since = Customer since { $date }
+customer-updated = last changed { $date }
+action-edit = Edit
+action-export-html = Export (page)
+action-export-json = Export (JSON)
+action-export-csv = Export (CSV)
+action-erase = Erase…
+profile-fields = Details
+reveal-title = Show a masked value
+reveal-which = Field
+reveal-reason = Why you need to see it
+reveal-hint = Your reason is written to the audit trail with your name.
+reveal-submit = Show
+reveal-shown = The value is shown on this page only; the access was recorded.
+timeline-title = Timeline
+timeline-empty = No entries yet.
+timeline-hidden = Your role does not see the timeline.
+record-add = Add: { $name }
+record-when = When
+record-when-hint = Leave empty for now.
+record-save = Save entry
+consents-title = Consents
+consents-purpose = Purpose
+consents-channel = Channel
+consents-state = State
+consents-since = Since
+consents-change = Change
+consents-history = Full history with evidence
+consents-when = When
+consents-method = How
+consents-text = Text version
+consents-evidence = Evidence
+consent-give = Record consent: { $name }
+consent-withdraw = Withdraw: { $name }
+consent-state-none = not asked
+channel-none = —
+edit-title = Edit { $name }
+edit-save = Save changes
+edit-conflict = Someone else saved this customer while you were editing. Nothing of yours was lost: compare below, then save again.
+conflict-title = Changed by someone else
+conflict-field = Field
+conflict-theirs = Stored now
+conflict-mine = Your entry
+conflict-explain = Your entries are kept in the form. Saving now applies them over the stored values.
+erase-title = Erase { $name }
+erase-explain = Erasing removes this customer for good:
+erase-what-data = every field, timeline entry and consent is destroyed by deleting the customer's key;
+erase-what-keys = search entries go; only keyed fingerprints of e-mail, phone and other systems' ids stay, so that an import cannot bring the customer back;
+erase-what-audit = the audit trail keeps that the customer existed and was erased, without their data;
+erase-what-import = devices drop the customer from their caches;
+erase-what-backups = older backups still hold the encrypted data until they expire; a restore erases the customer again.
+erase-final = This cannot be undone.
+erase-type-number = Type the customer number { $number } to confirm
+erase-confirm-wrong = The customer number does not match: nothing was erased.
+erase-submit = Erase for good
+
+## Staff and roles
+staff-title = Staff and roles
+staff-accounts = Accounts
+staff-username = Username
+staff-role = Role
+staff-status = Status
+staff-created = Created
+staff-change = Change
+staff-you = you
+staff-active = active
+staff-disabled = disabled
+staff-must-change = must choose a new password
+staff-role-of = Role of { $user }
+staff-set-role = Set role
+staff-enable = Enable { $user }
+staff-disable = Disable { $user }
+staff-reset-password = Reset password
+staff-new-password-for = New password for { $user }
+staff-reset-submit = Reset
+staff-add = Add a staff member
+staff-initial-password = First password
+staff-initial-password-hint = Tell it to the person in private; they can change it under My account.
+staff-add-submit = Add account
+matrix-title = What each role may do
+matrix-explain = Roles give the least each job needs. Categories not granted are never decrypted for the role.
+matrix-actions = Actions
+matrix-action = Action
+matrix-categories = Data categories
+matrix-category = Category
+matrix-yes = yes
+matrix-no = —
+access-full = full
+access-masked = masked
+access-none = —
+
+## Roles
+role-owner = Owner
+role-manager = Manager
+role-staff = Staff
+role-clinician = Clinician
+role-marketing = Marketing
+role-auditor = Auditor
+role-device = Device
+
+## Permissions
+perm-customer-create = Create customers
+perm-customer-read = Read customers
+perm-customer-list = List all customers
+perm-customer-search = Search customers
+perm-customer-update = Change customers and consents
+perm-customer-erase = Erase customers
+perm-customer-reveal = Reveal masked values
+perm-record-read = Read the timeline
+perm-record-create = Add timeline entries
+perm-catalog-read = Read the catalog
+perm-user-manage = Manage staff
+perm-token-manage = Manage API tokens
+perm-audit-read = Read the audit trail
+perm-tenant-manage = Change business settings
+perm-device-manage = Manage devices
+perm-role-manage = Manage roles
+perm-incident-manage = Keep the incident register
+perm-customer-export = Export a customer's data
+perm-marketing-audience = Export marketing audiences
+perm-data-request-manage = Handle data requests
+perm-retention-manage = Run retention
+perm-customer-import = Import customers
+perm-customer-export-all = Export the whole customer list
+perm-webhook-manage = Manage webhooks
+
+## Data categories
+category-identity = Identity
+category-contact = Contact
+category-address = Address
+category-purchase = Purchases
+category-appointment = Appointments
+category-health = Health
+category-payment-reference = Payment references
+category-preference = Preferences
+category-note = Notes
+
+## Fields
+field-first-name = First name
+field-last-name = Last name
+field-birth-date = Date of birth
+field-email = E-mail
+field-phone = Phone
+field-street = Street and number
+field-postal-code = Postal code
+field-city = City
+field-country = Country
+field-note = Note
+field-loyalty-number = Loyalty number
+field-preferences = Preferences
+field-preferred-stylist = Preferred stylist
+field-allergies = Allergies and skin reactions
+field-plan = Plan
+field-subscription-start = Subscription start
+field-delivery-notes = Delivery notes
+field-insurance-number = Insurance number
+field-amount = Amount
+field-currency = Currency
+field-items = Items
+field-store = Store
+field-service = Service
+field-staff = Staff member
+field-duration-minutes = Duration (minutes)
+field-price = Price
+field-notes = Notes
+field-sphere-right = Sphere, right
+field-cylinder-right = Cylinder, right
+field-axis-right = Axis, right
+field-sphere-left = Sphere, left
+field-cylinder-left = Cylinder, left
+field-axis-left = Axis, left
+field-pupillary-distance = Pupillary distance
+field-remarks = Remarks
+
+## Choice values
+value-basic = Basic
+value-standard = Standard
+value-premium = Premium
+value-cancelled = Cancelled
+
+## Timeline entry types
+rtype-purchase = Purchase
+rtype-visit = Visit
+rtype-appointment = Appointment
+rtype-subscription-change = Subscription change
+rtype-eye-exam = Eye exam
+
+## Purposes
+purpose-service = Service
+purpose-newsletter = Newsletter
+purpose-sms-offers = Offers by SMS
+purpose-birthday-greetings = Birthday greetings
+purpose-accounting = Accounting
+purpose-health-records = Health records
+purpose-direct-marketing = Direct marketing
+purpose-description-service = Serving the customer: sales, bookings, after-sales care.
+purpose-description-newsletter = Sending the newsletter to customers who asked for it.
+purpose-description-sms-offers = Sending offers by SMS to customers who asked for them.
+purpose-description-birthday-greetings = Sending birthday greetings to customers who asked for them.
+purpose-description-accounting = Keeping sales records as tax law requires.
+purpose-description-health-records = Health data needed for safe treatment, kept under professional secrecy or with explicit consent.
+
+## Lawful bases
+basis-consent = consent, art. 6(1)(a) GDPR
+basis-contract = contract, art. 6(1)(b) GDPR
+basis-legal-obligation = legal obligation, art. 6(1)(c) GDPR
+basis-legitimate-interest = legitimate interest, art. 6(1)(f) GDPR
+basis-explicit-consent = explicit consent, art. 9(2)(a) GDPR
+basis-health-care = health care, art. 9(2)(h) GDPR
+
+## Channels, consent states, methods
+channel-email = E-mail
+channel-sms = SMS
+channel-phone = Phone
+channel-post = Post
+channel-whatsapp = WhatsApp
+consent-state-given = given
+consent-state-pending-confirmation = waiting for confirmation
+consent-state-withdrawn = withdrawn
+consent-state-lapsed = lapsed
+method-in-store = in store
+method-web-form = web form
+method-phone = by phone
+method-paper = on paper
+method-import = import
+method-privacy-portal = privacy portal
+method-double-opt-in = e-mail confirmation
+method-unsubscribe-link = unsubscribe link
+method-email = e-mail

@@ -1,0 +1,241 @@
+//! Staff and roles in the web UI: the accounts of the business (add, change role, disable,
+//! enable, reset a password) and the permission matrix of every role as a table.
+
+use super::{error_text, page, page_with, Chrome, Staff, StaffForm, UiError};
+use crate::error::ApiError;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use custos_api::catalog::Category;
+use custos_core::ids::UserId;
+use custos_core::policy::{Access, Action};
+use serde::Deserialize;
+
+/// The routes of the staff pages.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/staff", get(list).post(create))
+        .route("/staff/{id}", post(change))
+        .route("/staff/{id}/password", post(reset_password))
+}
+
+struct UserLine {
+    id: String,
+    username: String,
+    role: String,
+    role_label: String,
+    disabled: bool,
+    must_change_password: bool,
+    created: String,
+    me: bool,
+}
+
+struct MatrixRow {
+    label: String,
+    cells: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "staff.html")]
+struct StaffPage {
+    c: Chrome,
+    users: Vec<UserLine>,
+    roles: Vec<(String, String)>,
+    role_heads: Vec<String>,
+    actions: Vec<MatrixRow>,
+    categories: Vec<MatrixRow>,
+    error: Option<String>,
+    username: String,
+}
+
+async fn staff_page(
+    s: &AppState,
+    staff: Staff,
+    error: Option<String>,
+    username: String,
+) -> Result<StaffPage, UiError> {
+    staff.require(Action::UserManage)?;
+    let t = &staff.c.t;
+    let views = s.vault.roles(&staff.p).await?;
+    let role_label = |name: &str| t.label("role", name);
+    let users = s
+        .vault
+        .users(&staff.p)
+        .await?
+        .into_iter()
+        .map(|u| UserLine {
+            id: u.id.to_string(),
+            role_label: role_label(&u.role),
+            me: Some(u.id) == staff.p.user_id,
+            username: u.username,
+            role: u.role,
+            disabled: u.disabled,
+            must_change_password: u.must_change_password,
+            created: t.date(&u.created_at),
+        })
+        .collect();
+    // Roles a person can hold (devices have their own pairing, not an account).
+    let roles: Vec<(String, String)> = views
+        .iter()
+        .filter(|v| v.role.name != "device")
+        .map(|v| (v.role.name.clone(), role_label(&v.role.name)))
+        .collect();
+    let role_heads = views.iter().map(|v| role_label(&v.role.name)).collect();
+    let actions = Action::ALL
+        .iter()
+        .map(|a| MatrixRow {
+            label: t.label("perm", &a.as_str().replace('.', "-")),
+            cells: views
+                .iter()
+                .map(|v| {
+                    t.t(if v.role.may(*a) {
+                        "matrix-yes"
+                    } else {
+                        "matrix-no"
+                    })
+                })
+                .collect(),
+        })
+        .collect();
+    let categories = Category::ALL
+        .iter()
+        .map(|c| MatrixRow {
+            label: t.label("category", c.as_str()),
+            cells: views
+                .iter()
+                .map(|v| {
+                    t.t(match v.role.access(*c) {
+                        Access::Full => "access-full",
+                        Access::Masked => "access-masked",
+                        Access::None => "access-none",
+                    })
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(StaffPage {
+        c: staff.c,
+        users,
+        roles,
+        role_heads,
+        actions,
+        categories,
+        error,
+        username,
+    })
+}
+
+async fn list(State(s): State<AppState>, staff: Staff) -> Result<Response, UiError> {
+    page(staff_page(&s, staff, None, String::new()).await?)
+}
+
+#[derive(Deserialize)]
+struct NewUserForm {
+    username: String,
+    password: String,
+    role: String,
+}
+
+async fn create(State(s): State<AppState>, f: StaffForm<NewUserForm>) -> Result<Response, UiError> {
+    let StaffForm { staff, form } = f;
+    match s
+        .vault
+        .add_user(
+            Some(&staff.p),
+            staff.p.tenant_id,
+            form.username.trim(),
+            &form.password,
+            &form.role,
+            &staff.meta,
+        )
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/staff?notice=user-created").into_response()),
+        Err(e) => {
+            let e = ApiError::from(e);
+            if e.code().status() >= 500 {
+                return Err(e.into());
+            }
+            let error = Some(error_text(&staff.c.t, &e));
+            let status =
+                StatusCode::from_u16(e.code().status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+            page_with(
+                status,
+                staff_page(&s, staff, error, form.username.trim().to_owned()).await?,
+            )
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct ChangeForm {
+    #[serde(default)]
+    role: Option<String>,
+    #[serde(default)]
+    disabled: Option<String>,
+}
+
+fn user_id(id: &str) -> Result<UserId, UiError> {
+    UserId::parse(id).ok_or_else(|| UiError::code(custos_api::ErrorCode::NotFound))
+}
+
+async fn change(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    f: StaffForm<ChangeForm>,
+) -> Result<Response, UiError> {
+    let id = user_id(&id)?;
+    let StaffForm { staff, form } = f;
+    let disabled = form.disabled.as_deref().map(|d| d == "true");
+    match s
+        .vault
+        .change_user(&staff.p, id, form.role.as_deref(), disabled, &staff.meta)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/staff?notice=user-changed").into_response()),
+        Err(e) => {
+            let e = ApiError::from(e);
+            if e.code().status() >= 500 || e.code().status() == 404 {
+                return Err(e.into());
+            }
+            let error = Some(error_text(&staff.c.t, &e));
+            let status = StatusCode::from_u16(e.code().status()).unwrap_or(StatusCode::CONFLICT);
+            page_with(status, staff_page(&s, staff, error, String::new()).await?)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct ResetForm {
+    password: String,
+}
+
+async fn reset_password(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    f: StaffForm<ResetForm>,
+) -> Result<Response, UiError> {
+    let id = user_id(&id)?;
+    let StaffForm { staff, form } = f;
+    match s
+        .vault
+        .reset_password(&staff.p, id, &form.password, &staff.meta)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to("/staff?notice=password-reset").into_response()),
+        Err(e) => {
+            let e = ApiError::from(e);
+            if e.code().status() >= 500 || e.code().status() == 404 {
+                return Err(e.into());
+            }
+            let error = Some(error_text(&staff.c.t, &e));
+            let status =
+                StatusCode::from_u16(e.code().status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+            page_with(status, staff_page(&s, staff, error, String::new()).await?)
+        }
+    }
+}
