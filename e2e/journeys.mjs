@@ -369,14 +369,69 @@ async function main() {
   const loginForged = await p.request.post(BASE + "/login", { form: { username: "owner", password: OWNER_PW } });
   check(loginForged.status() === 403, `a sign-in without its token is refused (${loginForged.status()})`);
 
-  // 8. The account page; every main page in German and Polish: no English left, axe clean.
+  // 8. The privacy officer's pages: a data request with its deadline, the audit trail of one
+  //    customer and its verification, the export alert, an incident with its 72-hour clock.
+  step = "data requests, audit, alerts, incidents";
+  p = owner.page;
+  await go(p, evilUrl);
+  await p.locator("summary", { hasText: "Record a data request" }).click();
+  await p.locator("#req-kind").selectOption("access");
+  await p.getByRole("button", { name: "Record request" }).click();
+  check(new URL(p.url()).pathname === "/requests", "the inbox opens");
+  const inbox = await p.locator("table").textContent();
+  check(inbox.includes("Access (art. 15)"), "the request is listed");
+  const due = new Date(Date.now() + 30 * 86400e3);
+  check(inbox.includes(String(due.getUTCFullYear())), "with its due date");
+  await axe(p, "data requests");
+  await shot(p, "data-requests");
+  await p.locator("select[name=state]").first().selectOption("in_progress");
+  await p.getByRole("button", { name: "Save" }).first().click();
+  check((await p.locator("table").textContent()).includes("in progress"), "the request moves on");
+
+  await go(p, evilUrl);
+  await p.getByRole("link", { name: "Access history" }).click();
+  const trail = await p.locator("table").textContent();
+  check(trail.includes("customer.read") && trail.includes("customer.create") && trail.includes("sam"), "the customer's access history names who did what");
+  await p.getByRole("button", { name: "Check the trail for alterations" }).click();
+  check((await p.locator("#verify-result").textContent()).includes("intact"), "the chain verifies");
+  await axe(p, "audit");
+  await shot(p, "audit-trail");
+
+  // The anomaly scan runs in the background (every second in the tests): wait for it.
+  let alertsText = "";
+  for (let i = 0; i < 20 && !alertsText.includes("Data exported"); i++) {
+    await go(p, "/alerts");
+    alertsText = await p.locator("main").textContent();
+    if (!alertsText.includes("Data exported")) await p.waitForTimeout(500);
+  }
+  check(alertsText.includes("Data exported"), "the manager's export raised an alert");
+  await axe(p, "alerts");
+  await shot(p, "alerts");
+  await p.getByRole("link", { name: "Open an incident" }).first().click();
+  check((await p.locator("#i-alert").inputValue()).length === 36, "the alert is carried into the incident form");
+  await p.locator("#i-title").fill("Export to an unknown laptop");
+  await p.locator("#i-nature").fill("A customer list was exported and the laptop is missing.");
+  await p.getByRole("button", { name: "Record incident" }).click();
+  const clock = await p.locator("#clock").textContent();
+  check(/\d+ h \d\d min left/.test(clock), `the 72-hour clock runs (${clock})`);
+  const drafts = await p.locator(".draft").allTextContents();
+  check(drafts.length === 2 && drafts.every((d) => d.length > 100), "both notifications are drafted");
+  await axe(p, "incident");
+  await shot(p, "incident");
+  const incidentUrl = new URL(p.url()).pathname;
+  await go(p, "/alerts");
+  await p.getByRole("button", { name: "Acknowledge" }).first().click();
+  check((await p.locator(".notice").textContent()).includes("acknowledged"), "acknowledged");
+
+  // 9. The account page; every main page in German and Polish: no English left, axe clean.
   step = "languages";
   p = owner.page;
   await go(p, "/account");
   check((await p.locator("table").textContent()).includes("this one"), "the session list marks this session");
   await axe(p, "account");
   await shot(p, "account");
-  const pages = ["/customers?q=Tester", "/customers/new", evilUrl, evilUrl + "/edit", "/staff", "/account", "/account/password"];
+  const pages = ["/customers?q=Tester", "/customers/new", evilUrl, evilUrl + "/edit", evilUrl + "/erase", "/staff", "/account", "/account/password", "/account/mfa",
+    "/requests?all=1", "/audit", "/alerts?all=1", "/incidents", incidentUrl];
   for (const lang of ["de", "pl"]) {
     await go(p, `/language?lang=${lang}&back=/customers`);
     const forbidden = englishOnly(lang);
@@ -403,7 +458,7 @@ async function main() {
     await axe(p, `${path} (en)`);
   }
 
-  // 9. Every page came with the strict Content-Security-Policy.
+  // 10. Every page came with the strict Content-Security-Policy.
   step = "CSP";
   check(cspSeen.size >= 8, `pages were seen (${cspSeen.size})`);
   for (const [path, csp] of cspSeen) {

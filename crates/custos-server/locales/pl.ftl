@@ -369,3 +369,149 @@ method-privacy-portal = portal prywatności
 method-double-opt-in = potwierdzenie e-mailem
 method-unsubscribe-link = link rezygnacji
 method-email = e-mail
+
+## Żądania osób
+nav-requests = Żądania
+requests-title = Żądania osób, których dane dotyczą
+requests-explain = Żądania klientów dotyczące wglądu w dane, ich przeniesienia, sprostowania, usunięcia lub ograniczenia, a także sprzeciwy. Prawo daje miesiąc, z możliwością przedłużenia o dwa kolejne z podaniem przyczyny.
+requests-overdue-count = { $n ->
+    [one] { $n } żądanie jest po terminie.
+    [few] { $n } żądania są po terminie.
+   *[other] { $n } żądań jest po terminie.
+}
+requests-show-open = Pokaż tylko otwarte żądania
+requests-show-all = Pokaż też zamknięte żądania
+requests-none = Brak żądań.
+requests-kind = Żądanie
+requests-customer = Klient
+requests-received = Otrzymane
+requests-due = Termin
+requests-state = Stan
+requests-identity = Weryfikacja tożsamości
+requests-handle = Obsłuż
+requests-outcome = Wynik lub powód
+requests-save = Zapisz
+requests-overdue = po terminie
+requests-how-to-open = Aby zapisać nowe żądanie, otwórz stronę klienta i użyj „Zapisz żądanie osoby”.
+request-open = Zapisz żądanie osoby
+request-open-kind = Rodzaj żądania
+request-open-note = Notatka (opcjonalnie)
+request-open-submit = Zapisz żądanie
+request-kind-access = Dostęp (art. 15)
+request-kind-portability = Przenoszenie danych (art. 20)
+request-kind-rectification = Sprostowanie (art. 16)
+request-kind-erasure = Usunięcie (art. 17)
+request-kind-restriction = Ograniczenie (art. 18)
+request-kind-objection = Sprzeciw (art. 21)
+request-state-open = otwarte
+request-state-in-progress = w toku
+request-state-completed = zakończone
+request-state-refused = odmowa
+identity-check-pending = oczekuje
+identity-check-verified = potwierdzona
+identity-check-failed = nieudana
+notice-request-opened = Żądanie zostało zapisane; jego termin widać w skrzynce.
+notice-request-updated = Żądanie zostało zaktualizowane.
+
+## Dziennik audytu
+nav-audit = Dziennik audytu
+audit-title = Dziennik audytu
+audit-explain = Każdy dostęp do danych osobowych i każda zmiana, od najnowszych. Dziennik jest powiązany łańcuchowo i podpisany: sprawdzenie wykryje każdą zmianę.
+audit-verify = Sprawdź dziennik pod kątem zmian
+audit-verify-ok = Dziennik jest nienaruszony: sprawdzono zdarzeń: { $n }.
+audit-checkpoints = Zgodne podpisane punkty kontrolne: { $n }.
+audit-verify-bad = Dziennik został zmieniony lub uszkodzony, po raz pierwszy przy zdarzeniu { $n }. Zarejestruj incydent.
+audit-filter = Filtr
+audit-customer = Identyfikator klienta
+audit-customer-hint = Historia dostępu do danych jednego klienta.
+audit-action = Czynność
+audit-from = Od
+audit-to = Do
+audit-apply = Zastosuj
+audit-when = Kiedy
+audit-who = Kto
+audit-customers = Klienci
+audit-target = Szczegóły
+audit-outcome = Wynik
+audit-reason = powód: { $name }
+audit-older = Starsze zdarzenia
+profile-access-history = Historia dostępu
+
+## Alerty
+nav-alerts = Alerty
+alerts-title = Alerty
+alerts-explain = Co zauważyło wykrywanie anomalii: powtarzające się nieudane logowania, masowe odczyty, dostęp poza godzinami otwarcia, eksporty, nieudane kopie zapasowe. Przejrzyj każdy i potwierdź; zarejestruj incydent, jeśli dane osobowe mogły zostać ujawnione.
+alerts-show-open = Pokaż tylko niepotwierdzone
+alerts-show-all = Pokaż też potwierdzone
+alerts-none = Brak alertów.
+alerts-when = Kiedy
+alerts-severity = Waga
+alerts-kind = Rodzaj
+alerts-message = Co się stało
+alerts-state = Stan
+alerts-ack = Potwierdź
+alerts-acked = potwierdzono { $date }
+alerts-open-incident = Zarejestruj incydent
+notice-alert-acknowledged = Alert został potwierdzony.
+severity-info = informacja
+severity-warning = ostrzeżenie
+severity-high = wysoka
+severity-critical = krytyczna
+alert-kind-repeated-failures = Powtarzające się nieudane logowania
+alert-kind-revoked-credential = Użyto cofniętego dostępu
+alert-kind-bulk-reads = Odczyt wielu klientów
+alert-kind-off-hours-access = Dostęp poza godzinami otwarcia
+alert-kind-export = Eksport danych
+alert-kind-break-glass = Dostęp awaryjny
+alert-kind-audit-verification-failed = Sprawdzenie dziennika nie powiodło się
+alert-kind-backup-failed = Kopia zapasowa nie powiodła się
+alert-kind-data-request-due-soon = Żądanie wkrótce po terminie
+alert-kind-data-request-overdue = Żądanie po terminie
+
+## Incydenty
+nav-incidents = Incydenty
+incidents-title = Incydenty (rejestr naruszeń)
+incidents-explain = Każde naruszenie ochrony danych osobowych jest tu zapisywane, niezależnie od tego, czy wymaga zgłoszenia. Organ nadzorczy trzeba powiadomić w ciągu 72 godzin od stwierdzenia naruszenia (art. 33 RODO).
+incidents-none = Nie zarejestrowano incydentów.
+incidents-name = Tytuł
+incidents-status = Stan
+incidents-risk = Ryzyko
+incidents-aware = Stwierdzono
+incidents-deadline = Zgłosić do
+incidents-clock = Termin 72 godzin
+incidents-open = Zarejestruj incydent
+incidents-nature = Co się stało
+incidents-alert = Identyfikator alertu (opcjonalnie)
+incidents-alert-hint = Alert, który go ujawnił, jeśli był.
+incidents-open-submit = Zarejestruj incydent
+incident-left = pozostało { $time }
+incident-overdue = termin minął
+incident-no-clock = zgłoszenie nie jest wymagane
+incident-deadline = Zgłoszenie do organu do { $date }
+incident-authority = Organ nadzorczy
+incident-customers = Osoby, których dane dotyczą
+incident-required = trzeba powiadomić
+incident-not-required = zgłoszenie niepotrzebne
+incident-notified = zgłoszono { $date }
+incident-affected = Dotyczy
+incident-affected-count = { $n ->
+    [one] { $n } klienta
+   *[other] { $n } klientów
+}
+incident-consequences = Możliwe konsekwencje
+incident-measures = Podjęte środki
+incident-assess = Oceń i zapisz
+incident-mark-notified = Organ został właśnie powiadomiony
+incident-save = Zapisz
+incident-drafts = Projekty powiadomień
+draft-for-authority = Do organu nadzorczego
+draft-for-customers = Do osób, których dane dotyczą
+incident-status-open = otwarty
+incident-status-notified = zgłoszony
+incident-status-closed = zamknięty
+risk-unassessed = jeszcze nie oceniono
+risk-unlikely = ryzyko mało prawdopodobne
+risk-risk = ryzyko
+risk-high-risk = wysokie ryzyko
+notice-incident-opened = Incydent został zarejestrowany; termin 72 godzin biegnie od stwierdzenia naruszenia.
+notice-incident-updated = Incydent został zaktualizowany.

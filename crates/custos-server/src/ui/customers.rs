@@ -560,6 +560,9 @@ struct ProfilePage {
     may_records: bool,
     may_export: bool,
     may_erase: bool,
+    may_audit: bool,
+    may_requests: bool,
+    request_kinds: Vec<(String, String)>,
     error: Option<String>,
 }
 
@@ -745,6 +748,19 @@ async fn profile_page(
         may_records,
         may_export: role.may(Action::CustomerExport),
         may_erase: role.may(Action::CustomerErase),
+        may_audit: role.may(Action::AuditRead),
+        may_requests: role.may(Action::DataRequestManage),
+        request_kinds: [
+            "access",
+            "portability",
+            "rectification",
+            "erasure",
+            "restriction",
+            "objection",
+        ]
+        .iter()
+        .map(|k| ((*k).to_owned(), t.label("request-kind", k)))
+        .collect(),
         error,
         c: staff.c,
     })

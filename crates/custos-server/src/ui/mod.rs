@@ -6,6 +6,7 @@ pub mod account;
 pub mod assets;
 pub mod customers;
 pub mod i18n;
+pub mod ops;
 pub mod staff;
 
 use crate::error::{current_request_id, ApiError};
@@ -46,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .merge(account::router())
         .merge(customers::router())
         .merge(staff::router())
+        .merge(ops::router())
         .layer(middleware::from_fn(lang_layer))
         .merge(assets::router())
 }
@@ -59,6 +61,8 @@ async fn lang_layer(req: Request, next: Next) -> Response {
 async fn home(staff: Staff) -> Response {
     let to = if staff.p.role.may(Action::CustomerSearch) {
         "/customers"
+    } else if staff.p.role.may(Action::AuditRead) {
+        "/audit"
     } else if staff.p.role.may(Action::UserManage) {
         "/staff"
     } else {
@@ -192,9 +196,13 @@ pub fn url_encode(s: &str) -> String {
     out
 }
 
-const SECTIONS: [(&str, &str, Action); 3] = [
+const SECTIONS: [(&str, &str, Action); 7] = [
     ("/customers", "nav-customers", Action::CustomerSearch),
     ("/customers/new", "nav-new-customer", Action::CustomerCreate),
+    ("/requests", "nav-requests", Action::DataRequestManage),
+    ("/audit", "nav-audit", Action::AuditRead),
+    ("/alerts", "nav-alerts", Action::AuditRead),
+    ("/incidents", "nav-incidents", Action::AuditRead),
     ("/staff", "nav-staff", Action::UserManage),
 ];
 
@@ -475,6 +483,7 @@ mod tests {
     use super::*;
     use custos_api::catalog::{Category, Channel};
     use custos_api::consent::ConsentState;
+    use custos_api::request::RequestKind;
 
     /// Messages whose ids are made at run time (error codes, notices, catalog names) exist in
     /// English, hence, by the catalog tests, in German and Polish too.
@@ -524,6 +533,11 @@ mod tests {
             "nothing-changed",
             "customer-erased",
             "record-added",
+            "request-opened",
+            "request-updated",
+            "alert-acknowledged",
+            "incident-opened",
+            "incident-updated",
             "consent-given",
             "consent-pending",
             "consent-withdrawn",
@@ -549,6 +563,49 @@ mod tests {
             "access-none",
         ] {
             need(k.to_owned());
+        }
+        for k in [
+            "access",
+            "portability",
+            "rectification",
+            "erasure",
+            "restriction",
+            "objection",
+        ] {
+            let kind = RequestKind::parse(k).unwrap();
+            need(format!("request-kind-{}", kind.as_str()));
+        }
+        for st in ["open", "in_progress", "completed", "refused"] {
+            need(format!("request-state-{}", st.replace('_', "-")));
+        }
+        for st in ["pending", "verified", "failed"] {
+            need(format!("identity-check-{st}"));
+        }
+        for k in [
+            "repeated_failures",
+            "revoked_credential",
+            "bulk_reads",
+            "off_hours_access",
+            "export",
+            "break_glass",
+            "audit_verification_failed",
+            "backup_failed",
+            "data_request_due_soon",
+            "data_request_overdue",
+        ] {
+            need(format!("alert-kind-{}", k.replace('_', "-")));
+        }
+        for sev in ["info", "warning", "high", "critical"] {
+            need(format!("severity-{sev}"));
+        }
+        for st in ["open", "notified", "closed"] {
+            need(format!("incident-status-{st}"));
+        }
+        for r in ["unassessed", "unlikely", "risk", "high-risk"] {
+            need(format!("risk-{r}"));
+        }
+        for a in ["authority", "customers"] {
+            need(format!("draft-for-{a}"));
         }
         for name in custos_core::catalog::TEMPLATES {
             let c = custos_core::catalog::template(name, "DE").unwrap();

@@ -159,9 +159,17 @@ pub async fn spawn_on_sqlite() -> TestApp {
 }
 
 /// A server as `custos init` leaves it: nobody has signed in yet (the owner has not set up
-/// MFA), no opening hours set. For the browser tests, which start from the sign-in page.
+/// MFA), no opening hours set. For the browser tests, which start from the sign-in page; the
+/// trail is scanned for anomalies every second so that their alerts show while they run.
 pub async fn spawn_untouched(template: &str) -> TestApp {
-    spawn_on(template, None, |_| {}, test_database(), false).await
+    spawn_on(
+        template,
+        None,
+        |s| s.anomaly_scan_every = std::time::Duration::from_secs(1),
+        test_database(),
+        false,
+    )
+    .await
 }
 
 async fn spawn_full(
