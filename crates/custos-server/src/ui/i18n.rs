@@ -334,7 +334,7 @@ mod tests {
                 let mut a = FluentArgs::new();
                 for name in [
                     "n", "name", "field", "date", "user", "role", "count", "id", "version",
-                    "number",
+                    "number", "time",
                 ] {
                     a.set(name, FluentValue::from("x"));
                 }
