@@ -423,7 +423,83 @@ async function main() {
   await p.getByRole("button", { name: "Acknowledge" }).first().click();
   check((await p.locator(".notice").textContent()).includes("acknowledged"), "acknowledged");
 
-  // 9. The account page; every main page in German and Polish: no English left, axe clean.
+  // 9. Administration: the hub, the security dashboard, a device pairing code, an API token
+  //    shown once, the catalog with retention, the marketing audience, backups, an import
+  //    checked first and then made.
+  step = "administration";
+  await go(p, "/admin");
+  for (const name of ["Security dashboard", "Devices", "API tokens", "Catalog and retention", "Import customers", "Marketing audience", "Backups and keys"]) {
+    check((await p.getByRole("link", { name }).count()) >= 1, `the hub lists ${name}`);
+  }
+  await axe(p, "administration");
+  await go(p, "/security");
+  const dash = await p.locator("main").textContent();
+  check(dash.includes("Two-step sign-in") && dash.includes("4/4 active accounts use it"), "MFA adoption is counted");
+  check(dash.includes("certificate valid until"), "the certificate's expiry is shown");
+  check(dash.includes("Open alerts") && dash.includes("Retention"), "every check is listed");
+  await axe(p, "security dashboard");
+  await shot(p, "security-dashboard");
+
+  await go(p, "/devices");
+  await p.locator("#device-name").fill("Front desk tablet");
+  await p.getByRole("button", { name: "Create pairing code" }).click();
+  const code = (await p.locator("#pairing-code").textContent()).trim();
+  check(code.length >= 6, `a pairing code is shown (${code})`);
+  check((await p.locator("table").textContent()).includes("waiting for pairing"), "the device waits for pairing");
+  await axe(p, "devices");
+  await shot(p, "devices");
+  await p.getByRole("button", { name: "Revoke Front desk tablet" }).click();
+  check((await p.locator("table").textContent()).includes("revoked"), "revoked");
+
+  await go(p, "/tokens");
+  await p.locator("#token-name").fill("Booking site");
+  await p.locator("#token-role").selectOption("staff");
+  await p.getByRole("button", { name: "Create token" }).click();
+  const token = (await p.locator("#new-token").textContent()).trim();
+  check(token.length > 20, "the token is shown once");
+  const who = await p.request.get(BASE + "/v1/auth/whoami", { headers: { authorization: `Bearer ${token}` } });
+  check(who.status() === 200 && (await who.json()).role === "staff", "the token works with its role");
+  await go(p, "/tokens");
+  check(!(await p.locator("main").textContent()).includes(token), "and is never shown again");
+  await axe(p, "tokens");
+
+  await go(p, "/catalog");
+  const cat = await p.locator("main").textContent();
+  check(cat.includes("Eye exam") && cat.includes("health care, art. 9(2)(h) GDPR") && cat.includes("Retention"), "the catalog shows types, bases and retention");
+  await axe(p, "catalog");
+  await shot(p, "catalog");
+  await go(p, "/marketing");
+  const [audience] = await Promise.all([p.waitForEvent("download"), p.getByRole("link", { name: /Newsletter — E-mail/ }).click()]);
+  const csv = readFileSync(await audience.path(), "utf8");
+  check(csv.split("\n")[0].includes("email"), "the audience has its header");
+  check(!csv.includes("Tester"), "a customer without consent is not in it");
+  await axe(p, "marketing");
+  await go(p, "/backups");
+  await axe(p, "backups");
+
+  await go(p, "/import");
+  const list = [
+    "First Name,Last Name,Email,Accepts Email Marketing,Company,Address1,Address2,City,Province,Province Code,Country,Country Code,Zip,Phone,Accepts SMS Marketing,Total Spent,Total Orders,Tags,Note,Tax Exempt",
+    "Jan,Kowalski,jan.kowalski@example.org,yes,,ul. Długa 1,,Gdańsk,,,Poland,PL,80-001,+48 601 111 222,no,120.00,3,,,no",
+    "Ewa,Nowak,ewa.nowak@example.org,no,,,,Kraków,,,Poland,PL,30-001,,no,0.00,0,,,no",
+    "Bad,Mail,not-an-address,no,,,,,,,,,,,no,0,0,,,no",
+  ].join("\r\n") + "\r\n";
+  await p.locator("#source").selectOption("shopify");
+  await p.locator("#file").setInputFiles({ name: "customers_export.csv", mimeType: "text/csv", buffer: Buffer.from(list) });
+  await p.getByRole("button", { name: "Upload" }).click();
+  check((await p.locator("#report-title").textContent()).includes("nothing was written"), "the check comes first");
+  check((await p.locator("#r-rows").textContent()).trim() === "3" && (await p.locator("#r-imported").textContent()).trim() === "2", "two of three rows would be created");
+  check(/email/i.test(await p.locator("#import-report table").first().textContent()), "the refused row names its column");
+  await axe(p, "import report");
+  await shot(p, "import-check");
+  await p.locator("#file").setInputFiles({ name: "customers_export.csv", mimeType: "text/csv", buffer: Buffer.from(list) });
+  await p.locator("input[name=check_only]").uncheck();
+  await p.getByRole("button", { name: "Upload" }).click();
+  check((await p.locator("#report-title").textContent()).trim() === "Imported", "then the import");
+  await go(p, "/customers?q=Kowalski");
+  check((await p.locator("#results").textContent()).includes("Jan Kowalski"), "the imported customer is found");
+
+  // 10. The account page; every main page in German and Polish: no English left, axe clean.
   step = "languages";
   p = owner.page;
   await go(p, "/account");
@@ -431,7 +507,8 @@ async function main() {
   await axe(p, "account");
   await shot(p, "account");
   const pages = ["/customers?q=Tester", "/customers/new", evilUrl, evilUrl + "/edit", evilUrl + "/erase", "/staff", "/account", "/account/password", "/account/mfa",
-    "/requests?all=1", "/audit", "/alerts?all=1", "/incidents", incidentUrl];
+    "/requests?all=1", "/audit", "/alerts?all=1", "/incidents", incidentUrl,
+    "/admin", "/security", "/devices", "/tokens", "/catalog", "/marketing", "/backups", "/import"];
   for (const lang of ["de", "pl"]) {
     await go(p, `/language?lang=${lang}&back=/customers`);
     const forbidden = englishOnly(lang);
@@ -458,7 +535,7 @@ async function main() {
     await axe(p, `${path} (en)`);
   }
 
-  // 10. Every page came with the strict Content-Security-Policy.
+  // 11. Every page came with the strict Content-Security-Policy.
   step = "CSP";
   check(cspSeen.size >= 8, `pages were seen (${cspSeen.size})`);
   for (const [path, csp] of cspSeen) {

@@ -73,6 +73,8 @@ pub struct UserView {
     pub disabled: bool,
     /// Must change the password.
     pub must_change_password: bool,
+    /// Signs in with a second factor.
+    pub mfa_enabled: bool,
     /// Created.
     pub created_at: OffsetDateTime,
 }
@@ -85,6 +87,7 @@ impl From<UserRow> for UserView {
             role: u.role,
             disabled: u.disabled,
             must_change_password: u.must_change_password,
+            mfa_enabled: u.mfa_enabled,
             created_at: u.created_at,
         }
     }

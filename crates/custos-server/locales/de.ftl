@@ -512,3 +512,217 @@ risk-risk = ein Risiko
 risk-high-risk = ein hohes Risiko
 notice-incident-opened = Der Vorfall wurde erfasst; die 72-Stunden-Frist läuft ab dem Bekanntwerden.
 notice-incident-updated = Der Vorfall wurde aktualisiert.
+
+## Verwaltung
+nav-admin = Verwaltung
+nav-security = Sicherheitsübersicht
+nav-security-about = Alle Schutzmaßnahmen auf einen Blick, jeweils mit dem, was zu tun ist.
+nav-staff-about = Konten der Mitarbeitenden und was jede Rolle darf.
+nav-devices = Geräte
+nav-devices-about = Kassentablets und Buchungs-Apps: Kopplungscodes und Sperren.
+nav-tokens = API-Token
+nav-tokens-about = Schlüssel für angebundene Systeme, jeder mit Rolle und Ablaufdatum.
+nav-catalog = Katalog und Aufbewahrung
+nav-catalog-about = Was dieses Unternehmen erhebt, wozu, auf welcher Rechtsgrundlage und wie lange es aufbewahrt wird.
+nav-import = Kunden importieren
+nav-import-about = Eine Kundenliste aus Shopify, Fresha, Square oder einer Tabelle übernehmen, vorher geprüft.
+nav-marketing = Marketing-Zielgruppe
+nav-marketing-about = Die Kunden herunterladen, deren Einwilligung für einen Kanal heute gilt — niemanden sonst.
+nav-backups = Sicherungen und Schlüssel
+nav-backups-about = Die neueste Sicherung, die Kopien an anderem Ort und der Zustand der Schlüssel.
+nav-export-all = Kundenliste exportieren
+nav-export-all-about = Die ganze Liste als CSV, für den Umzug in ein anderes System (nur Inhaber; protokolliert und gemeldet).
+
+## Sicherheitsübersicht
+security-title = Sicherheitsübersicht
+security-explain = Was die Daten Ihrer Kunden schützt, jetzt geprüft. Beheben Sie zuerst die roten Zeilen.
+security-bad-count = { $n ->
+    [one] { $n } Prüfung verlangt jetzt Handeln.
+   *[other] { $n } Prüfungen verlangen jetzt Handeln.
+}
+security-all-good = Derzeit ist nichts zu tun.
+security-version = custos Version { $version }
+check-ok = In Ordnung
+check-warn = Beachten
+check-bad = Handeln
+check-mfa = Zwei-Schritt-Anmeldung
+check-mfa-state = { $n } aktive Konten nutzen sie
+check-mfa-fix = Bitten Sie alle ohne sie, sie unter „Mein Konto“ einzurichten; bei Gesundheitsdaten ist sie Pflicht.
+check-backup = Neueste Sicherung
+check-backup-state = erstellt { $date }
+check-backup-fix = Schalten Sie geplante Sicherungen ein (backup_every_hours) und prüfen Sie, warum die letzte fehlschlug oder alt ist.
+check-offsite = Kopie an anderem Ort
+check-offsite-yes = Sicherungen werden an einen zweiten Ort kopiert
+check-offsite-no = Sicherungen liegen nur auf diesem Rechner
+check-offsite-fix = Legen Sie ein zweites Ziel fest (ein Verzeichnis auf einem anderen Datenträger oder einen S3-kompatiblen Speicher), damit ein verlorener Rechner nicht die Daten kostet.
+check-keys = Alter der Schlüssel
+check-keys-state = { $n ->
+    [one] der Unternehmensschlüssel ist { $n } Tag alt
+   *[other] der Unternehmensschlüssel ist { $n } Tage alt
+}
+check-keys-fix = Erneuern Sie den Unternehmensschlüssel (custos keys rotate --tenant) mindestens jährlich und schließen Sie ausstehende Umschlüsselungen ab.
+check-tls = Verschlüsselte Verbindungen
+check-tls-state = Zertifikat gültig bis { $date }
+check-tls-off = dieser Server spricht hinter einem Proxy unverschlüsseltes HTTP
+check-tls-fix = Erneuern Sie das TLS-Zertifikat vor Ablauf oder stellen Sie sicher, dass der vorgeschaltete Proxy HTTPS anbietet.
+check-alerts = Offene Warnungen
+check-alerts-state = { $n ->
+    [0] keine
+    [one] { $n } Warnung noch nicht angesehen
+   *[other] { $n } Warnungen noch nicht angesehen
+}
+check-alerts-fix = Sehen Sie sich jede Warnung an und bestätigen Sie sie; legen Sie einen Vorfall an, wenn Daten offengelegt worden sein könnten.
+check-requests = Betroffenenanfragen
+check-requests-fix = Beantworten Sie überfällige Anfragen heute: Die gesetzliche Frist ist verstrichen.
+check-retention = Aufbewahrung
+check-retention-state = { $n ->
+    [0] keine Aufbewahrungsregel
+    [one] { $n } Aufbewahrungsregel
+   *[other] { $n } Aufbewahrungsregeln
+}
+check-retention-fix = Geben Sie jeder Datenart eine Aufbewahrungsregel (mindestens eine für inaktive Kunden), damit nichts ewig bleibt.
+check-tokens = API-Token ohne Ablauf
+check-tokens-state = { $n ->
+    [0] keine
+    [one] { $n } Token läuft nie ab
+   *[other] { $n } Token laufen nie ab
+}
+check-tokens-fix = Ersetzen Sie Token ohne Ablauf durch solche mit Ablauf und widerrufen Sie nicht mehr genutzte.
+
+## Import
+import-title = Kunden importieren
+import-explain = Laden Sie eine aus Shopify, Fresha oder Square exportierte Kundenliste hoch, oder eine beliebige CSV mit Spaltenzuordnung. Nur vorgesehene Felder bleiben erhalten; Zeilen, die bestehenden oder gelöschten Kunden entsprechen, werden nicht erneut importiert.
+import-source = Woher die Liste stammt
+import-source-csv = Andere CSV (braucht eine Zuordnung)
+import-file = Die Datei (CSV, bis 64 MiB)
+import-mapping = Spaltenzuordnung (für eine andere CSV)
+import-mapping-text = Zuordnung: eine Zeile je Spalte, „Spalte,Ziel“
+import-mapping-hint = Ein Ziel ist ein Feldname, external_id, consent:ZWECK oder consent:ZWECK:KANAL, oder drop.
+import-check-only = Nur prüfen: zeigen, was geschähe, nichts schreiben
+import-update = Bereits vorhandene Kunden aktualisieren
+import-submit = Hochladen
+import-choose-source = Wählen Sie, woher die Liste stammt.
+import-no-file = Wählen Sie eine Datei zum Hochladen.
+import-bad-mapping = Die Zuordnung ist ungültig:
+import-needs-mapping = Eine andere CSV braucht eine Spaltenzuordnung.
+import-report-checked = Geprüft: Es wurde nichts geschrieben
+import-report-done = Importiert
+import-nothing-written = Das war eine Prüfung. Zum Importieren wählen Sie die Datei erneut, entfernen das Häkchen bei „Nur prüfen“ und laden hoch.
+import-rows = Gelesene Zeilen
+import-would-create = Würden angelegt
+import-created = Angelegt
+import-updated = Aktualisiert
+import-skipped = Schon vorhanden (übersprungen)
+import-consents = Erfasste Einwilligungen
+import-refused = Abgelehnte Zeilen
+import-duplicates = Wiederholte Zeilen in der Datei
+import-dropped = Nicht gespeicherte Spalten
+import-line = Zeile
+import-why = Grund
+import-same-as = Gleich wie Zeile
+import-on = Übereinstimmung bei
+import-column = Spalte
+import-values = Nicht gespeicherte Werte
+
+## Geräte
+devices-title = Geräte
+devices-explain = Ein Kassentablet oder eine Buchungs-App wird einmal mit einem kurzen Code gekoppelt und arbeitet dann mit eigenem Schlüssel. Sperren Sie ein verlorenes Gerät sofort: Es kann dann nichts mehr abrufen.
+devices-name = Gerätename
+devices-name-hint = Zum Beispiel „Tablet am Empfang“.
+devices-registered = Registriert
+devices-state = Stand
+devices-revoke = Sperren
+devices-add = Neues Gerät koppeln
+devices-add-submit = Kopplungscode erzeugen
+device-code-for = Kopplungscode für { $name }
+device-code-until = Geben Sie ihn vor { $date } in der App ein. Er gilt einmal.
+device-revoke = { $name } sperren
+device-revoked = gesperrt
+device-paired = gekoppelt { $date }
+device-waiting = wartet auf Kopplung bis { $date }
+notice-device-revoked = Das Gerät wurde gesperrt.
+
+## API-Token
+tokens-title = API-Token
+tokens-explain = Token erlauben angebundenen Systemen, die API mit einer Rolle zu nutzen, die nicht weiter reicht als Ihre. Geben Sie jedem ein Ablaufdatum.
+tokens-name = Name
+tokens-created = Erstellt
+tokens-revoke = Widerrufen
+tokens-add = Token erstellen
+tokens-days = Gültig für (Tage)
+tokens-days-hint = Nur leer lassen für ein Token, das nie ablaufen darf.
+tokens-add-submit = Token erstellen
+token-new = Neues Token „{ $name }“
+token-shown-once = Kopieren Sie es jetzt in das System, das es nutzen wird: Es wird nur einmal gezeigt und kann nicht wiederhergestellt werden.
+token-revoke = { $name } widerrufen
+token-never = nie
+notice-token-revoked = Das Token wurde widerrufen.
+
+## Katalog und Aufbewahrung
+catalog-title = Katalog und Aufbewahrung
+catalog-explain = Was dieses Unternehmen erhebt und wozu, wie festgelegt (ausgehend von der Vorlage „{ $name }“). Anderes kann nicht gespeichert werden.
+catalog-fields = Kundenfelder
+catalog-record-type = Verlaufseinträge: { $name }
+catalog-purposes = Zwecke
+catalog-field = Feld
+catalog-type = Typ
+catalog-flags = Regeln
+catalog-your-access = Ihr Zugriff
+catalog-required = Pflichtfeld
+catalog-searchable = durchsuchbar
+catalog-special = besondere Kategorie
+catalog-consent-texts = Einwilligungstexte
+catalog-version = Version
+catalog-text = Text
+catalog-lapses = { $n ->
+    [one] Einwilligung erlischt nach { $n } Tag ohne Kontakt
+   *[other] Einwilligung erlischt nach { $n } Tagen ohne Kontakt
+}
+retention-title = Aufbewahrung
+retention-none = Keine Aufbewahrungsregeln: Daten bleiben, bis jemand sie löscht.
+retention-uncovered = Keine Regel begrenzt, wie lange diese aufbewahrt werden:
+retention-rule = Regel
+retention-applies = Gilt für
+retention-keep = Aufbewahrt für
+retention-then = Danach
+retention-why = Grund
+retention-inactive = inaktive Kunden
+retention-days = { $n ->
+    [one] { $n } Tag
+   *[other] { $n } Tage
+}
+retention-action-delete = gelöscht
+retention-action-anonymise = zu Zählwerten anonymisiert
+
+## Marketing
+marketing-title = Marketing-Zielgruppe
+marketing-explain = Eine Liste für einen Zweck und Kanal enthält nur die Kunden, deren Einwilligung heute gilt, nur mit dem Kontakt, den der Kanal braucht, und mit einem Abmeldelink für jeden.
+marketing-none = Kein Marketingzweck ist festgelegt.
+marketing-download = Herunterladen: { $name }
+marketing-audited = Jeder Download wird mit seinem Umfang im Prüfprotokoll festgehalten und löst eine Warnung aus.
+
+## Sicherungen und Schlüssel
+backups-title = Sicherungen und Schlüssel
+backups-off = Geplante Sicherungen sind ausgeschaltet.
+backups-none = Es wurde noch keine Sicherung erstellt.
+backups-newest = Neueste Sicherung: { $date }
+backups-failed = Die letzte Sicherung ist fehlgeschlagen:
+backups-how = Sicherungen werden für den Sicherungsschlüssel verschlüsselt, der nicht auf diesem Server liegt. Prüfen Sie eine mit „custos backup verify“ und üben Sie die Wiederherstellung mit „custos backup restore“.
+backups-local = Auf diesem Server
+backups-copies = Kopien an anderem Ort
+backups-file = Datei
+backups-taken = Erstellt
+backups-size = Größe
+backup-size = { $n } KiB
+backup-every = { $n ->
+    [one] Jede Stunde wird gesichert.
+   *[other] Alle { $n } Stunden wird gesichert.
+}
+keys-title = Schlüssel
+keys-version = Version des Unternehmensschlüssels
+keys-since = Seit
+keys-master = Umschlossen vom Hauptschlüssel
+keys-state = Stand
+keys-ok = in Gebrauch
+keys-rewrap = Umschlüsselung ausstehend
+keys-how = Erneuern mit „custos keys rotate --tenant“ (Unternehmensschlüssel) oder „--master“; der Server läuft weiter.

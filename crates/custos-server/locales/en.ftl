@@ -512,3 +512,217 @@ risk-risk = a risk
 risk-high-risk = a high risk
 notice-incident-opened = The incident was recorded; the 72-hour clock runs from the time of awareness.
 notice-incident-updated = The incident was updated.
+
+## Administration
+nav-admin = Administration
+nav-security = Security dashboard
+nav-security-about = Every safeguard at a glance, each with what to do about it.
+nav-staff-about = Accounts of the people who work here, and what each role may do.
+nav-devices = Devices
+nav-devices-about = Point-of-sale tablets and booking apps: pairing codes and revoking.
+nav-tokens = API tokens
+nav-tokens-about = Keys for connected systems, each with a role and an expiry.
+nav-catalog = Catalog and retention
+nav-catalog-about = What this business collects, why, on what legal basis, and how long it is kept.
+nav-import = Import customers
+nav-import-about = Bring a customer list from Shopify, Fresha, Square or a spreadsheet, checked first.
+nav-marketing = Marketing audience
+nav-marketing-about = Download the customers whose consent to a channel counts today — nobody else.
+nav-backups = Backups and keys
+nav-backups-about = The newest backup, the copies kept elsewhere, and the state of the encryption keys.
+nav-export-all = Export the customer list
+nav-export-all-about = The whole list as CSV, to move to another system (owner only; audited and alerted).
+
+## Security dashboard
+security-title = Security dashboard
+security-explain = What keeps your customers' data safe, checked now. Fix the red lines first.
+security-bad-count = { $n ->
+    [one] { $n } check needs action now.
+   *[other] { $n } checks need action now.
+}
+security-all-good = Nothing needs action now.
+security-version = custos version { $version }
+check-ok = OK
+check-warn = Attention
+check-bad = Action needed
+check-mfa = Two-step sign-in
+check-mfa-state = { $n } active accounts use it
+check-mfa-fix = Ask everyone without it to set it up under My account; for health data it is required.
+check-backup = Newest backup
+check-backup-state = taken { $date }
+check-backup-fix = Turn on scheduled backups (backup_every_hours) and check why the last one failed or is old.
+check-offsite = Copy kept elsewhere
+check-offsite-yes = backups are copied to a second place
+check-offsite-no = backups stay on this machine only
+check-offsite-fix = Set a second destination (a directory on another disk or an S3-compatible store) so a lost machine does not lose the data.
+check-keys = Encryption key age
+check-keys-state = { $n ->
+    [one] the business key is { $n } day old
+   *[other] the business key is { $n } days old
+}
+check-keys-fix = Rotate the business key (custos keys rotate --tenant) at least once a year, and finish any pending re-wrap.
+check-tls = Encrypted connections
+check-tls-state = certificate valid until { $date }
+check-tls-off = this server speaks plain HTTP behind a proxy
+check-tls-fix = Renew the TLS certificate before it expires, or make sure the proxy in front serves HTTPS.
+check-alerts = Open alerts
+check-alerts-state = { $n ->
+    [0] none
+    [one] { $n } alert not yet looked at
+   *[other] { $n } alerts not yet looked at
+}
+check-alerts-fix = Look at each alert and acknowledge it; open an incident if personal data may have been exposed.
+check-requests = Data requests
+check-requests-fix = Answer overdue requests today: the legal deadline has passed.
+check-retention = Retention
+check-retention-state = { $n ->
+    [0] no retention rule
+    [one] { $n } retention rule
+   *[other] { $n } retention rules
+}
+check-retention-fix = Give every kind of data a retention rule (at least one for inactive customers), so nothing is kept forever.
+check-tokens = API tokens without expiry
+check-tokens-state = { $n ->
+    [0] none
+    [one] { $n } token never expires
+   *[other] { $n } tokens never expire
+}
+check-tokens-fix = Replace tokens that never expire with ones that do, and revoke what is no longer used.
+
+## Import
+import-title = Import customers
+import-explain = Upload a customer list exported from Shopify, Fresha or Square, or any CSV with a column mapping. Only declared fields are kept; rows matching existing or erased customers are not imported again.
+import-source = Where the list comes from
+import-source-csv = Another CSV (needs a mapping)
+import-file = The file (CSV, up to 64 MiB)
+import-mapping = Column mapping (for another CSV)
+import-mapping-text = Mapping: one line per column, "column,target"
+import-mapping-hint = A target is a field name, external_id, consent:PURPOSE or consent:PURPOSE:CHANNEL, or drop.
+import-check-only = Check only: show what would happen, write nothing
+import-update = Update customers that are already here
+import-submit = Upload
+import-choose-source = Choose where the list comes from.
+import-no-file = Choose a file to upload.
+import-bad-mapping = The mapping is not valid:
+import-needs-mapping = Another CSV needs a column mapping.
+import-report-checked = Checked: nothing was written
+import-report-done = Imported
+import-nothing-written = This was a check. To import, choose the file again, untick "Check only" and upload.
+import-rows = Rows read
+import-would-create = Would be created
+import-created = Created
+import-updated = Updated
+import-skipped = Already here (skipped)
+import-consents = Consents recorded
+import-refused = Rows refused
+import-duplicates = Rows repeated in the file
+import-dropped = Columns not stored
+import-line = Line
+import-why = Why
+import-same-as = Same as line
+import-on = Matched on
+import-column = Column
+import-values = Values not stored
+
+## Devices
+devices-title = Devices
+devices-explain = A point-of-sale tablet or booking app is paired once with a short code and then works with its own key. Revoke a lost device at once: it can no longer fetch anything.
+devices-name = Device name
+devices-name-hint = For example "Front desk tablet".
+devices-registered = Registered
+devices-state = State
+devices-revoke = Revoke
+devices-add = Pair a new device
+devices-add-submit = Create pairing code
+device-code-for = Pairing code for { $name }
+device-code-until = Enter it in the app before { $date }. It works once.
+device-revoke = Revoke { $name }
+device-revoked = revoked
+device-paired = paired { $date }
+device-waiting = waiting for pairing until { $date }
+notice-device-revoked = The device was revoked.
+
+## API tokens
+tokens-title = API tokens
+tokens-explain = Tokens let connected systems use the API with a role no wider than yours. Give each one an expiry.
+tokens-name = Name
+tokens-created = Created
+tokens-revoke = Revoke
+tokens-add = Create a token
+tokens-days = Valid for (days)
+tokens-days-hint = Leave empty only for a token that must never expire.
+tokens-add-submit = Create token
+token-new = New token "{ $name }"
+token-shown-once = Copy it now into the system that will use it: it is shown only once and cannot be recovered.
+token-revoke = Revoke { $name }
+token-never = never
+notice-token-revoked = The token was revoked.
+
+## Catalog and retention
+catalog-title = Catalog and retention
+catalog-explain = What this business collects and why, as declared (started from the template "{ $name }"). Nothing else can be stored.
+catalog-fields = Customer fields
+catalog-record-type = Timeline entries: { $name }
+catalog-purposes = Purposes
+catalog-field = Field
+catalog-type = Type
+catalog-flags = Rules
+catalog-your-access = Your access
+catalog-required = required
+catalog-searchable = searchable
+catalog-special = special category
+catalog-consent-texts = Consent texts
+catalog-version = Version
+catalog-text = Text
+catalog-lapses = { $n ->
+    [one] consent lapses after { $n } day without contact
+   *[other] consent lapses after { $n } days without contact
+}
+retention-title = Retention
+retention-none = No retention rules: data is kept until someone erases it.
+retention-uncovered = No rule limits how long these are kept:
+retention-rule = Rule
+retention-applies = Applies to
+retention-keep = Kept for
+retention-then = Then
+retention-why = Why
+retention-inactive = inactive customers
+retention-days = { $n ->
+    [one] { $n } day
+   *[other] { $n } days
+}
+retention-action-delete = deleted
+retention-action-anonymise = anonymised into counts
+
+## Marketing
+marketing-title = Marketing audience
+marketing-explain = A list for one purpose and channel holds only the customers whose consent counts today, with only the contact the channel needs and an unsubscribe link for each.
+marketing-none = No marketing purpose is declared.
+marketing-download = Download: { $name }
+marketing-audited = Every download is recorded in the audit trail with its size and raises an alert.
+
+## Backups and keys
+backups-title = Backups and keys
+backups-off = Scheduled backups are off.
+backups-none = No backup has been taken yet.
+backups-newest = Newest backup: { $date }
+backups-failed = The last backup failed:
+backups-how = Backups are encrypted for the backup key kept off this server. Check one with "custos backup verify" and practise a restore with "custos backup restore".
+backups-local = On this server
+backups-copies = Copies elsewhere
+backups-file = File
+backups-taken = Taken
+backups-size = Size
+backup-size = { $n } KiB
+backup-every = { $n ->
+    [one] A backup is taken every hour.
+   *[other] A backup is taken every { $n } hours.
+}
+keys-title = Encryption keys
+keys-version = Business key version
+keys-since = Since
+keys-master = Wrapped by master key
+keys-state = State
+keys-ok = in use
+keys-rewrap = re-wrap pending
+keys-how = Rotate with "custos keys rotate --tenant" (business key) or "--master"; the server keeps running.

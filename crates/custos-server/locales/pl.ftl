@@ -515,3 +515,222 @@ risk-risk = ryzyko
 risk-high-risk = wysokie ryzyko
 notice-incident-opened = Incydent został zarejestrowany; termin 72 godzin biegnie od stwierdzenia naruszenia.
 notice-incident-updated = Incydent został zaktualizowany.
+
+## Administracja
+nav-admin = Administracja
+nav-security = Panel bezpieczeństwa
+nav-security-about = Wszystkie zabezpieczenia w jednym miejscu, każde z informacją, co zrobić.
+nav-staff-about = Konta pracowników i to, co może każda rola.
+nav-devices = Urządzenia
+nav-devices-about = Tablety kasowe i aplikacje rezerwacyjne: kody parowania i blokowanie.
+nav-tokens = Tokeny API
+nav-tokens-about = Klucze dla połączonych systemów, każdy z rolą i datą wygaśnięcia.
+nav-catalog = Katalog i retencja
+nav-catalog-about = Co ta firma zbiera, w jakim celu, na jakiej podstawie prawnej i jak długo przechowuje.
+nav-import = Import klientów
+nav-import-about = Przenieś listę klientów z Shopify, Fresha, Square lub arkusza, najpierw sprawdzoną.
+nav-marketing = Odbiorcy marketingu
+nav-marketing-about = Pobierz klientów, których zgoda na dany kanał obowiązuje dziś — nikogo więcej.
+nav-backups = Kopie zapasowe i klucze
+nav-backups-about = Najnowsza kopia, kopie przechowywane gdzie indziej i stan kluczy szyfrowania.
+nav-export-all = Eksport listy klientów
+nav-export-all-about = Cała lista jako CSV, do przeniesienia do innego systemu (tylko właściciel; rejestrowane i zgłaszane).
+
+## Panel bezpieczeństwa
+security-title = Panel bezpieczeństwa
+security-explain = Co chroni dane Twoich klientów, sprawdzone teraz. Najpierw popraw czerwone pozycje.
+security-bad-count = { $n ->
+    [one] { $n } kontrola wymaga działania teraz.
+    [few] { $n } kontrole wymagają działania teraz.
+   *[other] { $n } kontroli wymaga działania teraz.
+}
+security-all-good = Nic nie wymaga teraz działania.
+security-version = custos w wersji { $version }
+check-ok = W porządku
+check-warn = Uwaga
+check-bad = Wymaga działania
+check-mfa = Logowanie dwuetapowe
+check-mfa-state = używa go { $n } aktywnych kont
+check-mfa-fix = Poproś wszystkich bez niego, aby je skonfigurowali w „Moje konto”; przy danych o zdrowiu jest obowiązkowe.
+check-backup = Najnowsza kopia zapasowa
+check-backup-state = wykonana { $date }
+check-backup-fix = Włącz kopie według harmonogramu (backup_every_hours) i sprawdź, dlaczego ostatnia się nie powiodła lub jest stara.
+check-offsite = Kopia w innym miejscu
+check-offsite-yes = kopie są kopiowane w drugie miejsce
+check-offsite-no = kopie są tylko na tym komputerze
+check-offsite-fix = Ustaw drugie miejsce docelowe (katalog na innym dysku lub magazyn zgodny z S3), aby utrata komputera nie oznaczała utraty danych.
+check-keys = Wiek kluczy szyfrowania
+check-keys-state = { $n ->
+    [one] klucz firmy ma { $n } dzień
+   *[other] klucz firmy ma { $n } dni
+}
+check-keys-fix = Wymieniaj klucz firmy (custos keys rotate --tenant) co najmniej raz w roku i dokończ oczekujące przepakowanie.
+check-tls = Szyfrowane połączenia
+check-tls-state = certyfikat ważny do { $date }
+check-tls-off = ten serwer działa na zwykłym HTTP za serwerem pośredniczącym
+check-tls-fix = Odnów certyfikat TLS przed jego wygaśnięciem lub upewnij się, że serwer pośredniczący udostępnia HTTPS.
+check-alerts = Otwarte alerty
+check-alerts-state = { $n ->
+    [0] brak
+    [one] { $n } alert jeszcze nieprzejrzany
+    [few] { $n } alerty jeszcze nieprzejrzane
+   *[other] { $n } alertów jeszcze nieprzejrzanych
+}
+check-alerts-fix = Przejrzyj każdy alert i potwierdź go; zarejestruj incydent, jeśli dane osobowe mogły zostać ujawnione.
+check-requests = Żądania osób
+check-requests-fix = Odpowiedz dziś na żądania po terminie: ustawowy termin minął.
+check-retention = Retencja
+check-retention-state = { $n ->
+    [0] brak reguł retencji
+    [one] { $n } reguła retencji
+    [few] { $n } reguły retencji
+   *[other] { $n } reguł retencji
+}
+check-retention-fix = Nadaj każdemu rodzajowi danych regułę retencji (co najmniej jedną dla nieaktywnych klientów), aby nic nie było przechowywane bez końca.
+check-tokens = Tokeny API bez wygaśnięcia
+check-tokens-state = { $n ->
+    [0] brak
+    [one] { $n } token nigdy nie wygasa
+    [few] { $n } tokeny nigdy nie wygasają
+   *[other] { $n } tokenów nigdy nie wygasa
+}
+check-tokens-fix = Zastąp tokeny bez wygaśnięcia takimi, które wygasają, i cofnij te, których już nikt nie używa.
+
+## Import
+import-title = Import klientów
+import-explain = Prześlij listę klientów wyeksportowaną z Shopify, Fresha lub Square albo dowolny plik CSV z przypisaniem kolumn. Zachowywane są tylko zadeklarowane pola; wiersze pasujące do istniejących lub usuniętych klientów nie są importowane ponownie.
+import-source = Skąd pochodzi lista
+import-source-csv = Inny plik CSV (wymaga przypisania)
+import-file = Plik (CSV, do 64 MiB)
+import-mapping = Przypisanie kolumn (dla innego CSV)
+import-mapping-text = Przypisanie: jeden wiersz na kolumnę, „kolumna,cel”
+import-mapping-hint = Cel to nazwa pola, external_id, consent:CEL lub consent:CEL:KANAŁ albo drop.
+import-check-only = Tylko sprawdź: pokaż, co by się stało, nic nie zapisuj
+import-update = Aktualizuj klientów, którzy już tu są
+import-submit = Prześlij
+import-choose-source = Wybierz, skąd pochodzi lista.
+import-no-file = Wybierz plik do przesłania.
+import-bad-mapping = Przypisanie jest nieprawidłowe:
+import-needs-mapping = Inny plik CSV wymaga przypisania kolumn.
+import-report-checked = Sprawdzono: nic nie zostało zapisane
+import-report-done = Zaimportowano
+import-nothing-written = To było sprawdzenie. Aby zaimportować, wybierz plik ponownie, odznacz „Tylko sprawdź” i prześlij.
+import-rows = Odczytane wiersze
+import-would-create = Zostałoby dodanych
+import-created = Dodano
+import-updated = Zaktualizowano
+import-skipped = Już istnieją (pominięto)
+import-consents = Zapisane zgody
+import-refused = Odrzucone wiersze
+import-duplicates = Powtórzone wiersze w pliku
+import-dropped = Niezapisane kolumny
+import-line = Wiersz
+import-why = Powód
+import-same-as = Taki sam jak wiersz
+import-on = Dopasowano po
+import-column = Kolumna
+import-values = Niezapisane wartości
+
+## Urządzenia
+devices-title = Urządzenia
+devices-explain = Tablet kasowy lub aplikację rezerwacyjną paruje się raz krótkim kodem, potem działa z własnym kluczem. Zablokuj zgubione urządzenie od razu: nie pobierze już niczego.
+devices-name = Nazwa urządzenia
+devices-name-hint = Na przykład „Tablet w recepcji”.
+devices-registered = Zarejestrowane
+devices-state = Stan
+devices-revoke = Zablokuj
+devices-add = Sparuj nowe urządzenie
+devices-add-submit = Utwórz kod parowania
+device-code-for = Kod parowania dla: { $name }
+device-code-until = Wpisz go w aplikacji przed { $date }. Działa jeden raz.
+device-revoke = Zablokuj: { $name }
+device-revoked = zablokowane
+device-paired = sparowane { $date }
+device-waiting = czeka na sparowanie do { $date }
+notice-device-revoked = Urządzenie zostało zablokowane.
+
+## Tokeny API
+tokens-title = Tokeny API
+tokens-explain = Tokeny pozwalają połączonym systemom korzystać z API z rolą nie szerszą niż Twoja. Nadaj każdemu datę wygaśnięcia.
+tokens-name = Nazwa
+tokens-created = Utworzony
+tokens-revoke = Cofnij
+tokens-add = Utwórz token
+tokens-days = Ważny przez (dni)
+tokens-days-hint = Zostaw puste tylko dla tokenu, który nigdy nie może wygasnąć.
+tokens-add-submit = Utwórz token
+token-new = Nowy token „{ $name }”
+token-shown-once = Skopiuj go teraz do systemu, który będzie go używał: jest pokazywany tylko raz i nie da się go odzyskać.
+token-revoke = Cofnij: { $name }
+token-never = nigdy
+notice-token-revoked = Token został cofnięty.
+
+## Katalog i retencja
+catalog-title = Katalog i retencja
+catalog-explain = Co ta firma zbiera i w jakim celu, zgodnie z deklaracją (na podstawie szablonu „{ $name }”). Niczego innego nie da się zapisać.
+catalog-fields = Pola klienta
+catalog-record-type = Wpisy historii: { $name }
+catalog-purposes = Cele
+catalog-field = Pole
+catalog-type = Typ
+catalog-flags = Zasady
+catalog-your-access = Twój dostęp
+catalog-required = wymagane
+catalog-searchable = wyszukiwalne
+catalog-special = szczególna kategoria
+catalog-consent-texts = Treści zgód
+catalog-version = Wersja
+catalog-text = Treść
+catalog-lapses = { $n ->
+    [one] zgoda wygasa po { $n } dniu bez kontaktu
+   *[other] zgoda wygasa po { $n } dniach bez kontaktu
+}
+retention-title = Retencja
+retention-none = Brak reguł retencji: dane są przechowywane, dopóki ktoś ich nie usunie.
+retention-uncovered = Żadna reguła nie ogranicza czasu przechowywania tych danych:
+retention-rule = Reguła
+retention-applies = Dotyczy
+retention-keep = Przechowywane przez
+retention-then = Potem
+retention-why = Dlaczego
+retention-inactive = nieaktywni klienci
+retention-days = { $n ->
+    [one] { $n } dzień
+   *[other] { $n } dni
+}
+retention-action-delete = usuwane
+retention-action-anonymise = anonimizowane do liczb
+
+## Marketing
+marketing-title = Odbiorcy marketingu
+marketing-explain = Lista dla jednego celu i kanału zawiera tylko klientów, których zgoda obowiązuje dziś, tylko z danymi kontaktowymi potrzebnymi dla kanału i z linkiem rezygnacji dla każdego.
+marketing-none = Nie zadeklarowano celu marketingowego.
+marketing-download = Pobierz: { $name }
+marketing-audited = Każde pobranie jest zapisywane w dzienniku audytu wraz z rozmiarem i wywołuje alert.
+
+## Kopie zapasowe i klucze
+backups-title = Kopie zapasowe i klucze
+backups-off = Kopie według harmonogramu są wyłączone.
+backups-none = Nie wykonano jeszcze żadnej kopii zapasowej.
+backups-newest = Najnowsza kopia: { $date }
+backups-failed = Ostatnia kopia nie powiodła się:
+backups-how = Kopie są szyfrowane kluczem kopii przechowywanym poza tym serwerem. Sprawdź kopię poleceniem „custos backup verify” i przećwicz odtwarzanie poleceniem „custos backup restore”.
+backups-local = Na tym serwerze
+backups-copies = Kopie gdzie indziej
+backups-file = Plik
+backups-taken = Wykonana
+backups-size = Rozmiar
+backup-size = { $n } KiB
+backup-every = { $n ->
+    [one] Kopia jest wykonywana co godzinę.
+    [few] Kopia jest wykonywana co { $n } godziny.
+   *[other] Kopia jest wykonywana co { $n } godzin.
+}
+keys-title = Klucze szyfrowania
+keys-version = Wersja klucza firmy
+keys-since = Od
+keys-master = Opakowany kluczem głównym
+keys-state = Stan
+keys-ok = w użyciu
+keys-rewrap = oczekuje przepakowanie
+keys-how = Wymiana: „custos keys rotate --tenant” (klucz firmy) lub „--master”; serwer działa dalej.

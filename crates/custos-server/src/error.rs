@@ -43,6 +43,11 @@ impl ApiError {
         self.code
     }
 
+    /// The sentence for the client.
+    pub fn detail(&self) -> &str {
+        &self.detail
+    }
+
     /// The field concerned, if the error is about one.
     pub fn field(&self) -> Option<&str> {
         self.field.as_deref()

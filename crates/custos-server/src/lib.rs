@@ -36,6 +36,8 @@ pub struct AppState {
     pub backups: Option<routes::backups::BackupProbe>,
     /// The background jobs this instance holds the lease of.
     pub jobs: JobBoard,
+    /// When the served TLS certificate expires (`None` on plain HTTP behind a proxy).
+    pub tls_expires_at: Option<time::OffsetDateTime>,
 }
 
 /// The names of the background jobs this instance runs now.
@@ -198,6 +200,22 @@ pub fn tls_config(cert: &Path, key: &Path) -> Result<rustls::ServerConfig, TlsEr
         .map_err(|e| TlsError(format!("the TLS certificate and key do not fit: {e}")))?;
     cfg.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(cfg)
+}
+
+/// When the first certificate of a PEM file expires (for the dashboard's warning).
+pub fn certificate_expiry(cert: &Path) -> Option<time::OffsetDateTime> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::CertificateDer;
+    use x509_cert::der::Decode;
+    let der = CertificateDer::pem_file_iter(cert).ok()?.next()?.ok()?;
+    let c = x509_cert::Certificate::from_der(der.as_ref()).ok()?;
+    let secs = c
+        .tbs_certificate
+        .validity
+        .not_after
+        .to_unix_duration()
+        .as_secs();
+    time::OffsetDateTime::from_unix_timestamp(i64::try_from(secs).ok()?).ok()
 }
 
 /// Serves `app` on a bound listener until `shutdown` resolves, then lets in-flight requests

@@ -456,6 +456,11 @@ pub async fn start_with(
             &s.data_dir,
             last_backup_error.clone(),
         )),
+        tls_expires_at: if s.insecure_http {
+            None
+        } else {
+            custos_server::certificate_expiry(&s.tls_cert)
+        },
     };
     // Scheduled backups, every `backup_every_hours` by the vault's clock (the first one when
     // none in the backup dir is recent enough), written, copied, rotated; failures alert.

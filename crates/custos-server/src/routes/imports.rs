@@ -181,7 +181,7 @@ fn source_of(param: &str, value: &str) -> ApiResult<Source> {
 }
 
 /// An upload over the limit.
-fn too_large() -> ApiError {
+pub(crate) fn too_large() -> ApiError {
     ApiError::new(
         ErrorCode::PayloadTooLarge,
         format!(

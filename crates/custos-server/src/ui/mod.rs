@@ -3,10 +3,12 @@
 //! work without JavaScript; htmx (embedded) only makes the search type-ahead.
 
 pub mod account;
+pub mod admin;
 pub mod assets;
 pub mod customers;
 pub mod i18n;
 pub mod ops;
+pub mod security;
 pub mod staff;
 
 use crate::error::{current_request_id, ApiError};
@@ -48,6 +50,8 @@ pub fn router() -> Router<AppState> {
         .merge(customers::router())
         .merge(staff::router())
         .merge(ops::router())
+        .merge(admin::router())
+        .merge(security::router())
         .layer(middleware::from_fn(lang_layer))
         .merge(assets::router())
 }
@@ -196,14 +200,26 @@ pub fn url_encode(s: &str) -> String {
     out
 }
 
-const SECTIONS: [(&str, &str, Action); 7] = [
+const SECTIONS: [(&str, &str, Action); 6] = [
     ("/customers", "nav-customers", Action::CustomerSearch),
     ("/customers/new", "nav-new-customer", Action::CustomerCreate),
     ("/requests", "nav-requests", Action::DataRequestManage),
     ("/audit", "nav-audit", Action::AuditRead),
     ("/alerts", "nav-alerts", Action::AuditRead),
     ("/incidents", "nav-incidents", Action::AuditRead),
-    ("/staff", "nav-staff", Action::UserManage),
+];
+
+/// The pages reached from the administration hub (its navigation entry is current on them).
+const ADMIN_PATHS: [&str; 9] = [
+    "/admin",
+    "/security",
+    "/staff",
+    "/devices",
+    "/tokens",
+    "/catalog",
+    "/import",
+    "/marketing",
+    "/backups",
 ];
 
 fn nav_for(t: &Tr, p: &Principal, path: &str) -> Vec<NavItem> {
@@ -221,6 +237,15 @@ fn nav_for(t: &Tr, p: &Principal, path: &str) -> Vec<NavItem> {
             current: current == Some(*href),
         })
         .collect();
+    if security::any_admin(p) {
+        nav.push(NavItem {
+            href: "/admin",
+            label: t.t("nav-admin"),
+            current: ADMIN_PATHS
+                .iter()
+                .any(|a| path == *a || path.starts_with(&format!("{a}/"))),
+        });
+    }
     nav.push(NavItem {
         href: "/account",
         label: t.t("nav-account"),
@@ -538,6 +563,8 @@ mod tests {
             "alert-acknowledged",
             "incident-opened",
             "incident-updated",
+            "device-revoked",
+            "token-revoked",
             "consent-given",
             "consent-pending",
             "consent-withdrawn",
@@ -550,6 +577,10 @@ mod tests {
         }
         for (_, key, _) in SECTIONS {
             need(key.to_owned());
+        }
+        need("nav-admin".to_owned());
+        for a in ["delete", "anonymise"] {
+            need(format!("retention-action-{a}"));
         }
         for k in [
             "session-kind-browser",
