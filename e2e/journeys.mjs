@@ -499,6 +499,39 @@ async function main() {
   await go(p, "/customers?q=Kowalski");
   check((await p.locator("#results").textContent()).includes("Jan Kowalski"), "the imported customer is found");
 
+  // Retention: check what is due, change a rule, see the change.
+  await go(p, "/retention");
+  await p.getByRole("button", { name: "Check what is due" }).click();
+  check((await p.locator("#sweep-title").textContent()).includes("nothing was deleted"), "a sweep is checked first");
+  const firstKeep = p.locator("input[name='r0.keep']");
+  await firstKeep.fill("400");
+  await p.getByRole("button", { name: "Save rules" }).click();
+  check((await p.locator(".notice").textContent()).includes("retention rules were saved"), "rules saved");
+  check((await p.locator("input[name='r0.keep']").inputValue()) === "400", "the new period is kept");
+  await axe(p, "retention");
+  await shot(p, "retention");
+
+  // Holds, restriction and objection on a profile.
+  step = "holds, restriction, objection";
+  await go(p, evilUrl);
+  await p.locator("#hold-reason").fill("Warranty claim in court");
+  await p.getByRole("button", { name: "Place a legal hold" }).click();
+  check((await p.locator("#protection").textContent()).includes("Warranty claim in court"), "the hold shows its reason");
+  await p.locator("#restriction-reason").selectOption("accuracy_contested");
+  await p.getByRole("button", { name: "Restrict processing" }).click();
+  check((await p.locator(".title-row").textContent()).includes("Processing restricted"), "the profile says it is restricted");
+  await go(p, evilUrl + "/edit");
+  await p.locator("[name='f.city']").fill("Poznań");
+  await p.getByRole("button", { name: "Save changes" }).click();
+  check((await p.locator("main").textContent()).includes("Processing of this customer is restricted"), "a restricted customer is not changed");
+  await go(p, evilUrl);
+  await p.getByRole("button", { name: "Lift the restriction" }).click();
+  await p.getByRole("button", { name: "Record the objection" }).click();
+  check((await p.locator(".notice").textContent()).includes("objection was recorded"), "objection recorded");
+  await axe(p, "profile with a hold");
+  await p.getByRole("button", { name: "Lift the legal hold" }).click();
+  check((await p.locator(".notice").textContent()).includes("hold was lifted"), "hold lifted");
+
   // 10. The account page; every main page in German and Polish: no English left, axe clean.
   step = "languages";
   p = owner.page;
@@ -508,7 +541,7 @@ async function main() {
   await shot(p, "account");
   const pages = ["/customers?q=Tester", "/customers/new", evilUrl, evilUrl + "/edit", evilUrl + "/erase", "/staff", "/account", "/account/password", "/account/mfa",
     "/requests?all=1", "/audit", "/alerts?all=1", "/incidents", incidentUrl,
-    "/admin", "/security", "/devices", "/tokens", "/catalog", "/marketing", "/backups", "/import"];
+    "/admin", "/security", "/devices", "/tokens", "/catalog", "/retention", "/marketing", "/backups", "/import"];
   for (const lang of ["de", "pl"]) {
     await go(p, `/language?lang=${lang}&back=/customers`);
     const forbidden = englishOnly(lang);

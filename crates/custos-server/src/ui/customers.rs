@@ -35,6 +35,11 @@ pub fn router() -> Router<AppState> {
         .route("/customers/{id}/records", post(add_record))
         .route("/customers/{id}/consents", post(consent))
         .route("/customers/{id}/erase", get(erase_form).post(erase))
+        .route("/customers/{id}/hold", post(place_hold))
+        .route("/customers/{id}/hold/lift", post(lift_hold))
+        .route("/customers/{id}/restriction", post(restrict))
+        .route("/customers/{id}/restriction/lift", post(lift_restriction))
+        .route("/customers/{id}/objection", post(object))
 }
 
 fn parse_id(id: &str) -> Result<CustomerId, UiError> {
@@ -562,6 +567,10 @@ struct ProfilePage {
     may_erase: bool,
     may_audit: bool,
     may_requests: bool,
+    /// The legal hold's reason and since when, for roles that may erase.
+    hold: Option<(String, String)>,
+    /// Why processing is restricted, and since when.
+    restriction: Option<(String, String)>,
     request_kinds: Vec<(String, String)>,
     error: Option<String>,
 }
@@ -599,6 +608,24 @@ async fn profile_page(
     };
     let consents = s.vault.consents(&staff.p, id, &staff.meta).await?;
     let t = &staff.c.t;
+    let hold = if role.may(Action::CustomerErase) {
+        match s.vault.legal_hold(&staff.p, id, &staff.meta).await {
+            Ok(h) => Some((h.reason, t.datetime(&h.since))),
+            Err(CoreError::NotFound(_)) => None,
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        None
+    };
+    let restriction = if c.restricted {
+        match s.vault.restriction(&staff.p, id, &staff.meta).await {
+            Ok(r) => Some((r.reason, t.datetime(&r.since))),
+            Err(CoreError::NotFound(_)) => None,
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        None
+    };
     let mut groups: BTreeMap<Category, Vec<Shown>> = BTreeMap::new();
     for def in catalog.fields.iter() {
         if role.access(def.category) == Access::None {
@@ -750,6 +777,8 @@ async fn profile_page(
         may_erase: role.may(Action::CustomerErase),
         may_audit: role.may(Action::AuditRead),
         may_requests: role.may(Action::DataRequestManage),
+        hold,
+        restriction,
         request_kinds: [
             "access",
             "portability",
@@ -1136,4 +1165,110 @@ async fn erase(
     }
     s.vault.erase_customer(&staff.p, id, &staff.meta).await?;
     Ok(Redirect::to("/customers?notice=customer-erased").into_response())
+}
+
+// --- protection: legal hold, restriction, objection ------------------------------------------
+
+#[derive(Deserialize)]
+struct ReasonForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// After a protective change: back to the profile, or the profile again with the vault's
+/// refusal (a reason too short, a hold already placed…).
+async fn after(
+    s: &AppState,
+    staff: Staff,
+    id: CustomerId,
+    result: Result<(), CoreError>,
+    notice: &str,
+) -> Result<Response, UiError> {
+    match result {
+        Ok(()) => Ok(
+            Redirect::to(&format!("/customers/{id}?notice={notice}#protection")).into_response(),
+        ),
+        Err(e @ (CoreError::Invalid(_) | CoreError::Conflict(_))) => {
+            let e = ApiError::from(e);
+            let error = Some(format!("{} {}", error_text(&staff.c.t, &e), e.detail()));
+            page_with(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                profile_page(s, staff, id, BTreeMap::new(), error).await?,
+            )
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn place_hold(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    f: StaffForm<ReasonForm>,
+) -> Result<Response, UiError> {
+    let id = parse_id(&id)?;
+    let StaffForm { staff, form } = f;
+    let r = s
+        .vault
+        .place_legal_hold(&staff.p, id, form.reason.trim(), &staff.meta)
+        .await
+        .map(|_| ());
+    after(&s, staff, id, r, "hold-placed").await
+}
+
+async fn lift_hold(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    f: StaffForm<super::NoFields>,
+) -> Result<Response, UiError> {
+    let id = parse_id(&id)?;
+    let r = s.vault.lift_legal_hold(&f.staff.p, id, &f.staff.meta).await;
+    after(&s, f.staff, id, r, "hold-lifted").await
+}
+
+async fn restrict(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    f: StaffForm<ReasonForm>,
+) -> Result<Response, UiError> {
+    let id = parse_id(&id)?;
+    let StaffForm { staff, form } = f;
+    let r = s
+        .vault
+        .restrict(&staff.p, id, form.reason.trim(), &staff.meta)
+        .await
+        .map(|_| ());
+    after(&s, staff, id, r, "restricted").await
+}
+
+async fn lift_restriction(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    f: StaffForm<super::NoFields>,
+) -> Result<Response, UiError> {
+    let id = parse_id(&id)?;
+    let r = s
+        .vault
+        .lift_restriction(&f.staff.p, id, &f.staff.meta)
+        .await;
+    after(&s, f.staff, id, r, "restriction-lifted").await
+}
+
+async fn object(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    f: StaffForm<super::NoFields>,
+) -> Result<Response, UiError> {
+    let id = parse_id(&id)?;
+    let r = s
+        .vault
+        .object_to_marketing(
+            &f.staff.p,
+            id,
+            custos_api::consent::NewObjection {
+                method: "in_store".into(),
+            },
+            &f.staff.meta,
+        )
+        .await;
+    after(&s, f.staff, id, r, "objection-recorded").await
 }

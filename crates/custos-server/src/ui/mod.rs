@@ -8,6 +8,7 @@ pub mod assets;
 pub mod customers;
 pub mod i18n;
 pub mod ops;
+pub mod retention;
 pub mod security;
 pub mod staff;
 
@@ -52,6 +53,7 @@ pub fn router() -> Router<AppState> {
         .merge(ops::router())
         .merge(admin::router())
         .merge(security::router())
+        .merge(retention::router())
         .layer(middleware::from_fn(lang_layer))
         .merge(assets::router())
 }
@@ -565,6 +567,12 @@ mod tests {
             "incident-updated",
             "device-revoked",
             "token-revoked",
+            "retention-saved",
+            "hold-placed",
+            "hold-lifted",
+            "restricted",
+            "restriction-lifted",
+            "objection-recorded",
             "consent-given",
             "consent-pending",
             "consent-withdrawn",
@@ -579,6 +587,14 @@ mod tests {
             need(key.to_owned());
         }
         need("nav-admin".to_owned());
+        for g in [
+            "accuracy_contested",
+            "unlawful_processing",
+            "legal_claims",
+            "objection_pending",
+        ] {
+            need(format!("restriction-ground-{}", g.replace('_', "-")));
+        }
         for a in ["delete", "anonymise"] {
             need(format!("retention-action-{a}"));
         }

@@ -206,7 +206,7 @@ async fn dashboard(State(s): State<AppState>, staff: Staff) -> Result<Response, 
         },
         "retention",
         t.n("check-retention-state", catalog.retention.len() as i64),
-        Some(("/catalog#retention", "nav-catalog")),
+        Some(("/retention", "nav-retention")),
     );
 
     // API tokens that never expire.
@@ -248,12 +248,13 @@ struct HubPage {
 }
 
 /// The administration pages, with the action that opens each.
-const PAGES: [(&str, &str, Action); 9] = [
+const PAGES: [(&str, &str, Action); 10] = [
     ("/security", "nav-security", Action::TenantManage),
     ("/staff", "nav-staff", Action::UserManage),
     ("/devices", "nav-devices", Action::DeviceManage),
     ("/tokens", "nav-tokens", Action::TokenManage),
     ("/catalog", "nav-catalog", Action::CatalogRead),
+    ("/retention", "nav-retention", Action::CatalogRead),
     ("/import", "nav-import", Action::CustomerImport),
     ("/marketing", "nav-marketing", Action::MarketingAudience),
     ("/backups", "nav-backups", Action::AuditRead),
