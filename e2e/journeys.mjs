@@ -475,7 +475,12 @@ async function main() {
   check(!csv.includes("Tester"), "a customer without consent is not in it");
   await axe(p, "marketing");
   await go(p, "/backups");
+  await p.getByRole("button", { name: "Take a backup now" }).click();
+  check((await p.locator("#backup-outcome").textContent()).includes("was taken"), "a backup is taken on demand");
+  await p.getByRole("button", { name: /^Check custos-/ }).first().click();
+  check((await p.locator("#backup-outcome").textContent()).includes("decrypted and checked"), "and passes the restore drill");
   await axe(p, "backups");
+  await shot(p, "backups");
 
   await go(p, "/import");
   const list = [

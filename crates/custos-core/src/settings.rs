@@ -266,6 +266,34 @@ impl Vault {
         serde_json::from_slice(&plain).map_err(|e| CoreError::Internal(e.to_string()))
     }
 
+    /// Whether this server holds exactly one business (then its owner is also the operator,
+    /// and may take and check the server's backups from the web UI).
+    pub async fn hosts_one_business(&self) -> Result<bool, CoreError> {
+        Ok(self.store.tenants().await?.len() == 1)
+    }
+
+    /// Records an operation on the server done by the owner from the web UI (a backup taken or
+    /// checked), with its outcome; refuses anyone else.
+    pub async fn record_operation(
+        &self,
+        p: &Principal,
+        action: &str,
+        target: String,
+        ok: bool,
+        meta: &RequestMeta,
+    ) -> Result<(), CoreError> {
+        p.active()?;
+        if !p.role.may(Action::TenantManage) {
+            return Err(forbidden(Action::TenantManage));
+        }
+        let mut ev = AuditEvent::by(p, action, self.clock.now(), meta).target(target);
+        if !ok {
+            ev = ev.outcome(crate::audit::Outcome::Failed);
+        }
+        self.store.append_audit(vec![ev]).await?;
+        Ok(())
+    }
+
     /// The caller's business name and time zone, for the frame of a page (any principal,
     /// even one that must set up MFA first).
     pub async fn business_of(&self, p: &Principal) -> Result<(String, String), CoreError> {

@@ -36,6 +36,8 @@ pub struct AppState {
     pub backups: Option<routes::backups::BackupProbe>,
     /// The background jobs this instance holds the lease of.
     pub jobs: JobBoard,
+    /// Taking and checking backups from the web UI, when the binary offers it.
+    pub backup_control: Option<Arc<dyn routes::backups::BackupControl>>,
     /// When the served TLS certificate expires (`None` on plain HTTP behind a proxy).
     pub tls_expires_at: Option<time::OffsetDateTime>,
 }

@@ -413,6 +413,99 @@ pub async fn start(s: Settings, signals: bool) -> anyhow::Result<Running> {
     start_with(s, signals, Arc::new(SystemClock)).await
 }
 
+/// One backup to the schedule's destinations (the directory, its copy, the object store),
+/// rotated there: the scheduled job and "take a backup now" in the web UI both come here.
+async fn take_backup(
+    data_dir: &Path,
+    location: &custos_store::Location,
+    recipients: &[age::x25519::Recipient],
+    schedule: &schedule::Schedule,
+    now: time::OffsetDateTime,
+) -> anyhow::Result<PathBuf> {
+    let (dir, sched, rec) = (data_dir.to_owned(), schedule.clone(), recipients.to_vec());
+    let source = location.clone();
+    let path =
+        tokio::task::spawn_blocking(move || schedule::run_once(&dir, &source, &rec, &sched, now))
+            .await
+            .map_err(|e| anyhow::anyhow!("backup task: {e}"))??;
+    // The off-site copy in the object store.
+    if let Some(s3) = &schedule.s3 {
+        s3.upload(&path).await?;
+        s3.rotate(schedule.keep).await?;
+    }
+    Ok(path)
+}
+
+/// Backups from the web UI: taken like the scheduled ones; checked by the restore drill when
+/// the backup identity is on this server.
+struct UiBackups {
+    vault: Arc<Vault>,
+    data_dir: PathBuf,
+    location: custos_store::Location,
+    recipients: Vec<age::x25519::Recipient>,
+    schedule: Option<schedule::Schedule>,
+    master_key_file: PathBuf,
+}
+
+impl custos_server::routes::backups::BackupControl for UiBackups {
+    fn run_now(&self) -> custos_server::routes::backups::Pending<Result<String, String>> {
+        let Some(schedule) = self.schedule.clone() else {
+            return Box::pin(async {
+                Err(
+                    "no backup destination is configured (backup_every_hours and backup_dir)"
+                        .into(),
+                )
+            });
+        };
+        let (vault, dir, location, rec) = (
+            self.vault.clone(),
+            self.data_dir.clone(),
+            self.location.clone(),
+            self.recipients.clone(),
+        );
+        Box::pin(async move {
+            take_backup(&dir, &location, &rec, &schedule, vault.now())
+                .await
+                .map(|p| {
+                    p.file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default()
+                })
+                .map_err(|e| format!("{e:#}"))
+        })
+    }
+
+    fn verify(
+        &self,
+        name: String,
+    ) -> custos_server::routes::backups::Pending<
+        Result<custos_server::routes::backups::BackupCheck, String>,
+    > {
+        let identity = self.data_dir.join(backup::IDENTITY_FILE);
+        let master = self.master_key_file.clone();
+        // Only a backup the schedule lists, by its own name: never a path from the form.
+        let file = self.schedule.as_ref().and_then(|s| {
+            schedule::list(&s.dir)
+                .into_iter()
+                .map(|(p, _, _)| p)
+                .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy() == name))
+        });
+        Box::pin(async move {
+            let file = file.ok_or_else(|| "no such backup".to_owned())?;
+            if !identity.exists() {
+                return Err("the backup identity is not on this server".into());
+            }
+            backup::verify(&file, &identity, Some(&master), false)
+                .await
+                .map(|v| custos_server::routes::backups::BackupCheck {
+                    events: v.events,
+                    checkpoints: v.checkpoints,
+                })
+                .map_err(|e| format!("{e:#}"))
+        })
+    }
+}
+
 /// Starts a server with a given clock (tests move time for session expiry).
 pub async fn start_with(
     s: Settings,
@@ -456,6 +549,14 @@ pub async fn start_with(
             &s.data_dir,
             last_backup_error.clone(),
         )),
+        backup_control: Some(Arc::new(UiBackups {
+            vault: vault.clone(),
+            data_dir: s.data_dir.clone(),
+            location: s.location()?,
+            recipients: backup::recipients(&s.backup_recipients)?,
+            schedule: s.backup_schedule.clone(),
+            master_key_file: s.master_key_file.clone(),
+        })),
         tls_expires_at: if s.insecure_http {
             None
         } else {
@@ -484,21 +585,7 @@ pub async fn start_with(
                 if newest.is_some_and(|t| now - t < schedule.every) {
                     continue;
                 }
-                let (dir, sched, rec) = (data_dir.clone(), schedule.clone(), recipients.clone());
-                let source = location.clone();
-                let mut done = tokio::task::spawn_blocking(move || {
-                    schedule::run_once(&dir, &source, &rec, &sched, now)
-                })
-                .await
-                .map_err(|e| anyhow::anyhow!("backup task: {e}"))
-                .and_then(|r| r);
-                // The off-site copy in the object store.
-                if let (Ok(path), Some(s3)) = (&done, &schedule.s3) {
-                    done = match s3.upload(path).await {
-                        Ok(_) => s3.rotate(schedule.keep).await.map(|_| path.clone()),
-                        Err(e) => Err(e),
-                    };
-                }
+                let done = take_backup(&data_dir, &location, &recipients, &schedule, now).await;
                 match done {
                     Ok(path) => {
                         tracing::info!(file = %path.display(), "scheduled backup written");

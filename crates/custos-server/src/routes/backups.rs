@@ -48,6 +48,27 @@ pub struct BackupStatus {
     pub last_error: Option<String>,
 }
 
+/// A restore drill's result, as the web UI shows it.
+#[derive(Debug, Clone)]
+pub struct BackupCheck {
+    /// Audit events in the copy, their chain intact.
+    pub events: u64,
+    /// Signed checkpoints that matched.
+    pub checkpoints: u64,
+}
+
+/// A future the binary answers with.
+pub type Pending<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send>>;
+
+/// What the binary lets the web UI do with backups: take one now, and run the restore drill
+/// on one (which needs the backup identity on this server).
+pub trait BackupControl: Send + Sync {
+    /// Takes a backup now to the configured destinations; answers its file name.
+    fn run_now(&self) -> Pending<Result<String, String>>;
+    /// Decrypts the named backup into a scratch dir and checks it.
+    fn verify(&self, name: String) -> Pending<Result<BackupCheck, String>>;
+}
+
 /// What the binary tells the HTTP layer about backups.
 pub type BackupProbe = std::sync::Arc<dyn Fn() -> BackupStatus + Send + Sync>;
 

@@ -39,6 +39,8 @@ pub fn router() -> Router<AppState> {
         .route("/catalog", get(catalog))
         .route("/marketing", get(marketing))
         .route("/backups", get(backups))
+        .route("/backups/run", post(run_backup))
+        .route("/backups/verify", post(verify_backup))
 }
 
 // --- import ----------------------------------------------------------------------------------
@@ -709,10 +711,25 @@ struct BackupsPage {
     copies: Vec<(String, String, String)>,
     last_error: String,
     keys: Vec<(String, String, String, bool)>,
+    /// The owner of the only business on this server may take and check backups here.
+    may_operate: bool,
+    /// The outcome of "take now" or "check" (good, text).
+    outcome: Option<(bool, String)>,
 }
 
 async fn backups(State(s): State<AppState>, staff: Staff) -> Result<Response, UiError> {
+    page(backups_page(&s, staff, None).await?)
+}
+
+async fn backups_page(
+    s: &AppState,
+    staff: Staff,
+    outcome: Option<(bool, String)>,
+) -> Result<BackupsPage, UiError> {
     staff.require(Action::AuditRead)?;
+    let may_operate = s.backup_control.is_some()
+        && staff.p.role.may(Action::TenantManage)
+        && s.vault.hosts_one_business().await?;
     let t = &staff.c.t;
     let st = s.backups.as_ref().map(|probe| probe());
     let file = |f: &crate::routes::backups::BackupFile| {
@@ -769,7 +786,7 @@ async fn backups(State(s): State<AppState>, staff: Staff) -> Result<Response, Ui
             String::new(),
         ),
     };
-    page(BackupsPage {
+    Ok(BackupsPage {
         c: staff.c,
         scheduled,
         every,
@@ -779,5 +796,82 @@ async fn backups(State(s): State<AppState>, staff: Staff) -> Result<Response, Ui
         copies,
         last_error,
         keys,
+        may_operate,
+        outcome,
     })
+}
+
+/// The backup control, for the owner of the only business here.
+async fn operator(
+    s: &AppState,
+    staff: &Staff,
+) -> Result<std::sync::Arc<dyn crate::routes::backups::BackupControl>, UiError> {
+    staff.require(Action::TenantManage)?;
+    match &s.backup_control {
+        Some(c) if s.vault.hosts_one_business().await? => Ok(c.clone()),
+        _ => Err(UiError::from(custos_core::CoreError::Forbidden(
+            "Backups of a server with several businesses are the operator's.".into(),
+        ))),
+    }
+}
+
+async fn run_backup(
+    State(s): State<AppState>,
+    f: StaffForm<NoFields>,
+) -> Result<Response, UiError> {
+    let staff = f.staff;
+    let control = operator(&s, &staff).await?;
+    let result = control.run_now().await;
+    let (ok, target) = match &result {
+        Ok(name) => (true, format!("backup:{name}")),
+        Err(_) => (false, "backup".to_owned()),
+    };
+    s.vault
+        .record_operation(&staff.p, "backup.create", target, ok, &staff.meta)
+        .await?;
+    let t = &staff.c.t;
+    let outcome = match result {
+        Ok(name) => (true, t.a("backup-taken", "name", &name)),
+        Err(e) => (false, format!("{} {e}", t.t("backups-failed"))),
+    };
+    page(backups_page(&s, staff, Some(outcome)).await?)
+}
+
+#[derive(Deserialize)]
+struct VerifyForm {
+    name: String,
+}
+
+async fn verify_backup(
+    State(s): State<AppState>,
+    f: StaffForm<VerifyForm>,
+) -> Result<Response, UiError> {
+    let StaffForm { staff, form } = f;
+    let control = operator(&s, &staff).await?;
+    let result = control.verify(form.name.clone()).await;
+    s.vault
+        .record_operation(
+            &staff.p,
+            "backup.verify",
+            format!("backup:{}", form.name.chars().take(100).collect::<String>()),
+            result.is_ok(),
+            &staff.meta,
+        )
+        .await?;
+    let t = &staff.c.t;
+    let outcome = match result {
+        Ok(v) => (
+            true,
+            format!(
+                "{} {}",
+                t.a("backup-verified", "name", &form.name),
+                t.a("audit-verify-ok", "n", &t.num(v.events as i64))
+            ),
+        ),
+        Err(e) => (
+            false,
+            format!("{} {e}", t.a("backup-not-verified", "name", &form.name)),
+        ),
+    };
+    page(backups_page(&s, staff, Some(outcome)).await?)
 }

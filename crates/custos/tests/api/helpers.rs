@@ -160,12 +160,23 @@ pub async fn spawn_on_sqlite() -> TestApp {
 
 /// A server as `custos init` leaves it: nobody has signed in yet (the owner has not set up
 /// MFA), no opening hours set. For the browser tests, which start from the sign-in page; the
-/// trail is scanned for anomalies every second so that their alerts show while they run.
+/// trail is scanned for anomalies every second so that their alerts show while they run, and
+/// nightly backups with an off-site copy are configured.
 pub async fn spawn_untouched(template: &str) -> TestApp {
     spawn_on(
         template,
         None,
-        |s| s.anomaly_scan_every = std::time::Duration::from_secs(1),
+        |s| {
+            s.anomaly_scan_every = std::time::Duration::from_secs(1);
+            // Nightly backups with a second copy, as a shop would set them up.
+            s.backup_schedule = Some(custos::schedule::Schedule {
+                every: time::Duration::hours(24),
+                dir: s.data_dir.with_file_name("backups"),
+                copy_dir: Some(s.data_dir.with_file_name("offsite")),
+                s3: None,
+                keep: custos::schedule::Keep::default(),
+            });
+        },
         test_database(),
         false,
     )
