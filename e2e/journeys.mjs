@@ -504,6 +504,23 @@ async function main() {
   await go(p, "/customers?q=Kowalski");
   check((await p.locator("#results").textContent()).includes("Jan Kowalski"), "the imported customer is found");
 
+  // Business settings and a webhook.
+  await go(p, "/settings");
+  check(await p.locator("input[name=require_mfa]").isChecked(), "the optician business requires two-step sign-in");
+  await p.locator("#hours-mon").fill("09:00-18:00");
+  await p.locator("#alert_email").fill("owner@optik.example");
+  await p.getByRole("button", { name: "Save settings" }).click();
+  check((await p.locator(".notice").textContent()).includes("settings were saved"), "settings saved");
+  check((await p.locator("#hours-mon").inputValue()) === "09:00-18:00", "the hours are kept");
+  await axe(p, "settings");
+  await go(p, "/webhooks");
+  await p.locator("#hook-url").fill("https://booking.example.org/custos");
+  await p.locator("input[name=event][value='customer.erased']").check();
+  await p.getByRole("button", { name: "Add webhook" }).click();
+  check((await p.locator("#webhook-secret").textContent()).trim().length >= 32, "the webhook's secret is shown once");
+  check((await p.locator("table").textContent()).includes("customer erased"), "the webhook is listed with its event");
+  await axe(p, "webhooks");
+
   // Retention: check what is due, change a rule, see the change.
   await go(p, "/retention");
   await p.getByRole("button", { name: "Check what is due" }).click();
@@ -546,7 +563,7 @@ async function main() {
   await shot(p, "account");
   const pages = ["/customers?q=Tester", "/customers/new", evilUrl, evilUrl + "/edit", evilUrl + "/erase", "/staff", "/account", "/account/password", "/account/mfa",
     "/requests?all=1", "/audit", "/alerts?all=1", "/incidents", incidentUrl,
-    "/admin", "/security", "/devices", "/tokens", "/catalog", "/retention", "/marketing", "/backups", "/import"];
+    "/admin", "/security", "/settings", "/devices", "/tokens", "/webhooks", "/catalog", "/retention", "/marketing", "/backups", "/import"];
   for (const lang of ["de", "pl"]) {
     await go(p, `/language?lang=${lang}&back=/customers`);
     const forbidden = englishOnly(lang);

@@ -10,6 +10,7 @@ pub mod i18n;
 pub mod ops;
 pub mod retention;
 pub mod security;
+pub mod settings;
 pub mod staff;
 
 use crate::error::{current_request_id, ApiError};
@@ -54,6 +55,7 @@ pub fn router() -> Router<AppState> {
         .merge(admin::router())
         .merge(security::router())
         .merge(retention::router())
+        .merge(settings::router())
         .layer(middleware::from_fn(lang_layer))
         .merge(assets::router())
 }
@@ -568,6 +570,8 @@ mod tests {
             "device-revoked",
             "token-revoked",
             "retention-saved",
+            "settings-saved",
+            "webhook-deleted",
             "hold-placed",
             "hold-lifted",
             "restricted",
@@ -587,6 +591,15 @@ mod tests {
             need(key.to_owned());
         }
         need("nav-admin".to_owned());
+        for e in custos_api::WEBHOOK_EVENTS {
+            need(format!("event-{}", e.replace(['.', '_'], "-")));
+        }
+        for d in ["pending", "delivered", "failed"] {
+            need(format!("delivery-{d}"));
+        }
+        for d in ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] {
+            need(format!("day-{d}"));
+        }
         for g in [
             "accuracy_contested",
             "unlawful_processing",

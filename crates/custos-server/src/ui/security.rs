@@ -87,7 +87,7 @@ async fn dashboard(State(s): State<AppState>, staff: Staff) -> Result<Response, 
     } else {
         Level::Bad
     };
-    add(level, "mfa", mfa_state, Some(("/staff", "nav-staff")));
+    add(level, "mfa", mfa_state, Some(("/settings", "nav-settings")));
 
     // Backups: the newest one, its age against the schedule, a copy elsewhere.
     let backup = s.backups.as_ref().map(|probe| probe());
@@ -248,11 +248,13 @@ struct HubPage {
 }
 
 /// The administration pages, with the action that opens each.
-const PAGES: [(&str, &str, Action); 10] = [
+const PAGES: [(&str, &str, Action); 12] = [
     ("/security", "nav-security", Action::TenantManage),
+    ("/settings", "nav-settings", Action::TenantManage),
     ("/staff", "nav-staff", Action::UserManage),
     ("/devices", "nav-devices", Action::DeviceManage),
     ("/tokens", "nav-tokens", Action::TokenManage),
+    ("/webhooks", "nav-webhooks", Action::WebhookManage),
     ("/catalog", "nav-catalog", Action::CatalogRead),
     ("/retention", "nav-retention", Action::CatalogRead),
     ("/import", "nav-import", Action::CustomerImport),
