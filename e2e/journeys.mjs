@@ -504,6 +504,32 @@ async function main() {
   await go(p, "/customers?q=Kowalski");
   check((await p.locator("#results").textContent()).includes("Jan Kowalski"), "the imported customer is found");
 
+  // Custom roles, emergency access, a compromised account.
+  await go(p, "/staff");
+  await p.locator("#role-name").fill("reception");
+  await p.locator("input[name=action][value='customer.search']").check();
+  await p.locator("input[name=action][value='customer.read']").check();
+  await p.locator("#cat-identity").selectOption("full");
+  await p.locator("#cat-contact").selectOption("masked");
+  await p.getByRole("button", { name: "Create role" }).click();
+  check((await p.locator(".notice").textContent()).includes("role was created"), "a custom role is defined");
+  check((await p.locator("table.matrix").first().textContent()).includes("reception") || (await p.locator("#roles").textContent()).includes("reception"), "and shown");
+  await p.getByRole("button", { name: /Delete the role/ }).click();
+  check((await p.locator(".notice").textContent()).includes("role was deleted"), "and deleted");
+  await p.locator("#grant-user").selectOption({ label: "sam" });
+  await p.locator("#grant-role").selectOption("manager");
+  await p.locator("#grant-minutes").fill("30");
+  await p.locator("#grant-reason").fill("Owner away, refund dispute");
+  await p.getByRole("button", { name: "Give emergency access" }).click();
+  check((await p.locator("#break-glass table").textContent()).includes("Owner away, refund dispute"), "the grant is listed");
+  await axe(p, "staff with a grant");
+  await p.getByRole("button", { name: "End for sam" }).click();
+  check((await p.locator(".notice").textContent()).includes("Emergency access was ended"), "and ended");
+  await p.getByRole("button", { name: "max is compromised" }).click();
+  check((await p.locator(".notice").textContent()).includes("must choose a new password"), "max's sessions end");
+  await maxUser.page.goto(BASE + "/customers");
+  check(new URL(maxUser.page.url()).pathname === "/login", "max is sent to sign in again");
+
   // Business settings and a webhook.
   await go(p, "/settings");
   check(await p.locator("input[name=require_mfa]").isChecked(), "the optician business requires two-step sign-in");

@@ -840,3 +840,26 @@ delivery-pending = wartet
 delivery-delivered = zugestellt
 delivery-failed = fehlgeschlagen
 notice-webhook-deleted = Der Webhook wurde gelöscht.
+
+## Personal: weitere
+staff-compromised = { $user } ist kompromittiert
+notice-user-compromised = Alle Sitzungen und Token des Kontos wurden beendet; die Person muss ein neues Passwort wählen.
+notice-role-created = Die Rolle wurde angelegt.
+notice-role-deleted = Die Rolle wurde gelöscht.
+notice-grant-given = Notfallzugriff wurde gewährt; er endet von selbst und jede Nutzung wird im Prüfprotokoll markiert.
+notice-grant-ended = Der Notfallzugriff wurde beendet.
+grant-title = Notfallzugriff (Break-Glass)
+grant-explain = Gibt einer Person für kurze Zeit und mit Begründung eine weiter reichende Rolle. Das löst eine Warnung aus, endet von selbst, und jeder Zugriff damit wird im Prüfprotokoll markiert.
+grant-until = Bis
+grant-reason = Begründung
+grant-minutes = Für wie viele Minuten
+grant-give = Notfallzugriff gewähren
+grant-end = Beenden
+grant-end-for = Für { $user } beenden
+role-define = Rolle festlegen
+role-define-explain = Eine eigene Rolle erlaubt ausgewählte Aktionen und je Datenkategorie keinen Zugriff, maskierte oder vollständige Werte.
+role-name = Rollenname
+role-name-hint = Kleinbuchstaben, Ziffern und _, z. B. empfang.
+role-create = Rolle anlegen
+role-delete = Rolle { $role } löschen
+access-none-word = kein Zugriff

@@ -840,3 +840,26 @@ delivery-pending = waiting
 delivery-delivered = delivered
 delivery-failed = failed
 notice-webhook-deleted = The webhook was deleted.
+
+## Staff extras
+staff-compromised = { $user } is compromised
+notice-user-compromised = Every session and token of the account was ended; the person must choose a new password.
+notice-role-created = The role was created.
+notice-role-deleted = The role was deleted.
+notice-grant-given = Emergency access was given; it ends by itself and every use is marked in the audit trail.
+notice-grant-ended = Emergency access was ended.
+grant-title = Emergency access (break-glass)
+grant-explain = Gives one person a wider role for a short time, with a reason. It raises an alert, ends by itself, and every access under it is marked in the audit trail.
+grant-until = Until
+grant-reason = Reason
+grant-minutes = For how many minutes
+grant-give = Give emergency access
+grant-end = End
+grant-end-for = End for { $user }
+role-define = Define a role
+role-define-explain = A custom role grants chosen actions and, per data category, no access, masked values or full values.
+role-name = Role name
+role-name-hint = Lower-case letters, digits and _, e.g. reception.
+role-create = Create role
+role-delete = Delete the role { $role }
+access-none-word = no access

@@ -848,3 +848,26 @@ delivery-pending = oczekuje
 delivery-delivered = dostarczone
 delivery-failed = nieudane
 notice-webhook-deleted = Webhook został usunięty.
+
+## Personel: dodatkowe
+staff-compromised = Konto { $user } przejęte
+notice-user-compromised = Wszystkie sesje i tokeny konta zostały zakończone; osoba musi ustawić nowe hasło.
+notice-role-created = Rola została utworzona.
+notice-role-deleted = Rola została usunięta.
+notice-grant-given = Przyznano dostęp awaryjny; wygaśnie sam, a każde użycie jest oznaczane w dzienniku audytu.
+notice-grant-ended = Dostęp awaryjny został zakończony.
+grant-title = Dostęp awaryjny (break-glass)
+grant-explain = Daje jednej osobie szerszą rolę na krótki czas, z podaniem powodu. Wywołuje alert, wygasa sam, a każdy dostęp z jego użyciem jest oznaczany w dzienniku audytu.
+grant-until = Do
+grant-reason = Powód
+grant-minutes = Na ile minut
+grant-give = Przyznaj dostęp awaryjny
+grant-end = Zakończ
+grant-end-for = Zakończ dla { $user }
+role-define = Zdefiniuj rolę
+role-define-explain = Własna rola pozwala na wybrane czynności i dla każdej kategorii danych: brak dostępu, wartości zamaskowane lub pełne.
+role-name = Nazwa roli
+role-name-hint = Małe litery, cyfry i _, np. recepcja.
+role-create = Utwórz rolę
+role-delete = Usuń rolę { $role }
+access-none-word = brak dostępu

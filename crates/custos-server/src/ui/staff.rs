@@ -21,6 +21,18 @@ pub fn router() -> Router<AppState> {
         .route("/staff", get(list).post(create))
         .route("/staff/{id}", post(change))
         .route("/staff/{id}/password", post(reset_password))
+        .route("/staff/{id}/compromised", post(compromised))
+        .route("/staff/roles", post(create_role))
+        .route("/staff/roles/{name}/delete", post(delete_role))
+        .route("/staff/break-glass", post(grant))
+        .route("/staff/break-glass/{id}/end", post(end_grant))
+}
+
+fn users_by_id(users: &[UserLine]) -> std::collections::HashMap<UserId, String> {
+    users
+        .iter()
+        .filter_map(|u| UserId::parse(&u.id).map(|id| (id, u.username.clone())))
+        .collect()
 }
 
 struct UserLine {
@@ -50,6 +62,16 @@ struct StaffPage {
     categories: Vec<MatrixRow>,
     error: Option<String>,
     username: String,
+    /// Custom roles (name, label), which may be deleted.
+    custom: Vec<(String, String)>,
+    /// Every action, for defining a role (name, label).
+    all_actions: Vec<(String, String)>,
+    /// Every category, for defining a role (name, label).
+    all_categories: Vec<(String, String)>,
+    /// The emergency grants in force: id, user, role, until, reason.
+    grants: Vec<(String, String, String, String, String)>,
+    may_roles: bool,
+    may_grant: bool,
 }
 
 async fn staff_page(
@@ -62,7 +84,7 @@ async fn staff_page(
     let t = &staff.c.t;
     let views = s.vault.roles(&staff.p).await?;
     let role_label = |name: &str| t.label("role", name);
-    let users = s
+    let users: Vec<UserLine> = s
         .vault
         .users(&staff.p)
         .await?
@@ -117,7 +139,47 @@ async fn staff_page(
                 .collect(),
         })
         .collect();
+    let custom = views
+        .iter()
+        .filter(|v| !v.builtin)
+        .map(|v| (v.role.name.clone(), role_label(&v.role.name)))
+        .collect();
+    let all_actions = Action::ALL
+        .iter()
+        .map(|a| {
+            (
+                a.as_str().to_owned(),
+                t.label("perm", &a.as_str().replace('.', "-")),
+            )
+        })
+        .collect();
+    let all_categories = Category::ALL
+        .iter()
+        .map(|c| (c.as_str().to_owned(), t.label("category", c.as_str())))
+        .collect();
+    let may_grant = staff.p.role.may(Action::TenantManage);
+    let names: std::collections::HashMap<UserId, String> = users_by_id(&users);
+    let grants = if may_grant {
+        s.vault
+            .grants(&staff.p)
+            .await?
+            .into_iter()
+            .map(|g| {
+                (
+                    g.id.to_string(),
+                    names.get(&g.user_id).cloned().unwrap_or_default(),
+                    role_label(&g.role),
+                    t.datetime(&g.expires_at),
+                    g.reason,
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(StaffPage {
+        may_roles: staff.p.role.may(Action::RoleManage),
+        may_grant,
         c: staff.c,
         users,
         roles,
@@ -126,6 +188,10 @@ async fn staff_page(
         categories,
         error,
         username,
+        custom,
+        all_actions,
+        all_categories,
+        grants,
     })
 }
 
@@ -237,5 +303,122 @@ async fn reset_password(
                 StatusCode::from_u16(e.code().status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
             page_with(status, staff_page(&s, staff, error, String::new()).await?)
         }
+    }
+}
+
+/// A refused change shown on the staff page with the vault's words; other failures are errors.
+async fn refused(
+    s: &AppState,
+    staff: Staff,
+    e: custos_core::CoreError,
+) -> Result<Response, UiError> {
+    let e = ApiError::from(e);
+    if e.code().status() >= 500 || e.code().status() == 404 {
+        return Err(e.into());
+    }
+    let error = Some(format!("{} {}", error_text(&staff.c.t, &e), e.detail()));
+    let status =
+        StatusCode::from_u16(e.code().status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+    page_with(status, staff_page(s, staff, error, String::new()).await?)
+}
+
+async fn compromised(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    f: StaffForm<super::NoFields>,
+) -> Result<Response, UiError> {
+    let id = user_id(&id)?;
+    match s
+        .vault
+        .mark_compromised(&f.staff.p, id, &f.staff.meta)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to("/staff?notice=user-compromised").into_response()),
+        Err(e) => refused(&s, f.staff, e).await,
+    }
+}
+
+async fn create_role(
+    State(s): State<AppState>,
+    f: StaffForm<Vec<(String, String)>>,
+) -> Result<Response, UiError> {
+    let StaffForm { staff, form } = f;
+    let name = form
+        .iter()
+        .find(|(k, _)| k == "name")
+        .map(|(_, v)| v.trim().to_owned())
+        .unwrap_or_default();
+    let actions: Vec<String> = form
+        .iter()
+        .filter(|(k, _)| k == "action")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let categories: std::collections::BTreeMap<String, String> = form
+        .iter()
+        .filter_map(|(k, v)| {
+            k.strip_prefix("cat.")
+                .filter(|_| v != "none")
+                .map(|c| (c.to_owned(), v.clone()))
+        })
+        .collect();
+    match s
+        .vault
+        .create_role(&staff.p, &name, &actions, &categories, &staff.meta)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/staff?notice=role-created").into_response()),
+        Err(e) => refused(&s, staff, e).await,
+    }
+}
+
+async fn delete_role(
+    State(s): State<AppState>,
+    Path(name): Path<String>,
+    f: StaffForm<super::NoFields>,
+) -> Result<Response, UiError> {
+    match s.vault.delete_role(&f.staff.p, &name, &f.staff.meta).await {
+        Ok(()) => Ok(Redirect::to("/staff?notice=role-deleted").into_response()),
+        Err(e) => refused(&s, f.staff, e).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct GrantForm {
+    user: String,
+    role: String,
+    minutes: u32,
+    reason: String,
+}
+
+async fn grant(State(s): State<AppState>, f: StaffForm<GrantForm>) -> Result<Response, UiError> {
+    let StaffForm { staff, form } = f;
+    let user = user_id(&form.user)?;
+    match s
+        .vault
+        .grant_break_glass(
+            &staff.p,
+            user,
+            &form.role,
+            form.minutes,
+            form.reason.trim(),
+            &staff.meta,
+        )
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/staff?notice=grant-given").into_response()),
+        Err(e) => refused(&s, staff, e).await,
+    }
+}
+
+async fn end_grant(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    f: StaffForm<super::NoFields>,
+) -> Result<Response, UiError> {
+    let id = custos_core::ids::GrantId::parse(&id)
+        .ok_or_else(|| UiError::code(custos_api::ErrorCode::NotFound))?;
+    match s.vault.end_grant(&f.staff.p, id, &f.staff.meta).await {
+        Ok(()) => Ok(Redirect::to("/staff?notice=grant-ended").into_response()),
+        Err(e) => refused(&s, f.staff, e).await,
     }
 }
