@@ -384,6 +384,10 @@ async function main() {
   check(inbox.includes(String(due.getUTCFullYear())), "with its due date");
   await axe(p, "data requests");
   await shot(p, "data-requests");
+  await p.locator("select[name=extend_months]").first().selectOption("1");
+  await p.locator("input[name=extension_reason]").first().fill("Records are archived off site");
+  await p.getByRole("button", { name: "Save" }).first().click();
+  check((await p.locator(".notice").textContent()).includes("updated"), "the deadline is extended");
   await p.locator("select[name=state]").first().selectOption("in_progress");
   await p.getByRole("button", { name: "Save" }).first().click();
   check((await p.locator("table").textContent()).includes("in progress"), "the request moves on");
@@ -419,6 +423,9 @@ async function main() {
   await axe(p, "incident");
   await shot(p, "incident");
   const incidentUrl = new URL(p.url()).pathname;
+  await p.locator("#note-text").fill("Laptop reported stolen to the police.");
+  await p.getByRole("button", { name: "Add note" }).click();
+  check((await p.locator("#notes").textContent()).includes("reported stolen"), "the note is kept");
   await go(p, "/alerts");
   await p.getByRole("button", { name: "Acknowledge" }).first().click();
   check((await p.locator(".notice").textContent()).includes("acknowledged"), "acknowledged");
@@ -474,6 +481,7 @@ async function main() {
   check(csv.split("\n")[0].includes("email"), "the audience has its header");
   check(!csv.includes("Tester"), "a customer without consent is not in it");
   await axe(p, "marketing");
+  check((await p.locator("main").textContent()).includes("Consents today"), "the consent counts are shown");
   await go(p, "/backups");
   await p.getByRole("button", { name: "Take a backup now" }).click();
   check((await p.locator("#backup-outcome").textContent()).includes("was taken"), "a backup is taken on demand");
@@ -503,6 +511,11 @@ async function main() {
   check((await p.locator("#report-title").textContent()).trim() === "Imported", "then the import");
   await go(p, "/customers?q=Kowalski");
   check((await p.locator("#results").textContent()).includes("Jan Kowalski"), "the imported customer is found");
+  // The erased customer's own export cannot bring her back.
+  await go(p, "/import");
+  await p.locator("#export-file").setInputFiles({ name: "zofia.json", mimeType: "application/json", buffer: Buffer.from(exported) });
+  await p.getByRole("button", { name: "Import the customer" }).click();
+  check((await p.locator(".error").textContent()).includes("erased"), "an erased customer is not imported again");
 
   // Custom roles, emergency access, a compromised account.
   await go(p, "/staff");

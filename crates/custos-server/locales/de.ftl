@@ -863,3 +863,31 @@ role-name-hint = Kleinbuchstaben, Ziffern und _, z. B. empfang.
 role-create = Rolle anlegen
 role-delete = Rolle { $role } löschen
 access-none-word = kein Zugriff
+
+## Anfragen und Vorfälle, weiteres
+requests-extend = Frist verlängern um
+requests-months = { $n ->
+    [one] { $n } Monat
+   *[other] { $n } Monate
+}
+requests-extension-reason = Warum mehr Zeit nötig ist (dem Kunden mitteilen)
+incident-mark-customers = Die betroffenen Personen wurden soeben informiert
+incident-close = Vorfall abschließen (er bleibt im Register)
+incident-closed = Abgeschlossen
+incident-notes = Notizen
+incident-no-notes = Noch keine Notizen.
+incident-note-kind = Art der Notiz
+incident-note-text = Notiz
+incident-add-note = Notiz hinzufügen
+note-kind-follow-up = Nachtrag
+note-kind-delay-reason = Grund für eine verspätete Meldung
+marketing-report = Einwilligungen heute
+import-one-title = Ein Kunde zieht mit seinen Daten hierher um
+import-one-explain = Laden Sie den Export (JSON) hoch, den ein Kunde von diesem oder einem anderen custos-Server mitbringt. Nur was dieses Unternehmen vorsieht, bleibt erhalten; ein gelöschter Kunde kommt nie zurück.
+import-one-file = Der Export (JSON)
+import-one-submit = Kunden importieren
+import-one-done = Der Kunde wurde importiert
+import-one-records = { $n } Verlaufseinträge
+import-one-consents = { $n } Einwilligungsereignisse
+import-one-dropped = Nicht übernommen (hier nicht vorgesehen): { $name }
+import-not-an-export = Diese Datei ist kein custos-Kundenexport (JSON).

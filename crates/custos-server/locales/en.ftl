@@ -863,3 +863,31 @@ role-name-hint = Lower-case letters, digits and _, e.g. reception.
 role-create = Create role
 role-delete = Delete the role { $role }
 access-none-word = no access
+
+## Requests and incidents, more
+requests-extend = Extend the deadline by
+requests-months = { $n ->
+    [one] { $n } month
+   *[other] { $n } months
+}
+requests-extension-reason = Why more time is needed (tell the customer)
+incident-mark-customers = The people concerned have been told now
+incident-close = Close the incident (it stays in the register)
+incident-closed = Closed
+incident-notes = Notes
+incident-no-notes = No notes yet.
+incident-note-kind = Kind of note
+incident-note-text = Note
+incident-add-note = Add note
+note-kind-follow-up = follow-up
+note-kind-delay-reason = reason for a late notification
+marketing-report = Consents today
+import-one-title = A customer moving here with their data
+import-one-explain = Upload the export (JSON) a customer brought from this or another custos server. Only what this business declares is kept; an erased customer is never brought back.
+import-one-file = The export (JSON)
+import-one-submit = Import the customer
+import-one-done = The customer was imported
+import-one-records = { $n } timeline entries
+import-one-consents = { $n } consent events
+import-one-dropped = Not kept (not declared here): { $name }
+import-not-an-export = This file is not a custos customer export (JSON).

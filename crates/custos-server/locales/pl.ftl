@@ -871,3 +871,32 @@ role-name-hint = Małe litery, cyfry i _, np. recepcja.
 role-create = Utwórz rolę
 role-delete = Usuń rolę { $role }
 access-none-word = brak dostępu
+
+## Żądania i incydenty, dodatkowe
+requests-extend = Przedłuż termin o
+requests-months = { $n ->
+    [one] { $n } miesiąc
+    [few] { $n } miesiące
+   *[other] { $n } miesięcy
+}
+requests-extension-reason = Dlaczego potrzeba więcej czasu (poinformuj klienta)
+incident-mark-customers = Osoby, których dane dotyczą, zostały właśnie poinformowane
+incident-close = Zamknij incydent (pozostaje w rejestrze)
+incident-closed = Zamknięty
+incident-notes = Notatki
+incident-no-notes = Brak notatek.
+incident-note-kind = Rodzaj notatki
+incident-note-text = Notatka
+incident-add-note = Dodaj notatkę
+note-kind-follow-up = uzupełnienie
+note-kind-delay-reason = powód spóźnionego zgłoszenia
+marketing-report = Zgody na dziś
+import-one-title = Klient przenosi się tu ze swoimi danymi
+import-one-explain = Prześlij eksport (JSON), który klient przyniósł z tego lub innego serwera custos. Zachowane zostanie tylko to, co deklaruje ta firma; usunięty klient nigdy nie wraca.
+import-one-file = Eksport (JSON)
+import-one-submit = Zaimportuj klienta
+import-one-done = Klient został zaimportowany
+import-one-records = Wpisy historii: { $n }
+import-one-consents = Zdarzenia zgód: { $n }
+import-one-dropped = Nie zachowano (nie zadeklarowano tutaj): { $name }
+import-not-an-export = Ten plik nie jest eksportem klienta custos (JSON).

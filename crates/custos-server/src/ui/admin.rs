@@ -32,6 +32,10 @@ pub fn router() -> Router<AppState> {
                 .post(import)
                 .layer(DefaultBodyLimit::max(MAX_UPLOAD)),
         )
+        .route(
+            "/import/customer",
+            post(import_one).layer(DefaultBodyLimit::max(MAX_UPLOAD)),
+        )
         .route("/devices", get(devices).post(register_device))
         .route("/devices/{id}/revoke", post(revoke_device))
         .route("/tokens", get(tokens).post(create_token))
@@ -51,6 +55,18 @@ struct ImportPage {
     c: Chrome,
     error: Option<String>,
     report: Option<ReportView>,
+    /// The outcome of importing one customer's export: the new customer's id and number,
+    /// and what was dropped.
+    moved: Option<MovedView>,
+    may_export_all: bool,
+}
+
+struct MovedView {
+    id: String,
+    number: String,
+    records: String,
+    consents: String,
+    dropped: String,
 }
 
 struct ReportView {
@@ -97,13 +113,24 @@ fn report_view(t: &Tr, r: FileImportReport, file: String) -> ReportView {
     }
 }
 
+fn import_page(
+    staff: Staff,
+    error: Option<String>,
+    report: Option<ReportView>,
+    moved: Option<MovedView>,
+) -> ImportPage {
+    ImportPage {
+        may_export_all: staff.p.role.may(Action::CustomerExportAll),
+        c: staff.c,
+        error,
+        report,
+        moved,
+    }
+}
+
 async fn import_form(staff: Staff) -> Result<Response, UiError> {
     staff.require(Action::CustomerImport)?;
-    page(ImportPage {
-        c: staff.c,
-        error: None,
-        report: None,
-    })
+    page(import_page(staff, None, None, None))
 }
 
 /// The parts of the upload form.
@@ -174,11 +201,7 @@ async fn import(State(s): State<AppState>, req: Request) -> Result<Response, UiE
     let again = |staff: Staff, error: String| {
         page_with(
             StatusCode::UNPROCESSABLE_ENTITY,
-            ImportPage {
-                c: staff.c,
-                error: Some(error),
-                report: None,
-            },
+            import_page(staff, Some(error), None, None),
         )
     };
     let Some(source) = Source::parse(&form.source) else {
@@ -226,11 +249,7 @@ async fn import(State(s): State<AppState>, req: Request) -> Result<Response, UiE
     {
         Ok(r) => {
             let report = Some(report_view(&staff.c.t, r, file_name));
-            page(ImportPage {
-                c: staff.c,
-                error: None,
-                report,
-            })
+            page(import_page(staff, None, report, None))
         }
         Err(e) => {
             let e = ApiError::from(e);
@@ -240,6 +259,65 @@ async fn import(State(s): State<AppState>, req: Request) -> Result<Response, UiE
             // The file's own problem (another layout, unreadable) is said in the vault's words.
             let text = format!("{} {}", error_text(&staff.c.t, &e), e.detail());
             again(staff, text)
+        }
+    }
+}
+
+/// Imports one customer's export (`custos-export/1` JSON, from this or another custos server):
+/// a customer moving here with their data (art. 20).
+async fn import_one(State(s): State<AppState>, req: Request) -> Result<Response, UiError> {
+    let (mut parts, body) = req.into_parts();
+    let staff = Staff::from_request_parts(&mut parts, &s).await?;
+    s.vault
+        .check_may(&staff.p, Action::CustomerImport, &staff.meta)
+        .await?;
+    let req = Request::from_parts(parts, body);
+    let form = match Multipart::from_request(req, &s).await {
+        Ok(m) => read_import_form(m).await?,
+        Err(_) => return Err(UiError::code(ErrorCode::UnsupportedMediaType)),
+    };
+    if !staff.csrf_ok(&form.csrf) {
+        return Err(UiError::code(ErrorCode::CsrfFailed));
+    }
+    let bytes = form.file.map(|(_, b)| b).unwrap_or_default();
+    let export: custos_api::CustomerExport = match serde_json::from_slice(&bytes) {
+        Ok(e) => e,
+        Err(_) => {
+            let e = staff.c.t.t("import-not-an-export");
+            return page_with(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                import_page(staff, Some(e), None, None),
+            );
+        }
+    };
+    match s
+        .vault
+        .import_customer(&staff.p, &export, &staff.meta)
+        .await
+    {
+        Ok(r) => {
+            let t = &staff.c.t;
+            let mut dropped = r.fields_dropped.clone();
+            dropped.extend(r.records_dropped.iter().cloned());
+            let moved = MovedView {
+                id: r.customer.id.to_string(),
+                number: r.customer.number.clone(),
+                records: t.num(i64::from(r.records_imported)),
+                consents: t.num(i64::from(r.consents_imported)),
+                dropped: dropped.join(", "),
+            };
+            page(import_page(staff, None, None, Some(moved)))
+        }
+        Err(e) => {
+            let e = ApiError::from(e);
+            if e.code().status() >= 500 {
+                return Err(e.into());
+            }
+            let text = format!("{} {}", error_text(&staff.c.t, &e), e.detail());
+            page_with(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                import_page(staff, Some(text), None, None),
+            )
         }
     }
 }
@@ -668,12 +746,34 @@ async fn catalog(State(s): State<AppState>, staff: Staff) -> Result<Response, Ui
 struct MarketingPage {
     c: Chrome,
     choices: Vec<(String, String)>,
+    /// Per marketing purpose and channel: label, given, waiting, withdrawn, lapsed.
+    report: Vec<(String, String, String, String, String)>,
 }
 
 async fn marketing(State(s): State<AppState>, staff: Staff) -> Result<Response, UiError> {
     staff.require(Action::MarketingAudience)?;
     let cat = s.vault.catalog(&staff.p).await?;
     let t = &staff.c.t;
+    let mut report = Vec::new();
+    for p in cat.purposes.iter().filter(|p| p.marketing) {
+        let r = s
+            .vault
+            .consent_report(&staff.p, &p.name, &staff.meta)
+            .await?;
+        for ch in r.channels {
+            report.push((
+                format!(
+                    "{} — {}",
+                    t.label("purpose", &p.name),
+                    t.label("channel", ch.channel.as_str())
+                ),
+                t.num(ch.given as i64),
+                t.num(ch.pending_confirmation as i64),
+                t.num(ch.withdrawn as i64),
+                t.num(ch.lapsed as i64),
+            ));
+        }
+    }
     let choices = cat
         .purposes
         .iter()
@@ -694,6 +794,7 @@ async fn marketing(State(s): State<AppState>, staff: Staff) -> Result<Response, 
     page(MarketingPage {
         c: staff.c,
         choices,
+        report,
     })
 }
 

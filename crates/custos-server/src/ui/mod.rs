@@ -599,6 +599,9 @@ mod tests {
         for e in custos_api::WEBHOOK_EVENTS {
             need(format!("event-{}", e.replace(['.', '_'], "-")));
         }
+        for k in ["follow_up", "delay_reason"] {
+            need(format!("note-kind-{}", k.replace('_', "-")));
+        }
         for d in ["pending", "delivered", "failed"] {
             need(format!("delivery-{d}"));
         }

@@ -32,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/alerts/{id}/ack", post(acknowledge))
         .route("/incidents", get(incidents).post(open_incident))
         .route("/incidents/{id}", get(incident).post(update_incident))
+        .route("/incidents/{id}/notes", post(add_note))
 }
 
 fn bad() -> UiError {
@@ -152,6 +153,10 @@ async fn open_request(
 #[derive(Deserialize)]
 struct UpdateRequestForm {
     #[serde(default)]
+    extend_months: String,
+    #[serde(default)]
+    extension_reason: String,
+    #[serde(default)]
     identity_check: String,
     #[serde(default)]
     state: String,
@@ -167,16 +172,29 @@ async fn update_request(
     let id = uuid_of(&id)?;
     let StaffForm { staff, form } = f;
     let some = |v: String| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+    let extend_months = match form.extend_months.trim() {
+        "" => None,
+        m => Some(m.parse::<u8>().map_err(|_| bad())?),
+    };
     let patch = DataRequestPatch {
         identity_check: some(form.identity_check),
         state: some(form.state),
         outcome: some(form.outcome),
-        ..Default::default()
+        extend_months,
+        extension_reason: some(form.extension_reason),
     };
-    s.vault
+    match s
+        .vault
         .update_data_request(&staff.p, id, patch, &staff.meta)
-        .await?;
-    Ok(Redirect::to("/requests?notice=request-updated").into_response())
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/requests?notice=request-updated").into_response()),
+        Err(e @ custos_core::CoreError::Invalid(_)) => {
+            let e = ApiError::from(e);
+            Err(UiError::Error(e))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 // --- audit -----------------------------------------------------------------------------------
@@ -568,6 +586,10 @@ struct IncidentPage {
     drafts: Vec<Draft>,
     risks: Vec<(String, String)>,
     may_manage: bool,
+    customers_notified: String,
+    closed: String,
+    /// The notes: when, kind, text.
+    notes: Vec<(String, String, String)>,
 }
 
 async fn incident(
@@ -624,6 +646,19 @@ async fn incident(
         measures: i.measures.unwrap_or_default(),
         affected,
         authority_notified: t.datetime_opt(&i.authority_notified_at),
+        customers_notified: t.datetime_opt(&i.customers_notified_at),
+        closed: t.datetime_opt(&i.closed_at),
+        notes: i
+            .updates
+            .iter()
+            .map(|u| {
+                (
+                    t.datetime(&u.at),
+                    t.label("note-kind", &u.kind),
+                    u.text.clone(),
+                )
+            })
+            .collect(),
         title: i.title,
         drafts,
         risks,
@@ -642,6 +677,10 @@ struct IncidentForm {
     measures: String,
     #[serde(default)]
     notified: Option<String>,
+    #[serde(default)]
+    customers_notified: Option<String>,
+    #[serde(default)]
+    close: Option<String>,
 }
 
 async fn update_incident(
@@ -665,10 +704,54 @@ async fn update_incident(
         consequences: text(form.consequences),
         measures: text(form.measures),
         authority_notified_at: form.notified.map(|_| s.vault.now()),
+        customers_notified_at: form.customers_notified.map(|_| s.vault.now()),
+        closed: form.close.map(|_| true),
         ..Default::default()
     };
-    s.vault
+    match s
+        .vault
         .update_incident(&staff.p, id, patch, &staff.meta)
+        .await
+    {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/incidents/{id}?notice=incident-updated")).into_response())
+        }
+        // A late notification needs its delay reason first: said on the incidents page.
+        Err(e @ custos_core::CoreError::Invalid(_)) => {
+            let e = ApiError::from(e);
+            let error = Some(format!("{} {}", error_text(&staff.c.t, &e), e.detail()));
+            page_with(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                incidents_page(&s, staff, error, String::new()).await?,
+            )
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct NoteForm {
+    kind: String,
+    text: String,
+}
+
+async fn add_note(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    f: StaffForm<NoteForm>,
+) -> Result<Response, UiError> {
+    let id = uuid_of(&id)?;
+    let StaffForm { staff, form } = f;
+    s.vault
+        .add_incident_update(
+            &staff.p,
+            id,
+            custos_api::incident::NewIncidentUpdate {
+                kind: form.kind,
+                text: form.text.trim().to_owned(),
+            },
+            &staff.meta,
+        )
         .await?;
-    Ok(Redirect::to(&format!("/incidents/{id}?notice=incident-updated")).into_response())
+    Ok(Redirect::to(&format!("/incidents/{id}?notice=incident-updated#notes")).into_response())
 }
