@@ -511,6 +511,10 @@ async function main() {
   check((await p.locator("#report-title").textContent()).trim() === "Imported", "then the import");
   await go(p, "/customers?q=Kowalski");
   check((await p.locator("#results").textContent()).includes("Jan Kowalski"), "the imported customer is found");
+  await go(p, "/customers");
+  await p.getByRole("link", { name: "Browse all customers" }).click();
+  const all = await p.locator("#results").textContent();
+  check(all.includes("Jan Kowalski") && all.includes("Ewa Nowak") && !all.includes("Zofia"), "the list holds the customers, not the erased one");
   // The erased customer's own export cannot bring her back.
   await go(p, "/import");
   await p.locator("#export-file").setInputFiles({ name: "zofia.json", mimeType: "application/json", buffer: Buffer.from(exported) });

@@ -891,3 +891,5 @@ import-one-records = { $n } Verlaufseinträge
 import-one-consents = { $n } Einwilligungsereignisse
 import-one-dropped = Nicht übernommen (hier nicht vorgesehen): { $name }
 import-not-an-export = Diese Datei ist kein custos-Kundenexport (JSON).
+customers-browse = Alle Kunden durchblättern
+customers-more = Weitere Kunden

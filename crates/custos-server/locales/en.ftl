@@ -891,3 +891,5 @@ import-one-records = { $n } timeline entries
 import-one-consents = { $n } consent events
 import-one-dropped = Not kept (not declared here): { $name }
 import-not-an-export = This file is not a custos customer export (JSON).
+customers-browse = Browse all customers
+customers-more = More customers

@@ -900,3 +900,5 @@ import-one-records = Wpisy historii: { $n }
 import-one-consents = Zdarzenia zgód: { $n }
 import-one-dropped = Nie zachowano (nie zadeklarowano tutaj): { $name }
 import-not-an-export = Ten plik nie jest eksportem klienta custos (JSON).
+customers-browse = Przeglądaj wszystkich klientów
+customers-more = Więcej klientów

@@ -77,6 +77,8 @@ struct SearchPage {
     hits: Vec<Hit>,
     searched: bool,
     may_create: bool,
+    may_list: bool,
+    next: Option<String>,
 }
 
 #[derive(Template)]
@@ -85,12 +87,36 @@ struct HitsFragment {
     c: Chrome,
     hits: Vec<Hit>,
     searched: bool,
+    next: Option<String>,
 }
 
 #[derive(Deserialize)]
 struct SearchForm {
     #[serde(default)]
     q: String,
+    /// Browse every customer (roles that may list), from this cursor on.
+    #[serde(default)]
+    all: Option<String>,
+    #[serde(default)]
+    after: Option<String>,
+}
+
+fn hit_of(c: &Customer) -> Hit {
+    let get = |k: &str| {
+        c.fields
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned()
+    };
+    Hit {
+        id: c.id.to_string(),
+        number: c.number.clone(),
+        name: display_name(c),
+        email: get("email"),
+        phone: get("phone"),
+        restricted: c.restricted,
+    }
 }
 
 async fn search(
@@ -100,29 +126,26 @@ async fn search(
     Query(f): Query<SearchForm>,
 ) -> Result<Response, UiError> {
     let q = f.q.trim().to_owned();
-    let searched = !q.is_empty();
-    let hits = if searched {
+    let browsing = q.is_empty() && f.all.is_some();
+    let searched = !q.is_empty() || browsing;
+    let mut next = None;
+    let hits = if browsing {
+        let cursor = match f.after.as_deref() {
+            Some(a) => Some(parse_id(a)?),
+            None => None,
+        };
+        let (items, more) = s
+            .vault
+            .list_customers(&staff.p, cursor, Some(50), &staff.meta)
+            .await?;
+        next = more.map(|c| format!("/customers?all=1&after={c}"));
+        items.iter().map(hit_of).collect()
+    } else if searched {
         s.vault
             .search(&staff.p, SearchQuery::Any(q.clone()), Some(25), &staff.meta)
             .await?
             .iter()
-            .map(|c| {
-                let get = |k: &str| {
-                    c.fields
-                        .get(k)
-                        .and_then(Value::as_str)
-                        .unwrap_or("")
-                        .to_owned()
-                };
-                Hit {
-                    id: c.id.to_string(),
-                    number: c.number.clone(),
-                    name: display_name(c),
-                    email: get("email"),
-                    phone: get("phone"),
-                    restricted: c.restricted,
-                }
-            })
+            .map(hit_of)
             .collect()
     } else {
         staff.require(Action::CustomerSearch)?;
@@ -133,15 +156,19 @@ async fn search(
             c: staff.c,
             hits,
             searched,
+            next,
         });
     }
     let may_create = staff.p.role.may(Action::CustomerCreate);
+    let may_list = staff.p.role.may(Action::CustomerList);
     page(SearchPage {
         c: staff.c,
         q,
         hits,
         searched,
         may_create,
+        may_list,
+        next,
     })
 }
 
