@@ -282,9 +282,13 @@ async function main() {
   // Give and withdraw in two clicks.
   await p.getByRole("button", { name: "Withdraw: Offers by SMS (SMS)" }).click();
   check((await p.locator(".notice").textContent()).includes("withdrawal was recorded"), "withdrawn");
+  const birthdayRow = p.locator("#consents tbody tr", { hasText: "Birthday greetings" }).filter({ hasText: "Post" });
+  await birthdayRow.locator("select[name=method]").selectOption("phone");
+  await birthdayRow.getByRole("button").click();
+  check((await p.locator(".notice").textContent()).includes("consent was recorded"), "a consent given by phone");
   await p.locator("summary", { hasText: "Full history with evidence" }).click();
   const history = await p.locator("#consents details table").textContent();
-  check(history.includes("in store") && history.includes("withdrawn"), "the history shows method and state");
+  check(history.includes("in store") && history.includes("by phone") && history.includes("withdrawn"), "the history shows method and state");
 
   // A name that is markup is shown as text everywhere.
   step = "a name that is markup stays text";
@@ -396,6 +400,12 @@ async function main() {
   await p.getByRole("link", { name: "Access history" }).click();
   const trail = await p.locator("table").textContent();
   check(trail.includes("customer.read") && trail.includes("customer.create") && trail.includes("sam"), "the customer's access history names who did what");
+  await go(p, "/audit");
+  await p.locator("summary", { hasText: "Filter" }).click();
+  await p.locator("#f-actor").selectOption({ label: "clara" });
+  await p.getByRole("button", { name: "Apply" }).click();
+  const claraRows = await p.locator("tbody tr").allTextContents();
+  check(claraRows.length > 0 && claraRows.every((r) => r.includes("clara")), "the trail filtered by one person");
   await p.getByRole("button", { name: "Check the trail for alterations" }).click();
   check((await p.locator("#verify-result").textContent()).includes("intact"), "the chain verifies");
   await axe(p, "audit");

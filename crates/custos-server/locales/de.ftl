@@ -893,3 +893,4 @@ import-one-dropped = Nicht übernommen (hier nicht vorgesehen): { $name }
 import-not-an-export = Diese Datei ist kein custos-Kundenexport (JSON).
 customers-browse = Alle Kunden durchblättern
 customers-more = Weitere Kunden
+consent-how = Wie der Kunde es mitgeteilt hat: { $name }

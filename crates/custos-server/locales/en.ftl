@@ -893,3 +893,4 @@ import-one-dropped = Not kept (not declared here): { $name }
 import-not-an-export = This file is not a custos customer export (JSON).
 customers-browse = Browse all customers
 customers-more = More customers
+consent-how = How the customer said it: { $name }

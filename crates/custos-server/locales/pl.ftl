@@ -902,3 +902,4 @@ import-one-dropped = Nie zachowano (nie zadeklarowano tutaj): { $name }
 import-not-an-export = Ten plik nie jest eksportem klienta custos (JSON).
 customers-browse = Przeglądaj wszystkich klientów
 customers-more = Więcej klientów
+consent-how = Jak klient to przekazał: { $name }

@@ -477,7 +477,7 @@ async fn create(
     let id = CustomerId::from_uuid(created.id);
     let mut notice = "customer-created";
     for choice in &chosen {
-        if record_choice(&s, &staff, id, choice, ConsentState::Given)
+        if record_choice(&s, &staff, id, choice, ConsentState::Given, "in_store")
             .await
             .is_err()
         {
@@ -493,6 +493,7 @@ async fn record_choice(
     id: CustomerId,
     choice: &str,
     state: ConsentState,
+    method: &str,
 ) -> Result<ConsentState, CoreError> {
     let (purpose, channel) = choice.split_once(':').unwrap_or((choice, ""));
     let channel = if channel.is_empty() {
@@ -512,7 +513,7 @@ async fn record_choice(
                 purpose: purpose.to_owned(),
                 channel,
                 state,
-                method: "in_store".into(),
+                method: method.to_owned(),
                 text_version: None,
                 lang: Some(staff.c.t.lang.code().to_owned()),
                 source: Some("web UI".into()),
@@ -946,6 +947,9 @@ async fn add_record(
 struct ConsentForm {
     choice: String,
     state: String,
+    /// How the customer said it: in the shop (default), by phone, on paper.
+    #[serde(default)]
+    method: String,
 }
 
 async fn consent(
@@ -960,7 +964,12 @@ async fn consent(
         "withdrawn" => ConsentState::Withdrawn,
         _ => return Err(UiError::code(custos_api::ErrorCode::InvalidRequest)),
     };
-    let now = record_choice(&s, &staff, id, &form.choice, state).await?;
+    let method = match form.method.as_str() {
+        "" => "in_store",
+        m @ ("in_store" | "phone" | "paper" | "web_form") => m,
+        _ => return Err(UiError::code(custos_api::ErrorCode::InvalidRequest)),
+    };
+    let now = record_choice(&s, &staff, id, &form.choice, state, method).await?;
     let notice = match now {
         ConsentState::PendingConfirmation => "consent-pending",
         ConsentState::Withdrawn => "consent-withdrawn",

@@ -222,6 +222,9 @@ struct VerifyResult {
 struct AuditPage {
     c: Chrome,
     lines: Vec<AuditLine>,
+    /// The people whose actions can be picked (id, name), when the role may know them.
+    actors: Vec<(String, String)>,
+    actor: String,
     customer_id: String,
     action: String,
     from: String,
@@ -234,6 +237,8 @@ struct AuditPage {
 struct AuditQuery {
     #[serde(default)]
     customer_id: String,
+    #[serde(default)]
+    actor: String,
     #[serde(default)]
     action: String,
     #[serde(default)]
@@ -273,9 +278,14 @@ async fn audit(
     } else {
         Some(CustomerId::from_uuid(uuid_of(q.customer_id.trim())?))
     };
+    let actor = if q.actor.trim().is_empty() {
+        None
+    } else {
+        Some(uuid_of(q.actor.trim())?)
+    };
     let filter = AuditFilter {
         customer,
-        actor: None,
+        actor,
         action: Some(q.action.trim().to_owned()).filter(|a| !a.is_empty()),
         from: day(&q.from, false)?,
         to: day(&q.to, true)?,
@@ -337,10 +347,16 @@ async fn audit(
                 .unwrap_or_default(),
         })
         .collect();
+    let mut actors: Vec<(String, String)> = names
+        .iter()
+        .map(|(id, n)| (id.to_string(), n.clone()))
+        .collect();
+    actors.sort_by(|a, b| a.1.cmp(&b.1));
     let older = next.map(|before| {
         format!(
-            "/audit?customer_id={}&action={}&from={}&to={}&before={before}",
+            "/audit?customer_id={}&actor={}&action={}&from={}&to={}&before={before}",
             super::url_encode(q.customer_id.trim()),
+            super::url_encode(q.actor.trim()),
             super::url_encode(q.action.trim()),
             super::url_encode(q.from.trim()),
             super::url_encode(q.to.trim())
@@ -349,6 +365,8 @@ async fn audit(
     page(AuditPage {
         c: staff.c,
         lines,
+        actors,
+        actor: q.actor.trim().to_owned(),
         customer_id: q.customer_id.trim().to_owned(),
         action: q.action.trim().to_owned(),
         from: q.from.trim().to_owned(),
