@@ -3,7 +3,7 @@
 //! marketing audience export, backups and keys.
 
 use super::i18n::Tr;
-use super::{error_text, page, page_with, Chrome, NoFields, Staff, StaffForm, UiError};
+use super::{page, page_with, refusal, Chrome, NoFields, Staff, StaffForm, UiError};
 use crate::error::ApiError;
 use crate::routes::imports::MAX_UPLOAD;
 use crate::AppState;
@@ -252,12 +252,8 @@ async fn import(State(s): State<AppState>, req: Request) -> Result<Response, UiE
             page(import_page(staff, None, report, None))
         }
         Err(e) => {
-            let e = ApiError::from(e);
-            if e.code().status() >= 500 {
-                return Err(e.into());
-            }
             // The file's own problem (another layout, unreadable) is said in the vault's words.
-            let text = format!("{} {}", error_text(&staff.c.t, &e), e.detail());
+            let (_, text) = refusal(&staff.c.t, e)?;
             again(staff, text)
         }
     }
@@ -309,15 +305,9 @@ async fn import_one(State(s): State<AppState>, req: Request) -> Result<Response,
             page(import_page(staff, None, None, Some(moved)))
         }
         Err(e) => {
-            let e = ApiError::from(e);
-            if e.code().status() >= 500 {
-                return Err(e.into());
-            }
-            let text = format!("{} {}", error_text(&staff.c.t, &e), e.detail());
-            page_with(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                import_page(staff, Some(text), None, None),
-            )
+            let (status, error) = refusal(&staff.c.t, e)?;
+            let error = Some(error);
+            page_with(status, import_page(staff, error, None, None))
         }
     }
 }
@@ -402,15 +392,9 @@ async fn register_device(
             page(devices_page(&s, staff, Some((d.name, code.to_string(), until)), None).await?)
         }
         Err(e) => {
-            let e = ApiError::from(e);
-            if e.code().status() != 422 {
-                return Err(e.into());
-            }
-            let error = Some(error_text(&staff.c.t, &e));
-            page_with(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                devices_page(&s, staff, None, error).await?,
-            )
+            let (status, error) = refusal(&staff.c.t, e)?;
+            let error = Some(error);
+            page_with(status, devices_page(&s, staff, None, error).await?)
         }
     }
 }
@@ -524,15 +508,9 @@ async fn create_token(
             page(tokens_page(&s, staff, Some((row.name, text.to_string())), None).await?)
         }
         Err(e) => {
-            let e = ApiError::from(e);
-            if e.code().status() != 422 {
-                return Err(e.into());
-            }
-            let error = Some(error_text(&staff.c.t, &e));
-            page_with(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                tokens_page(&s, staff, None, error).await?,
-            )
+            let (status, error) = refusal(&staff.c.t, e)?;
+            let error = Some(error);
+            page_with(status, tokens_page(&s, staff, None, error).await?)
         }
     }
 }

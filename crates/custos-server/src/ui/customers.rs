@@ -4,7 +4,7 @@
 //! conflict handling, export and erasure.
 
 use super::i18n::Tr;
-use super::{error_text, from_htmx, page, page_with, Chrome, Staff, StaffForm, UiError};
+use super::{error_text, from_htmx, page, page_with, refusal, Chrome, Staff, StaffForm, UiError};
 use crate::error::ApiError;
 use crate::AppState;
 use askama::Template;
@@ -1224,15 +1224,13 @@ async fn after(
         Ok(()) => Ok(
             Redirect::to(&format!("/customers/{id}?notice={notice}#protection")).into_response(),
         ),
-        Err(e @ (CoreError::Invalid(_) | CoreError::Conflict(_))) => {
-            let e = ApiError::from(e);
-            let error = Some(format!("{} {}", error_text(&staff.c.t, &e), e.detail()));
+        Err(e) => {
+            let (status, error) = refusal(&staff.c.t, e)?;
             page_with(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                profile_page(s, staff, id, BTreeMap::new(), error).await?,
+                status,
+                profile_page(s, staff, id, BTreeMap::new(), Some(error)).await?,
             )
         }
-        Err(e) => Err(e.into()),
     }
 }
 

@@ -445,6 +445,27 @@ pub fn error_text(t: &Tr, e: &ApiError) -> String {
     }
 }
 
+/// A refusal the person can act on, shown on the page they were on: its status and sentence
+/// (translated, then the vault's own words where they name what to fix). What is not about
+/// the input (not signed in, not allowed, gone, a server fault) becomes the error page.
+pub fn refusal(t: &Tr, e: impl Into<ApiError>) -> Result<(StatusCode, String), UiError> {
+    let e: ApiError = e.into();
+    let status = e.code().status();
+    if status >= 500 || matches!(status, 401 | 403 | 404) {
+        return Err(UiError::Error(e));
+    }
+    let text = match e.code() {
+        ErrorCode::InvalidRequest | ErrorCode::Conflict | ErrorCode::PasswordRefused => {
+            format!("{} {}", error_text(t, &e), e.detail())
+        }
+        _ => error_text(t, &e),
+    };
+    Ok((
+        StatusCode::from_u16(status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY),
+        text,
+    ))
+}
+
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage {

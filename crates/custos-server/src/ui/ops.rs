@@ -3,12 +3,10 @@
 //! clock and the drafted notifications.
 
 use super::i18n::Tr;
-use super::{error_text, page, page_with, Chrome, NoFields, Staff, StaffForm, UiError};
-use crate::error::ApiError;
+use super::{page, page_with, refusal, Chrome, NoFields, Staff, StaffForm, UiError};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -72,6 +70,7 @@ struct RequestsPage {
     lines: Vec<RequestLine>,
     all: bool,
     overdue: usize,
+    error: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -89,7 +88,15 @@ async fn requests(
     staff: Staff,
     Query(q): Query<AllQuery>,
 ) -> Result<Response, UiError> {
-    let all = q.all.is_some();
+    page(requests_page(&s, staff, q.all.is_some(), None).await?)
+}
+
+async fn requests_page(
+    s: &AppState,
+    staff: Staff,
+    all: bool,
+    error: Option<String>,
+) -> Result<RequestsPage, UiError> {
     let rows = s.vault.data_requests(&staff.p, !all, &staff.meta).await?;
     let t = &staff.c.t;
     let mut lines: Vec<RequestLine> = rows
@@ -111,11 +118,12 @@ async fn requests(
     // The most urgent first: overdue, then by due date (as listed by the vault).
     lines.sort_by_key(|l| !l.overdue);
     let overdue = lines.iter().filter(|l| l.overdue).count();
-    page(RequestsPage {
+    Ok(RequestsPage {
         c: staff.c,
         lines,
         all,
         overdue,
+        error,
     })
 }
 
@@ -189,11 +197,10 @@ async fn update_request(
         .await
     {
         Ok(_) => Ok(Redirect::to("/requests?notice=request-updated").into_response()),
-        Err(e @ custos_core::CoreError::Invalid(_)) => {
-            let e = ApiError::from(e);
-            Err(UiError::Error(e))
+        Err(e) => {
+            let (status, error) = refusal(&staff.c.t, e)?;
+            page_with(status, requests_page(&s, staff, false, Some(error)).await?)
         }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -562,15 +569,9 @@ async fn open_incident(
             Redirect::to(&format!("/incidents/{}?notice=incident-opened", i.id)).into_response(),
         ),
         Err(e) => {
-            let e = ApiError::from(e);
-            if e.code().status() != 422 {
-                return Err(e.into());
-            }
-            let error = Some(error_text(&staff.c.t, &e));
-            page_with(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                incidents_page(&s, staff, error, form.alert).await?,
-            )
+            let (status, error) = refusal(&staff.c.t, e)?;
+            let error = Some(error);
+            page_with(status, incidents_page(&s, staff, error, form.alert).await?)
         }
     }
 }
@@ -734,16 +735,14 @@ async fn update_incident(
         Ok(_) => {
             Ok(Redirect::to(&format!("/incidents/{id}?notice=incident-updated")).into_response())
         }
-        // A late notification needs its delay reason first: said on the incidents page.
-        Err(e @ custos_core::CoreError::Invalid(_)) => {
-            let e = ApiError::from(e);
-            let error = Some(format!("{} {}", error_text(&staff.c.t, &e), e.detail()));
+        // E.g. a late notification needs its delay reason first: said on the incidents page.
+        Err(e) => {
+            let (status, error) = refusal(&staff.c.t, e)?;
             page_with(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                incidents_page(&s, staff, error, String::new()).await?,
+                status,
+                incidents_page(&s, staff, Some(error), String::new()).await?,
             )
         }
-        Err(e) => Err(e.into()),
     }
 }
 

@@ -2,12 +2,10 @@
 //! then) edited by the owner, a sweep checked first or run now, and the past sweeps.
 
 use super::i18n::Tr;
-use super::{error_text, page, page_with, Chrome, Staff, StaffForm, UiError};
-use crate::error::ApiError;
+use super::{page, page_with, refusal, Chrome, Staff, StaffForm, UiError};
 use crate::AppState;
 use askama::Template;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -240,15 +238,9 @@ async fn save(
     {
         Ok(_) => Ok(Redirect::to("/retention?notice=retention-saved").into_response()),
         Err(e) => {
-            let e = ApiError::from(e);
-            if e.code().status() != 422 {
-                return Err(e.into());
-            }
-            let error = Some(format!("{} {}", error_text(&staff.c.t, &e), e.detail()));
-            page_with(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                retention_page(&s, staff, None, error).await?,
-            )
+            let (status, error) = refusal(&staff.c.t, e)?;
+            let error = Some(error);
+            page_with(status, retention_page(&s, staff, None, error).await?)
         }
     }
 }

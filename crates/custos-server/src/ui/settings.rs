@@ -1,12 +1,10 @@
 //! The business's settings in the web UI (two-step sign-in for everyone, time zone and opening
 //! hours, where alerts go, self-service erasure) and the webhooks to connected systems.
 
-use super::{error_text, page, page_with, Chrome, NoFields, Staff, StaffForm, UiError};
-use crate::error::ApiError;
+use super::{page, page_with, refusal, Chrome, NoFields, Staff, StaffForm, UiError};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -125,15 +123,9 @@ async fn save(
             None => Ok(Redirect::to("/settings?notice=settings-saved").into_response()),
         },
         Err(e) => {
-            let e = ApiError::from(e);
-            if e.code().status() != 422 {
-                return Err(e.into());
-            }
-            let error = Some(format!("{} {}", error_text(&staff.c.t, &e), e.detail()));
-            page_with(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                settings_page(&s, staff, None, error).await?,
-            )
+            let (status, error) = refusal(&staff.c.t, e)?;
+            let error = Some(error);
+            page_with(status, settings_page(&s, staff, None, error).await?)
         }
     }
 }
@@ -227,15 +219,9 @@ async fn create_webhook(
             page(webhooks_page(&s, staff, Some((h.url, secret)), None).await?)
         }
         Err(e) => {
-            let e = ApiError::from(e);
-            if e.code().status() != 422 {
-                return Err(e.into());
-            }
-            let error = Some(format!("{} {}", error_text(&staff.c.t, &e), e.detail()));
-            page_with(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                webhooks_page(&s, staff, None, error).await?,
-            )
+            let (status, error) = refusal(&staff.c.t, e)?;
+            let error = Some(error);
+            page_with(status, webhooks_page(&s, staff, None, error).await?)
         }
     }
 }

@@ -1,12 +1,10 @@
 //! Staff and roles in the web UI: the accounts of the business (add, change role, disable,
 //! enable, reset a password) and the permission matrix of every role as a table.
 
-use super::{error_text, page, page_with, Chrome, Staff, StaffForm, UiError};
-use crate::error::ApiError;
+use super::{page, page_with, refusal, Chrome, Staff, StaffForm, UiError};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -222,13 +220,8 @@ async fn create(State(s): State<AppState>, f: StaffForm<NewUserForm>) -> Result<
     {
         Ok(_) => Ok(Redirect::to("/staff?notice=user-created").into_response()),
         Err(e) => {
-            let e = ApiError::from(e);
-            if e.code().status() >= 500 {
-                return Err(e.into());
-            }
-            let error = Some(error_text(&staff.c.t, &e));
-            let status =
-                StatusCode::from_u16(e.code().status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+            let (status, error) = refusal(&staff.c.t, e)?;
+            let error = Some(error);
             page_with(
                 status,
                 staff_page(&s, staff, error, form.username.trim().to_owned()).await?,
@@ -264,12 +257,8 @@ async fn change(
     {
         Ok(_) => Ok(Redirect::to("/staff?notice=user-changed").into_response()),
         Err(e) => {
-            let e = ApiError::from(e);
-            if e.code().status() >= 500 || e.code().status() == 404 {
-                return Err(e.into());
-            }
-            let error = Some(error_text(&staff.c.t, &e));
-            let status = StatusCode::from_u16(e.code().status()).unwrap_or(StatusCode::CONFLICT);
+            let (status, error) = refusal(&staff.c.t, e)?;
+            let error = Some(error);
             page_with(status, staff_page(&s, staff, error, String::new()).await?)
         }
     }
@@ -294,13 +283,8 @@ async fn reset_password(
     {
         Ok(()) => Ok(Redirect::to("/staff?notice=password-reset").into_response()),
         Err(e) => {
-            let e = ApiError::from(e);
-            if e.code().status() >= 500 || e.code().status() == 404 {
-                return Err(e.into());
-            }
-            let error = Some(error_text(&staff.c.t, &e));
-            let status =
-                StatusCode::from_u16(e.code().status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+            let (status, error) = refusal(&staff.c.t, e)?;
+            let error = Some(error);
             page_with(status, staff_page(&s, staff, error, String::new()).await?)
         }
     }
@@ -312,14 +296,11 @@ async fn refused(
     staff: Staff,
     e: custos_core::CoreError,
 ) -> Result<Response, UiError> {
-    let e = ApiError::from(e);
-    if e.code().status() >= 500 || e.code().status() == 404 {
-        return Err(e.into());
-    }
-    let error = Some(format!("{} {}", error_text(&staff.c.t, &e), e.detail()));
-    let status =
-        StatusCode::from_u16(e.code().status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
-    page_with(status, staff_page(s, staff, error, String::new()).await?)
+    let (status, error) = refusal(&staff.c.t, e)?;
+    page_with(
+        status,
+        staff_page(s, staff, Some(error), String::new()).await?,
+    )
 }
 
 async fn compromised(
