@@ -437,6 +437,11 @@ async function main() {
   await p.getByRole("button", { name: "Add note" }).click();
   check((await p.locator("#notes").textContent()).includes("reported stolen"), "the note is kept");
   await go(p, "/alerts");
+  await p.getByRole("link", { name: "Where it was sent" }).first().click();
+  check((await p.locator("h1").textContent()).includes("Where it was sent"), "an alert's deliveries");
+  await axe(p, "alert deliveries");
+  const alertUrl = new URL(p.url()).pathname;
+  await go(p, "/alerts");
   await p.getByRole("button", { name: "Acknowledge" }).first().click();
   check((await p.locator(".notice").textContent()).includes("acknowledged"), "acknowledged");
 
@@ -610,12 +615,14 @@ async function main() {
   // 10. The account page; every main page in German and Polish: no English left, axe clean.
   step = "languages";
   p = owner.page;
+  await go(p, "/account/mfa");
+  check((await p.locator("main").textContent()).includes("it stays on"), "MFA cannot be turned off where the business requires it");
   await go(p, "/account");
   check((await p.locator("table").textContent()).includes("this one"), "the session list marks this session");
   await axe(p, "account");
   await shot(p, "account");
   const pages = ["/customers?q=Tester", "/customers/new", evilUrl, evilUrl + "/edit", evilUrl + "/erase", "/staff", "/account", "/account/password", "/account/mfa",
-    "/requests?all=1", "/audit", "/alerts?all=1", "/incidents", incidentUrl,
+    "/requests?all=1", "/audit", "/alerts?all=1", alertUrl, "/incidents", incidentUrl,
     "/admin", "/security", "/settings", "/devices", "/tokens", "/webhooks", "/catalog", "/retention", "/marketing", "/backups", "/import"];
   for (const lang of ["de", "pl"]) {
     await go(p, `/language?lang=${lang}&back=/customers`);

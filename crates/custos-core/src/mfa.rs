@@ -260,6 +260,15 @@ impl Vault {
         }
     }
 
+    /// Whether the principal's business requires MFA of every account.
+    pub async fn business_requires_mfa(&self, p: &Principal) -> Result<bool, CoreError> {
+        Ok(self
+            .store
+            .tenant(p.tenant_id)
+            .await?
+            .is_some_and(|t| t.require_mfa))
+    }
+
     /// Whether the principal's own login uses MFA now.
     pub async fn mfa_enabled(&self, p: &Principal) -> Result<bool, CoreError> {
         let uid = self.mfa_user(p)?;

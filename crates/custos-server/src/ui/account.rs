@@ -36,6 +36,7 @@ pub fn router() -> axum::Router<AppState> {
         )
         .route("/account/mfa", get(mfa_page).post(mfa_enrol))
         .route("/account/mfa/confirm", post(mfa_confirm))
+        .route("/account/mfa/disable", post(mfa_disable))
         .route("/account/logout-everywhere", post(logout_everywhere))
 }
 
@@ -313,6 +314,8 @@ async fn change_password(
 struct MfaPage {
     c: Chrome,
     required: bool,
+    /// The business requires MFA: it cannot be turned off.
+    business_requires: bool,
     enabled: bool,
     /// The QR code (a `data:` URL of the SVG the server made) and the secret, while enrolling.
     qr_svg: Option<String>,
@@ -324,23 +327,52 @@ struct MfaPage {
 }
 
 async fn mfa_page(State(s): State<AppState>, staff: Staff) -> Result<Response, UiError> {
+    page(mfa_status_page(&s, staff, None).await?)
+}
+
+async fn mfa_status_page(
+    s: &AppState,
+    staff: Staff,
+    error: Option<String>,
+) -> Result<MfaPage, UiError> {
     let enabled = s.vault.mfa_enabled(&staff.p).await?;
-    page(MfaPage {
+    let business_requires = s.vault.business_requires_mfa(&staff.p).await?;
+    Ok(MfaPage {
+        business_requires,
         required: staff.p.mfa_enrolment_required,
         c: staff.c,
         enabled,
         qr_svg: None,
         confirming: false,
         secret: String::new(),
-        error: None,
+        error,
         recovery_codes: Vec::new(),
     })
+}
+
+async fn mfa_disable(
+    State(s): State<AppState>,
+    f: StaffForm<ConfirmForm>,
+) -> Result<Response, UiError> {
+    let StaffForm { staff, form } = f;
+    match s
+        .vault
+        .mfa_disable(&staff.p, form.code.trim(), &staff.meta)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to("/account?notice=mfa-off").into_response()),
+        Err(e) => {
+            let (status, error) = super::refusal(&staff.c.t, e)?;
+            page_with(status, mfa_status_page(&s, staff, Some(error)).await?)
+        }
+    }
 }
 
 fn enrolment_page(staff: Staff, e: custos_core::mfa::Enrolment) -> MfaPage {
     use base64::Engine as _;
     let data = base64::engine::general_purpose::STANDARD.encode(e.qr_svg.as_bytes());
     MfaPage {
+        business_requires: false,
         required: staff.p.mfa_enrolment_required,
         c: staff.c,
         enabled: false,
@@ -373,6 +405,7 @@ async fn mfa_confirm(
         .await
     {
         Ok(codes) => page(MfaPage {
+            business_requires: false,
             required: false,
             c: staff.c,
             enabled: true,
@@ -388,6 +421,7 @@ async fn mfa_confirm(
             page_with(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 MfaPage {
+                    business_requires: false,
                     required: staff.p.mfa_enrolment_required,
                     c: staff.c,
                     enabled: false,

@@ -592,6 +592,7 @@ mod tests {
             "token-revoked",
             "retention-saved",
             "settings-saved",
+            "mfa-off",
             "user-compromised",
             "role-created",
             "role-deleted",
@@ -622,6 +623,9 @@ mod tests {
         }
         for k in ["follow_up", "delay_reason"] {
             need(format!("note-kind-{}", k.replace('_', "-")));
+        }
+        for ch in ["email", "webhook"] {
+            need(format!("delivery-channel-{ch}"));
         }
         for d in ["pending", "delivered", "failed"] {
             need(format!("delivery-{d}"));

@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/requests/{id}", post(update_request))
         .route("/audit", get(audit))
         .route("/alerts", get(alerts))
+        .route("/alerts/{id}", get(alert_deliveries))
         .route("/alerts/{id}/ack", post(acknowledge))
         .route("/incidents", get(incidents).post(open_incident))
         .route("/incidents/{id}", get(incident).post(update_incident))
@@ -448,6 +449,32 @@ async fn acknowledge(
     Ok(Redirect::to("/alerts?notice=alert-acknowledged").into_response())
 }
 
+/// Where an alert was sent (e-mail, webhook) and how that went.
+async fn alert_deliveries(
+    State(s): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
+    let id = AlertId::parse(&id).ok_or_else(|| UiError::code(ErrorCode::NotFound))?;
+    let rows = s.vault.deliveries(&staff.p, &format!("alert:{id}")).await?;
+    let t = &staff.c.t;
+    let lines = rows
+        .into_iter()
+        .map(|d| super::settings::DeliveryLine {
+            what: t.label("delivery-channel", &d.channel),
+            created: t.datetime(&d.created_at),
+            attempts: d.attempts,
+            status: t.label("delivery", &d.status),
+        })
+        .collect();
+    page(super::settings::DeliveriesPage {
+        title: t.t("alert-deliveries"),
+        back: ("/alerts?all=1", t.t("alerts-title")),
+        c: staff.c,
+        lines,
+    })
+}
+
 // --- incidents -------------------------------------------------------------------------------
 
 struct IncidentLine {
@@ -609,6 +636,8 @@ struct IncidentPage {
     closed: String,
     /// The notes: when, kind, text.
     notes: Vec<(String, String, String)>,
+    /// The customers whose data the scope reached: id, short id, categories, accesses.
+    affected_list: Vec<(String, String, String, u64)>,
 }
 
 async fn incident(
@@ -644,6 +673,28 @@ async fn incident(
         (n.clone(), t.label("risk", &n))
     })
     .collect();
+    let affected_list = match s.vault.incident_affected(&staff.p, id, &staff.meta).await {
+        Ok(set) => set
+            .customers
+            .iter()
+            .take(200)
+            .map(|c| {
+                (
+                    c.id.to_string(),
+                    short(&c.id),
+                    c.categories
+                        .iter()
+                        .map(|k| t.label("category", k.as_str()))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    c.accesses,
+                )
+            })
+            .collect(),
+        // An incident without a scope names no customers yet.
+        Err(custos_core::CoreError::Invalid(_) | custos_core::CoreError::NotFound(_)) => Vec::new(),
+        Err(e) => return Err(e.into()),
+    };
     let affected = i
         .affected
         .as_ref()
@@ -678,6 +729,7 @@ async fn incident(
                 )
             })
             .collect(),
+        affected_list,
         title: i.title,
         drafts,
         risks,

@@ -97,6 +97,8 @@ struct RetentionPage {
     may_run: bool,
     report: Option<RunLine>,
     history: Vec<RunLine>,
+    /// What anonymisation kept: per entry type and month, the group and how many.
+    aggregates: Vec<(String, String, String, String)>,
     error: Option<String>,
 }
 
@@ -128,10 +130,13 @@ async fn retention_page(
 ) -> Result<RetentionPage, UiError> {
     let catalog = s.vault.catalog(&staff.p).await?;
     let may_run = staff.p.role.may(Action::RetentionManage);
-    let history = if may_run {
-        s.vault.retention_history(&staff.p, &staff.meta).await?
+    let (history, aggregates) = if may_run {
+        (
+            s.vault.retention_history(&staff.p, &staff.meta).await?,
+            s.vault.aggregates(&staff.p, &staff.meta).await?,
+        )
     } else {
-        Vec::new()
+        (Vec::new(), Vec::new())
     };
     let t = &staff.c.t;
     let rules = catalog
@@ -155,7 +160,30 @@ async fn retention_page(
             (v.clone(), t.label("retention-action", &v))
         })
         .collect();
+    let aggregates = aggregates
+        .iter()
+        .rev()
+        .take(100)
+        .map(|a| {
+            let pairs = |m: &serde_json::Map<String, serde_json::Value>| {
+                m.iter()
+                    .map(|(k, v)| match v {
+                        serde_json::Value::String(s) => format!("{}: {s}", t.field(k)),
+                        other => format!("{}: {other}", t.field(k)),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            (
+                format!("{} · {}", t.label("rtype", &a.record_type), a.month),
+                pairs(&a.group),
+                t.num(a.count as i64),
+                pairs(&a.sums),
+            )
+        })
+        .collect();
     Ok(RetentionPage {
+        aggregates,
         targets: targets(t, &catalog),
         report: report.as_ref().map(|r| run_line(t, r)),
         history: history

@@ -238,18 +238,26 @@ async fn delete_webhook(
     Ok(Redirect::to("/webhooks?notice=webhook-deleted").into_response())
 }
 
-struct DeliveryLine {
-    event: String,
-    created: String,
-    attempts: u32,
-    status: String,
+/// One delivery of a webhook or alert.
+pub(crate) struct DeliveryLine {
+    /// The event or channel.
+    pub what: String,
+    /// When it was queued.
+    pub created: String,
+    /// Attempts so far.
+    pub attempts: u32,
+    /// Its state.
+    pub status: String,
 }
 
+/// The deliveries of one webhook or alert.
 #[derive(Template)]
-#[template(path = "webhook.html")]
-struct DeliveriesPage {
-    c: Chrome,
-    lines: Vec<DeliveryLine>,
+#[template(path = "deliveries.html")]
+pub(crate) struct DeliveriesPage {
+    pub c: Chrome,
+    pub title: String,
+    pub back: (&'static str, String),
+    pub lines: Vec<DeliveryLine>,
 }
 
 async fn deliveries(
@@ -263,15 +271,20 @@ async fn deliveries(
     let lines = rows
         .into_iter()
         .map(|d| DeliveryLine {
-            event: d
+            what: d
                 .event
                 .as_deref()
                 .map(|e| t.label("event", &e.replace('.', "-")))
                 .unwrap_or_default(),
-            created: t.datetime_opt(&d.done_at.or(d.next_attempt_at)),
+            created: t.datetime(&d.created_at),
             attempts: d.attempts,
             status: t.label("delivery", &d.status),
         })
         .collect();
-    page(DeliveriesPage { c: staff.c, lines })
+    page(DeliveriesPage {
+        title: t.t("webhook-deliveries"),
+        back: ("/webhooks", t.t("webhooks-title")),
+        c: staff.c,
+        lines,
+    })
 }

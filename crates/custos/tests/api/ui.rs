@@ -257,3 +257,31 @@ async fn markup_in_data_is_shown_as_text_and_every_page_has_the_strict_policy() 
         );
     }
 }
+
+#[tokio::test]
+async fn two_step_sign_in_is_turned_off_with_a_code_where_the_business_allows() {
+    let app = spawn_app().await;
+    let c = raw_client(&app);
+    let (cookie, csrf) = ui_session(&app, &c).await;
+    let (secret, _, confirmed_at) = app.enrol_mfa(&app.owner).await;
+    let off = |code: String| {
+        c.post(format!("{}/account/mfa/disable", app.base))
+            .header("cookie", &cookie)
+            .form(&[("code", code), ("csrf", csrf.clone())])
+            .send()
+    };
+    // A wrong code is refused on the page and changes nothing.
+    let r = off("000000".into()).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert!(r.text().await.unwrap().contains("The code is wrong"));
+    let r = app
+        .try_login(serde_json::json!({"username": "owner", "password": OWNER_PW}))
+        .await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "still needs a code");
+    // The next code turns it off.
+    let code = custos_crypto::totp::code_at(&secret, confirmed_at + 30).unwrap();
+    let r = off(code).await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/account?notice=mfa-off");
+    app.login("owner", OWNER_PW, None).await;
+}
