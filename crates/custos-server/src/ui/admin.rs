@@ -160,12 +160,6 @@ async fn read_import_form(mut m: Multipart) -> Result<ImportForm, ApiError> {
                 let file_name = field.file_name().unwrap_or("upload.csv").to_owned();
                 f.file = Some((file_name, field.bytes().await.map_err(unreadable)?));
             }
-            "mapping_file" => {
-                let bytes = field.bytes().await.map_err(unreadable)?;
-                if !bytes.is_empty() {
-                    f.mapping = String::from_utf8_lossy(&bytes).into_owned();
-                }
-            }
             "csrf" | "source" | "check_only" | "update" | "mapping" => {
                 let text = field.text().await.map_err(unreadable)?;
                 match name.as_str() {
@@ -173,8 +167,7 @@ async fn read_import_form(mut m: Multipart) -> Result<ImportForm, ApiError> {
                     "source" => f.source = text,
                     "check_only" => f.check_only = true,
                     "update" => f.update = true,
-                    _ if f.mapping.is_empty() => f.mapping = text,
-                    _ => {}
+                    _ => f.mapping = text,
                 }
             }
             _ => {}
