@@ -176,21 +176,27 @@ async fn read_import_form(mut m: Multipart) -> Result<ImportForm, ApiError> {
     Ok(f)
 }
 
-async fn import(State(s): State<AppState>, req: Request) -> Result<Response, UiError> {
+/// An upload to an import page: the role is checked before the upload is read, the form's
+/// CSRF token after.
+async fn upload(s: &AppState, req: Request) -> Result<(Staff, ImportForm), UiError> {
     let (mut parts, body) = req.into_parts();
-    let staff = Staff::from_request_parts(&mut parts, &s).await?;
-    // The role first: a refused user's upload is not read.
+    let staff = Staff::from_request_parts(&mut parts, s).await?;
     s.vault
         .check_may(&staff.p, Action::CustomerImport, &staff.meta)
         .await?;
     let req = Request::from_parts(parts, body);
-    let form = match Multipart::from_request(req, &s).await {
+    let form = match Multipart::from_request(req, s).await {
         Ok(m) => read_import_form(m).await?,
         Err(_) => return Err(UiError::code(ErrorCode::UnsupportedMediaType)),
     };
     if !staff.csrf_ok(&form.csrf) {
         return Err(UiError::code(ErrorCode::CsrfFailed));
     }
+    Ok((staff, form))
+}
+
+async fn import(State(s): State<AppState>, req: Request) -> Result<Response, UiError> {
+    let (staff, form) = upload(&s, req).await?;
     let again = |staff: Staff, error: String| {
         page_with(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -255,19 +261,7 @@ async fn import(State(s): State<AppState>, req: Request) -> Result<Response, UiE
 /// Imports one customer's export (`custos-export/1` JSON, from this or another custos server):
 /// a customer moving here with their data (art. 20).
 async fn import_one(State(s): State<AppState>, req: Request) -> Result<Response, UiError> {
-    let (mut parts, body) = req.into_parts();
-    let staff = Staff::from_request_parts(&mut parts, &s).await?;
-    s.vault
-        .check_may(&staff.p, Action::CustomerImport, &staff.meta)
-        .await?;
-    let req = Request::from_parts(parts, body);
-    let form = match Multipart::from_request(req, &s).await {
-        Ok(m) => read_import_form(m).await?,
-        Err(_) => return Err(UiError::code(ErrorCode::UnsupportedMediaType)),
-    };
-    if !staff.csrf_ok(&form.csrf) {
-        return Err(UiError::code(ErrorCode::CsrfFailed));
-    }
+    let (staff, form) = upload(&s, req).await?;
     let bytes = form.file.map(|(_, b)| b).unwrap_or_default();
     let export: custos_api::CustomerExport = match serde_json::from_slice(&bytes) {
         Ok(e) => e,

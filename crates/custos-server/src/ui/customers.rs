@@ -282,10 +282,7 @@ fn field_values(form: &[(String, String)]) -> BTreeMap<String, String> {
 }
 
 fn one(form: &[(String, String)], key: &str) -> String {
-    form.iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
+    super::form_value(form, key).unwrap_or("").to_owned()
 }
 
 fn writable(p: &Principal, def: &FieldDef) -> bool {

@@ -303,10 +303,16 @@ impl FromRequestParts<AppState> for Staff {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let path = parts.uri.path().to_owned();
-        let next = parts
-            .uri
-            .path_and_query()
-            .map_or_else(|| path.clone(), |pq| pq.as_str().to_owned());
+        // After signing in, back to the page asked for; a form sent with an expired session
+        // is not replayed (its address answers only POST): back to the start instead.
+        let next = if parts.method == axum::http::Method::GET {
+            parts
+                .uri
+                .path_and_query()
+                .map_or_else(|| path.clone(), |pq| pq.as_str().to_owned())
+        } else {
+            "/".to_owned()
+        };
         let to_login = || UiError::Redirect(format!("/login?next={}", url_encode(&next)));
         let Some(session) = session_cookie(&parts.headers).map(str::to_owned) else {
             return Err(to_login());
@@ -515,6 +521,11 @@ pub fn page(t: impl Template) -> Result<Response, UiError> {
 /// A rendered page with another status (a form shown again with its error).
 pub fn page_with(status: StatusCode, t: impl Template) -> Result<Response, UiError> {
     Ok((status, html_headers(), t.render()?).into_response())
+}
+
+/// The first value of `key` in a form sent as pairs, trimmed.
+pub fn form_value<'a>(form: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    form.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim())
 }
 
 /// Whether the request came from htmx (then a fragment is answered, not a page).

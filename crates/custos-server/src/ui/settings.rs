@@ -92,11 +92,7 @@ async fn save(
     f: StaffForm<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
     let StaffForm { staff, form } = f;
-    let get = |k: &str| {
-        form.iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.trim().to_owned())
-    };
+    let get = |k: &str| super::form_value(&form, k).map(str::to_owned);
     let day = |d: &str| get(&format!("hours.{d}")).filter(|v| !v.is_empty());
     let hours = BusinessHours {
         mon: day("mon"),
@@ -198,12 +194,7 @@ async fn create_webhook(
     f: StaffForm<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
     let StaffForm { staff, form } = f;
-    let get = |k: &str| {
-        form.iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.trim().to_owned())
-            .unwrap_or_default()
-    };
+    let get = |k: &str| super::form_value(&form, k).unwrap_or("").to_owned();
     let new = NewWebhook {
         url: get("url"),
         events: form

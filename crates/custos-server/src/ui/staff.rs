@@ -324,11 +324,7 @@ async fn create_role(
     f: StaffForm<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
     let StaffForm { staff, form } = f;
-    let name = form
-        .iter()
-        .find(|(k, _)| k == "name")
-        .map(|(_, v)| v.trim().to_owned())
-        .unwrap_or_default();
+    let name = super::form_value(&form, "name").unwrap_or("").to_owned();
     let actions: Vec<String> = form
         .iter()
         .filter(|(k, _)| k == "action")

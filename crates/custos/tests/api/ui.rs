@@ -141,6 +141,15 @@ async fn pages_send_a_visitor_without_a_session_to_sign_in() {
             "{path} → {to}"
         );
     }
+    // A form sent without a session is not replayed after signing in.
+    let r = c
+        .post(format!("{}/customers/new", app.base))
+        .form(&[("f.first_name", "Late")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/login?next=/");
     // The sign-in page goes back only to a page of this server.
     let r = c
         .get(format!("{}/login?next=https://evil.example/", app.base))
