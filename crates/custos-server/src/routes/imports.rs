@@ -148,14 +148,11 @@ pub async fn import(
         }
         None => None,
     };
-    let file_name: String = q
-        .file_name
-        .or(part_name)
-        .unwrap_or_else(|| "upload.csv".into())
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(200)
-        .collect();
+    let file_name = clean_file_name(
+        &q.file_name
+            .or(part_name)
+            .unwrap_or_else(|| "upload.csv".into()),
+    );
     let opts = ImportOptions {
         source,
         mapping,
@@ -178,6 +175,12 @@ fn source_of(param: &str, value: &str) -> ApiResult<Source> {
             format!("{param} must be one of shopify, fresha, square, csv."),
         )
     })
+}
+
+/// An uploaded file's name as kept in the report and the consents' evidence: no control
+/// characters, at most 200 of them.
+pub(crate) fn clean_file_name(name: &str) -> String {
+    name.chars().filter(|c| !c.is_control()).take(200).collect()
 }
 
 /// An upload over the limit.

@@ -326,6 +326,23 @@ struct MfaPage {
     recovery_codes: Vec<String>,
 }
 
+impl MfaPage {
+    /// The page for `staff` with nothing shown yet: not enrolled, no code asked, no error.
+    fn of(staff: Staff) -> MfaPage {
+        MfaPage {
+            business_requires: false,
+            required: staff.p.mfa_enrolment_required,
+            c: staff.c,
+            enabled: false,
+            qr_svg: None,
+            confirming: false,
+            secret: String::new(),
+            error: None,
+            recovery_codes: Vec::new(),
+        }
+    }
+}
+
 async fn mfa_page(State(s): State<AppState>, staff: Staff) -> Result<Response, UiError> {
     page(mfa_status_page(&s, staff, None).await?)
 }
@@ -339,14 +356,9 @@ async fn mfa_status_page(
     let business_requires = s.vault.business_requires_mfa(&staff.p).await?;
     Ok(MfaPage {
         business_requires,
-        required: staff.p.mfa_enrolment_required,
-        c: staff.c,
         enabled,
-        qr_svg: None,
-        confirming: false,
-        secret: String::new(),
         error,
-        recovery_codes: Vec::new(),
+        ..MfaPage::of(staff)
     })
 }
 
@@ -372,15 +384,9 @@ fn enrolment_page(staff: Staff, e: custos_core::mfa::Enrolment) -> MfaPage {
     use base64::Engine as _;
     let data = base64::engine::general_purpose::STANDARD.encode(e.qr_svg.as_bytes());
     MfaPage {
-        business_requires: false,
-        required: staff.p.mfa_enrolment_required,
-        c: staff.c,
-        enabled: false,
         qr_svg: Some(format!("data:image/svg+xml;base64,{data}")),
-        confirming: false,
         secret: e.secret.to_string(),
-        error: None,
-        recovery_codes: Vec::new(),
+        ..MfaPage::of(staff)
     }
 }
 
@@ -405,15 +411,10 @@ async fn mfa_confirm(
         .await
     {
         Ok(codes) => page(MfaPage {
-            business_requires: false,
             required: false,
-            c: staff.c,
             enabled: true,
-            qr_svg: None,
-            confirming: false,
-            secret: String::new(),
-            error: None,
             recovery_codes: codes.iter().map(|c| c.to_string()).collect(),
+            ..MfaPage::of(staff)
         }),
         Err(e) => {
             // A wrong code: the secret already scanned stays pending; ask again.
@@ -421,15 +422,9 @@ async fn mfa_confirm(
             page_with(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 MfaPage {
-                    business_requires: false,
-                    required: staff.p.mfa_enrolment_required,
-                    c: staff.c,
-                    enabled: false,
-                    qr_svg: None,
                     confirming: true,
-                    secret: String::new(),
                     error,
-                    recovery_codes: Vec::new(),
+                    ..MfaPage::of(staff)
                 },
             )
         }

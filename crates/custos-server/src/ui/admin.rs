@@ -229,11 +229,7 @@ async fn import(State(s): State<AppState>, req: Request) -> Result<Response, UiE
         let e = staff.c.t.t("import-needs-mapping");
         return again(staff, e);
     }
-    let file_name: String = file_name
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(200)
-        .collect();
+    let file_name = crate::routes::imports::clean_file_name(&file_name);
     let opts = ImportOptions {
         source,
         mapping,
