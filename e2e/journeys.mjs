@@ -451,13 +451,14 @@ async function main() {
   //    checked first and then made.
   step = "administration";
   await go(p, "/admin");
-  for (const name of ["Security dashboard", "Devices", "API tokens", "Catalog and retention", "Import customers", "Marketing audience", "Backups and keys"]) {
+  for (const name of ["Security dashboard", "Devices", "API tokens", "Catalog and retention", "Import customers", "Marketing audience", "Backups and keys", "Compliance documents"]) {
     check((await p.getByRole("link", { name }).count()) >= 1, `the hub lists ${name}`);
   }
   await axe(p, "administration");
   await go(p, "/security");
   const dash = await p.locator("main").textContent();
-  check(dash.includes("Two-step sign-in") && dash.includes("4/4 active accounts use it"), "MFA adoption is counted");
+  check(dash.includes("Two-step sign-in") && dash.includes("4 of 4 active accounts use it"), "MFA adoption is counted");
+  check(dash.includes("Restore drill") && dash.includes("Known vulnerabilities") && dash.includes("Audit trail"), "the doctor's checks are listed");
   check(dash.includes("certificate valid until"), "the certificate's expiry is shown");
   check(dash.includes("Open alerts") && dash.includes("Retention"), "every check is listed");
   await axe(p, "security dashboard");
@@ -505,6 +506,51 @@ async function main() {
   check((await p.locator("#backup-outcome").textContent()).includes("decrypted and checked"), "and passes the restore drill");
   await axe(p, "backups");
   await shot(p, "backups");
+
+  // The compliance documents: a recipient outside the EU needs its safeguard; the contact
+  // details; the data-flow map drawn from the live configuration; the records of processing and
+  // the privacy notice as pages; a self-audit report saved and listed.
+  await go(p, "/compliance");
+  check((await p.locator("main").textContent()).includes("Privacy notice, version 1"), "the notice starts at version 1");
+  await p.locator("#recipient-name").fill("Cloud Mailer Inc.");
+  await p.locator("#recipient-kind").selectOption("processor");
+  await p.getByLabel("Newsletter").check();
+  await p.getByRole("group", { name: "Kinds of data" }).getByLabel("Contact").check();
+  await p.locator("#recipient-country").fill("US");
+  await p.getByRole("button", { name: "Add recipient" }).click();
+  check((await p.locator("[role=alert]").textContent()).includes("outside the EU/EEA"), "a transfer without a safeguard is refused on the page");
+  await p.locator("#recipient-name").fill("Cloud Mailer Inc.");
+  await p.getByLabel("Newsletter").check();
+  await p.getByRole("group", { name: "Kinds of data" }).getByLabel("Contact").check();
+  await p.locator("#recipient-country").fill("US");
+  await p.locator("#recipient-safeguard").selectOption("standard_contractual_clauses");
+  await p.getByRole("button", { name: "Add recipient" }).click();
+  check((await p.locator(".notice").textContent()).includes("new version"), "the recipient is added");
+  check((await p.locator("#recipients table").textContent()).includes("Standard contractual clauses"), "with its safeguard");
+  await p.locator("#controller-email").fill("privacy@optik.example");
+  await p.locator("#controller-address").fill("Hauptstraße 1, 10115 Berlin");
+  await p.getByRole("button", { name: "Save contact details" }).click();
+  check((await p.locator(".notice").textContent()).includes("contact details were saved"), "the contact details are saved");
+  check((await p.locator("main").textContent()).includes("Privacy notice, version 3"), "each change made a new notice version");
+  const mapWidth = await p.locator("#data-map").evaluate((img) => img.complete ? img.naturalWidth : 0);
+  check(mapWidth > 0, "the data-flow map is drawn");
+  const map = await p.request.get(BASE + "/v1/compliance/data-map.svg");
+  const svg = await map.text();
+  check(svg.includes("Cloud Mailer Inc.") && svg.includes("Off-site backup copy") && svg.includes("POS and booking devices"), "the map names the recipient, the off-site copy and the devices");
+  await p.getByRole("button", { name: "Run a self-audit now" }).click();
+  check((await p.locator("#self-audits").textContent()).includes("run by hand"), "the self-audit report is listed");
+  await axe(p, "compliance");
+  await shot(p, "compliance");
+  await Promise.all([p.waitForURL(/\/v1\/compliance\/ropa/), p.locator("#ropa-link").click()]);
+  const ropaPage = p;
+  const ropaText = await ropaPage.evaluate(() => document.body.innerText);
+  check(ropaText.includes("Records of processing activities") && ropaText.includes("Cloud Mailer Inc.") && ropaText.includes("privacy@optik.example"), "the records of processing show the declared recipient and contact");
+  await axe(ropaPage, "records of processing");
+  await shot(ropaPage, "ropa");
+  await go(p, "/v1/compliance/privacy-notice?lang=de");
+  const notice = await p.evaluate(() => document.body.innerText);
+  check(notice.includes("Datenschutzhinweise") && notice.includes("Version 3") && notice.includes("außerhalb der EU"), "the German notice tells the transfer");
+  await axe(p, "privacy notice (de)");
 
   await go(p, "/import");
   const list = [
@@ -624,7 +670,7 @@ async function main() {
   await shot(p, "account");
   const pages = ["/customers?q=Tester", "/customers/new", evilUrl, evilUrl + "/edit", evilUrl + "/erase", "/staff", "/account", "/account/password", "/account/mfa",
     "/requests?all=1", "/audit", "/alerts?all=1", alertUrl, "/incidents", incidentUrl,
-    "/admin", "/security", "/settings", "/devices", "/tokens", "/webhooks", "/catalog", "/retention", "/marketing", "/backups", "/import"];
+    "/admin", "/security", "/compliance", "/settings", "/devices", "/tokens", "/webhooks", "/catalog", "/retention", "/marketing", "/backups", "/import"];
   for (const lang of ["de", "pl"]) {
     await go(p, `/language?lang=${lang}&back=/customers`);
     const forbidden = englishOnly(lang);
@@ -655,6 +701,11 @@ async function main() {
   step = "CSP";
   check(cspSeen.size >= 8, `pages were seen (${cspSeen.size})`);
   for (const [path, csp] of cspSeen) {
+    if (path.startsWith("/v1/compliance/")) {
+      // The printable documents: no script at all, their own inline style only.
+      check(csp.includes("default-src 'none'") && !csp.includes("script-src"), `${path} runs no script (${csp})`);
+      continue;
+    }
     check(csp.includes("default-src 'none'") && csp.includes("script-src 'self'") && !csp.includes("unsafe"), `${path} has the strict CSP (${csp})`);
   }
 }

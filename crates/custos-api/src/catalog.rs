@@ -269,4 +269,103 @@ pub struct Catalog {
     /// How long each kind of data is kept, and what happens then.
     #[serde(default)]
     pub retention: Vec<crate::retention::RetentionRule>,
+    /// The business as controller: its contact details for customers and the authority.
+    #[serde(default)]
+    pub controller: Controller,
+    /// Whom personal data is disclosed to, and where they process it.
+    #[serde(default)]
+    pub recipients: Vec<Recipient>,
+    /// The privacy notice's versions, oldest first (custos adds one whenever the notice's
+    /// content changes).
+    #[serde(default)]
+    pub notice_versions: Vec<NoticeVersion>,
 }
+
+/// The business as the controller (GDPR art. 4(7)): who customers and the authority contact.
+/// Every field is optional; the records of processing and the privacy notice say what is missing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Controller {
+    /// The registered name, when it differs from the business name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_name: Option<String>,
+    /// The postal address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// The e-mail address for privacy questions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// A phone number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// The representative in the EU (art. 27), for a business outside it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub representative: Option<String>,
+    /// The data-protection officer's contact (art. 37), where there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpo: Option<String>,
+}
+
+/// What a recipient is to the business.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RecipientKind {
+    /// Processes on the business's behalf under a contract (art. 28): mail provider, hosting.
+    Processor,
+    /// Decides for itself what it does with the data: an accountant, a payment processor, an
+    /// insurer.
+    Controller,
+    /// An authority that receives data because the law says so (tax office).
+    PublicAuthority,
+}
+
+/// How a transfer outside the EU/EEA is safeguarded (GDPR arts. 45–49).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TransferSafeguard {
+    /// The Commission decided the country's protection is adequate (art. 45).
+    AdequacyDecision,
+    /// Standard contractual clauses (art. 46(2)(c)).
+    StandardContractualClauses,
+    /// Binding corporate rules (art. 47).
+    BindingCorporateRules,
+    /// The customer's explicit consent to the transfer (art. 49(1)(a)).
+    ExplicitConsent,
+}
+
+/// Someone the business discloses personal data to (GDPR arts. 13(1)(e), 30(1)(d)).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Recipient {
+    /// Its name, e.g. `Mailbox.org (newsletter delivery)`.
+    pub name: String,
+    /// Processor, controller or public authority.
+    pub kind: RecipientKind,
+    /// The purposes it receives data for (declared purposes).
+    pub purposes: Vec<String>,
+    /// The categories of data it receives.
+    pub categories: Vec<Category>,
+    /// The country where it processes the data (ISO 3166-1 alpha-2).
+    pub country: String,
+    /// The safeguard of a transfer outside the EU/EEA (required there, absent inside).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub safeguard: Option<TransferSafeguard>,
+}
+
+/// One version of the privacy notice: a new one starts whenever what the notice says changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct NoticeVersion {
+    /// 1, 2, …
+    pub version: u32,
+    /// SHA-256 (hex, first 16 characters) of what the notice is made from.
+    pub digest: String,
+    /// When it came into force.
+    #[serde(with = "time::serde::rfc3339")]
+    pub since: time::OffsetDateTime,
+}
+
+/// The countries of the EU and the EEA (ISO 3166-1 alpha-2): no transfer safeguard is needed.
+pub const EEA: [&str; 30] = [
+    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV",
+    "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO",
+];

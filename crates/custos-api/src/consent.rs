@@ -69,6 +69,10 @@ pub struct NewConsent {
     /// Where it came from, for imports: the file name.
     #[serde(default)]
     pub source: Option<String>,
+    /// The version of the privacy notice the customer was shown (default: the one in force,
+    /// `Custos-Notice-Version` of `/v1/compliance/privacy-notice`).
+    #[serde(default)]
+    pub notice_version: Option<u32>,
 }
 
 /// One consent event.
@@ -96,6 +100,9 @@ pub struct ConsentEvent {
     pub recorded_by_kind: String,
     /// The user, device or token id.
     pub recorded_by: Option<Uuid>,
+    /// The version of the privacy notice in force (or shown) when it was recorded.
+    #[serde(default)]
+    pub notice_version: Option<u32>,
     /// Evidence: the client address's keyed hash, the confirmation time, the source file.
     #[schema(value_type = Object)]
     pub evidence: serde_json::Value,

@@ -2,6 +2,7 @@
 //! server, the client crate and the tests.
 
 pub mod catalog;
+pub mod compliance;
 pub mod consent;
 pub mod error;
 pub mod incident;

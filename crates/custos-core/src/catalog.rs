@@ -655,6 +655,9 @@ pub fn template(name: &str, default_country: &str) -> Option<Catalog> {
         fields,
         record_types,
         retention,
+        controller: Default::default(),
+        recipients: Vec::new(),
+        notice_versions: Vec::new(),
     })
 }
 

@@ -252,7 +252,11 @@ pub fn current_states(
 }
 
 pub(crate) fn event_wire(r: &ConsentRow) -> ConsentEvent {
+    let evidence: serde_json::Value = serde_json::from_str(&r.evidence).unwrap_or_default();
     ConsentEvent {
+        notice_version: evidence["notice_version"]
+            .as_u64()
+            .and_then(|v| u32::try_from(v).ok()),
         id: r.id,
         purpose: r.purpose.clone(),
         channel: r.channel.as_deref().and_then(Channel::parse),
@@ -263,7 +267,7 @@ pub(crate) fn event_wire(r: &ConsentRow) -> ConsentEvent {
         at: r.at,
         recorded_by_kind: r.actor_kind.clone(),
         recorded_by: r.actor_id,
-        evidence: serde_json::from_str(&r.evidence).unwrap_or_default(),
+        evidence,
     }
 }
 
@@ -427,6 +431,16 @@ impl Vault {
         if let Some(src) = &new.source {
             evidence.insert("source".into(), src.clone().into());
         }
+        let notice = crate::compliance::current_notice_version(&t.catalog);
+        if new.notice_version.is_some_and(|v| v == 0 || v > notice) {
+            return Err(CoreError::Invalid(format!(
+                "notice_version must be between 1 and {notice}, the privacy notice's current version."
+            )));
+        }
+        evidence.insert(
+            "notice_version".into(),
+            new.notice_version.unwrap_or(notice).into(),
+        );
         let mut consent = ConsentRow {
             id,
             tenant_id: p.tenant_id,

@@ -223,6 +223,53 @@ pub fn retention_text(catalog: &custos_api::catalog::Catalog, lang: &str) -> Str
     lines.join("\n")
 }
 
+/// `en`, `de` or `pl` of three texts.
+fn pick(lang: &str, en: &str, de: &str, pl: &str) -> String {
+    match lang {
+        "de" => de,
+        "pl" => pl,
+        _ => en,
+    }
+    .to_owned()
+}
+
+/// The data subject's rights (arts. 7(3), 15–18, 20, 21), one line each, in `lang`.
+pub fn rights(lang: &str) -> Vec<String> {
+    let rights: [(&str, &str, &str); 7] = [
+        ("Access to your data and a copy of it (art. 15).", "Auskunft über Ihre Daten und eine Kopie (Art. 15).", "Dostęp do danych i ich kopia (art. 15)."),
+        ("Correction of inaccurate data (art. 16).", "Berichtigung unrichtiger Daten (Art. 16).", "Sprostowanie nieprawidłowych danych (art. 16)."),
+        ("Erasure (art. 17).", "Löschung (Art. 17).", "Usunięcie danych (art. 17)."),
+        ("Restriction of processing (art. 18).", "Einschränkung der Verarbeitung (Art. 18).", "Ograniczenie przetwarzania (art. 18)."),
+        ("Your data in a portable format (art. 20).", "Ihre Daten in einem übertragbaren Format (Art. 20).", "Przeniesienie danych (art. 20)."),
+        ("Objection, and in particular to direct marketing at any time (art. 21).", "Widerspruch, gegen Direktwerbung jederzeit (Art. 21).", "Sprzeciw, wobec marketingu bezpośredniego w każdej chwili (art. 21)."),
+        ("Withdrawal of consent at any time, without affecting earlier processing (art. 7(3)).", "Widerruf einer Einwilligung jederzeit, ohne Wirkung auf die frühere Verarbeitung (Art. 7 Abs. 3).", "Wycofanie zgody w każdej chwili, bez wpływu na wcześniejsze przetwarzanie (art. 7 ust. 3)."),
+    ];
+    rights
+        .iter()
+        .map(|(en, de, pl)| pick(lang, en, de, pl))
+        .collect()
+}
+
+/// The right to complain to a supervisory authority (art. 13(2)(d)), in `lang`.
+pub fn complaint(lang: &str) -> String {
+    pick(
+        lang,
+        "You may complain to a data-protection supervisory authority, in particular where you live or work.",
+        "Sie können sich bei einer Datenschutz-Aufsichtsbehörde beschweren, insbesondere dort, wo Sie wohnen oder arbeiten.",
+        "Mogą Państwo złożyć skargę do organu nadzorczego ochrony danych (w Polsce: Prezes UODO), zwłaszcza w miejscu zamieszkania lub pracy.",
+    )
+}
+
+/// That there is no automated decision-making (art. 13(2)(f)), in `lang`.
+pub fn automated_decisions(lang: &str) -> String {
+    pick(
+        lang,
+        "No decision about you is made by automated means, and no profiling takes place (art. 22).",
+        "Es gibt keine automatisierte Entscheidung über Sie und kein Profiling (Art. 22).",
+        "Nie podejmujemy wobec Państwa zautomatyzowanych decyzji i nie stosujemy profilowania (art. 22).",
+    )
+}
+
 /// The art. 15(1) information for a customer of a business with this catalog.
 fn information(
     catalog: &custos_api::catalog::Catalog,
@@ -279,41 +326,17 @@ fn information(
             format!("Zebrane przez {business} od Państwa; część przeniesiono z wcześniejszego systemu firmy ({files})."),
         )
     };
-    let rights: [(&str, &str, &str); 7] = [
-        ("Access to your data and a copy of it (art. 15).", "Auskunft über Ihre Daten und eine Kopie (Art. 15).", "Dostęp do danych i ich kopia (art. 15)."),
-        ("Correction of inaccurate data (art. 16).", "Berichtigung unrichtiger Daten (Art. 16).", "Sprostowanie nieprawidłowych danych (art. 16)."),
-        ("Erasure (art. 17).", "Löschung (Art. 17).", "Usunięcie danych (art. 17)."),
-        ("Restriction of processing (art. 18).", "Einschränkung der Verarbeitung (Art. 18).", "Ograniczenie przetwarzania (art. 18)."),
-        ("Your data in a portable format (art. 20).", "Ihre Daten in einem übertragbaren Format (Art. 20).", "Przeniesienie danych (art. 20)."),
-        ("Objection, and in particular to direct marketing at any time (art. 21).", "Widerspruch, gegen Direktwerbung jederzeit (Art. 21).", "Sprzeciw, wobec marketingu bezpośredniego w każdej chwili (art. 21)."),
-        ("Withdrawal of consent at any time, without affecting earlier processing (art. 7(3)).", "Widerruf einer Einwilligung jederzeit, ohne Wirkung auf die frühere Verarbeitung (Art. 7 Abs. 3).", "Wycofanie zgody w każdej chwili, bez wpływu na wcześniejsze przetwarzanie (art. 7 ust. 3)."),
-    ];
     custos_api::ExportInformation {
         controller: business.to_owned(),
         purposes,
         categories: held.to_vec(),
-        recipients: t(
-            format!("Staff of {business} whose role needs the data. No other recipient; the server that stores it acts on {business}'s behalf."),
-            format!("Mitarbeitende von {business}, deren Aufgabe die Daten erfordert. Keine weiteren Empfänger; der Server, der sie speichert, arbeitet im Auftrag von {business}."),
-            format!("Pracownicy {business}, którym dane są potrzebne w pracy. Nie ma innych odbiorców; serwer, który je przechowuje, działa w imieniu {business}."),
-        ),
+        recipients: crate::compliance::recipients_text(catalog, business, lang),
         retention: retention_text(catalog, lang),
         retention_rules: catalog.retention.clone(),
-        rights: rights
-            .iter()
-            .map(|(en, de, pl)| t((*en).into(), (*de).into(), (*pl).into()))
-            .collect(),
-        complaint: t(
-            "You may complain to a data-protection supervisory authority, in particular where you live or work.".into(),
-            "Sie können sich bei einer Datenschutz-Aufsichtsbehörde beschweren, insbesondere dort, wo Sie wohnen oder arbeiten.".into(),
-            "Mogą Państwo złożyć skargę do organu nadzorczego ochrony danych (w Polsce: Prezes UODO), zwłaszcza w miejscu zamieszkania lub pracy.".into(),
-        ),
+        rights: rights(lang),
+        complaint: complaint(lang),
         source,
-        automated_decisions: t(
-            "No decision about you is made by automated means, and no profiling takes place (art. 22).".into(),
-            "Es gibt keine automatisierte Entscheidung über Sie und kein Profiling (Art. 22).".into(),
-            "Nie podejmujemy wobec Państwa zautomatyzowanych decyzji i nie stosujemy profilowania (art. 22).".into(),
-        ),
+        automated_decisions: automated_decisions(lang),
     }
 }
 

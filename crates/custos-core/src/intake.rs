@@ -25,8 +25,6 @@ pub const MIN_FILL_TIME: Duration = Duration::seconds(3);
 pub const MAX_FILL_TIME: Duration = Duration::hours(2);
 /// Sign-ups accepted per client address per hour.
 const PER_CLIENT_PER_HOUR: u32 = 10;
-/// The version of the privacy notice the form shows (recorded with each consent).
-pub const NOTICE_VERSION: &str = "intake-notice/1";
 
 /// The categories a customer fills in themselves.
 pub const INTAKE_CATEGORIES: [Category; 4] = [
@@ -47,6 +45,8 @@ pub struct IntakeView {
     pub consents: Vec<ConsentChoice>,
     /// The privacy notice: headings and texts.
     pub notice: Vec<(String, String)>,
+    /// The full privacy notice's version in force (recorded with each consent).
+    pub notice_version: u32,
     /// The signed form token.
     pub form_token: String,
 }
@@ -191,6 +191,7 @@ impl Vault {
                 .collect(),
             consents: consent_choices(&t.catalog, lang),
             notice: privacy_notice(&t.catalog, &t.name, lang),
+            notice_version: crate::compliance::current_notice_version(&t.catalog),
             form_token: format!("{issued}.{}", form_mac(&t.index_key, t.id, issued)),
         })
     }
@@ -338,7 +339,10 @@ impl Vault {
             if let Some(h) = Self::client_hash(&t, meta) {
                 evidence.insert("client_address_hash".into(), h.into());
             }
-            evidence.insert("privacy_notice".into(), NOTICE_VERSION.into());
+            evidence.insert(
+                "notice_version".into(),
+                crate::compliance::current_notice_version(&t.catalog).into(),
+            );
             let mut state = ConsentState::Given;
             let mut expires_at = None;
             if *channel == Some(Channel::Email) {

@@ -479,6 +479,7 @@ impl Vault {
                     text_version: None,
                     lang: Some(lang.to_owned()),
                     source: None,
+                    notice_version: None,
                 },
                 meta,
             )

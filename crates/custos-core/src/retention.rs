@@ -156,8 +156,7 @@ impl Vault {
                 .collect::<Vec<_>>()
                 .join(","),
         );
-        self.store.update_catalog(p.tenant_id, catalog, ev).await?;
-        self.forget_tenant(p.tenant_id);
+        self.save_catalog(p, &t.name, catalog, ev).await?;
         Ok(rules)
     }
 

@@ -1055,6 +1055,19 @@ pub trait Store: Send + Sync + 'static {
     async fn retention_runs(&self, tenant: TenantId, limit: u32)
         -> Result<Vec<String>, StoreError>;
 
+    /// Saves a self-audit report, with its audit event.
+    async fn insert_self_audit(
+        &self,
+        row: SelfAuditRow,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError>;
+    /// The tenant's self-audit reports, newest first.
+    async fn self_audits(
+        &self,
+        tenant: TenantId,
+        limit: u32,
+    ) -> Result<Vec<SelfAuditRow>, StoreError>;
+
     /// Stores a portal token (a sign-in link or a session), with the mail that carries a link.
     async fn insert_portal_token(
         &self,
@@ -1177,6 +1190,19 @@ pub struct RetentionDeletion {
     pub aggregate: Option<custos_api::retention::Aggregate>,
     /// Its event.
     pub audit: AuditEvent,
+}
+
+/// A saved self-audit report (no personal data: counts, dates and the checks' texts).
+#[derive(Debug, Clone)]
+pub struct SelfAuditRow {
+    /// Id.
+    pub id: uuid::Uuid,
+    /// Tenant.
+    pub tenant_id: TenantId,
+    /// When it was made.
+    pub at: OffsetDateTime,
+    /// The report as JSON (`custos_api::compliance::SelfAudit`).
+    pub report: String,
 }
 
 /// A token of the customers' privacy portal: a one-time sign-in link or a session.

@@ -510,7 +510,7 @@ impl Vault {
                 mfa: false,
             },
         )?;
-        let catalog = template(template_name, default_country).ok_or_else(|| {
+        let mut catalog = template(template_name, default_country).ok_or_else(|| {
             CoreError::Invalid(format!(
                 "Unknown template '{template_name}'; choose one of: {}.",
                 crate::catalog::TEMPLATES.join(", ")
@@ -523,6 +523,7 @@ impl Vault {
             )));
         }
         let now = self.clock.now();
+        crate::compliance::stamp_notice(&mut catalog, name, now);
         let id = TenantId::new_at(now);
         let kek = Key32::generate();
         let index_key = Key32::generate();

@@ -72,7 +72,7 @@ impl Vault {
         }
     }
 
-    async fn webhook_view(&self, row: &WebhookRow) -> Result<Webhook, CoreError> {
+    pub(crate) async fn webhook_view(&self, row: &WebhookRow) -> Result<Webhook, CoreError> {
         let keys = self.tenant_keys(row.tenant_id).await?;
         let plain = keys.open(&row.sealed, &webhook_aad(row.tenant_id, row.id))?;
         let s: Secrets =

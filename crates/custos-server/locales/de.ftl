@@ -543,51 +543,116 @@ security-bad-count = { $n ->
 security-all-good = Derzeit ist nichts zu tun.
 security-version = custos Version { $version }
 check-ok = In Ordnung
+check-low = Hinweis
 check-warn = Beachten
 check-bad = Handeln
+check-tls = Verschlüsselte Verbindungen
+check-tls-fix = Erneuern Sie das TLS-Zertifikat vor dem Ablauf, oder sorgen Sie dafür, dass der vorgeschaltete Proxy nur HTTPS anbietet.
 check-mfa = Zwei-Schritt-Anmeldung
-check-mfa-state = { $n } aktive Konten nutzen sie
-check-mfa-fix = Bitten Sie alle ohne sie, sie unter „Mein Konto“ einzurichten; bei Gesundheitsdaten ist sie Pflicht.
+check-mfa-fix = Verlangen Sie die Zwei-Schritt-Anmeldung in den Einstellungen und bitten Sie alle ohne sie, sie unter „Mein Konto“ einzurichten.
 check-backup = Neueste Sicherung
-check-backup-state = erstellt { $date }
 check-backup-fix = Schalten Sie geplante Sicherungen ein (backup_every_hours) und prüfen Sie, warum die letzte fehlschlug oder alt ist.
 check-offsite = Kopie an anderem Ort
-check-offsite-yes = Sicherungen werden an einen zweiten Ort kopiert
-check-offsite-no = Sicherungen liegen nur auf diesem Rechner
-check-offsite-fix = Legen Sie ein zweites Ziel fest (ein Verzeichnis auf einem anderen Datenträger oder einen S3-kompatiblen Speicher), damit ein verlorener Rechner nicht die Daten kostet.
+check-offsite-fix = Legen Sie ein zweites Ziel fest (ein Verzeichnis auf einem anderen Datenträger oder einen S3-kompatiblen Speicher), damit ein verlorener Rechner keine Daten kostet.
+check-restore-drill = Wiederherstellungsprobe
+check-restore-drill-fix = Prüfen Sie eine Sicherung auf der Seite „Sicherungen“ (oder mit custos backup verify), damit Sie wissen, dass sie sich wiederherstellen lässt.
 check-keys = Alter der Schlüssel
-check-keys-state = { $n ->
-    [one] der Unternehmensschlüssel ist { $n } Tag alt
-   *[other] der Unternehmensschlüssel ist { $n } Tage alt
-}
-check-keys-fix = Erneuern Sie den Unternehmensschlüssel (custos keys rotate --tenant) mindestens jährlich und schließen Sie ausstehende Umschlüsselungen ab.
-check-tls = Verschlüsselte Verbindungen
-check-tls-state = Zertifikat gültig bis { $date }
-check-tls-off = dieser Server spricht hinter einem Proxy unverschlüsseltes HTTP
-check-tls-fix = Erneuern Sie das TLS-Zertifikat vor Ablauf oder stellen Sie sicher, dass der vorgeschaltete Proxy HTTPS anbietet.
+check-keys-fix = Tauschen Sie den Geschäftsschlüssel (custos keys rotate --tenant) wie vorgesehen aus und lassen Sie die Umschlüsselung abschließen.
+check-retention = Aufbewahrung
+check-retention-fix = Geben Sie jeder Art von Daten eine Aufbewahrungsregel (mindestens eine für inaktive Kundinnen und Kunden), damit nichts ewig gespeichert bleibt.
+check-inactive-staff = Ungenutzte Mitarbeiterkonten
+check-inactive-staff-fix = Sperren Sie die Konten von Personen, die nicht mehr hier arbeiten.
+check-tokens = API-Tokens ohne Ablauf
+check-tokens-fix = Ersetzen Sie Tokens ohne Ablaufdatum durch solche mit Ablauf und widerrufen Sie, was nicht mehr gebraucht wird.
+check-requests = Anfragen Betroffener
+check-requests-fix = Beantworten Sie überfällige Anfragen heute: Die gesetzliche Frist ist verstrichen.
 check-alerts = Offene Warnungen
-check-alerts-state = { $n ->
-    [0] keine
+check-alerts-fix = Sehen Sie sich jede Warnung an und bestätigen Sie sie; eröffnen Sie einen Vorfall, wenn personenbezogene Daten betroffen sein könnten.
+check-audit = Protokoll
+check-audit-fix = Behandeln Sie das als möglichen Vorfall: Lassen Sie die Datenbank unverändert, prüfen Sie das Protokoll und eröffnen Sie einen Vorfall.
+check-version = Bekannte Schwachstellen
+check-version-fix = Aktualisieren Sie custos auf eine Version, die sie behebt, und halten Sie die Schwachstellen-Datenbank (advisory_db) aktuell.
+check-state-tls-off = dieser Server spricht hinter einem Proxy unverschlüsseltes HTTP
+check-state-tls-expired = das Zertifikat ist am { $date } abgelaufen
+check-state-tls-expiring = das Zertifikat läuft am { $date } ab
+check-state-tls-valid = Zertifikat gültig bis { $date }
+check-state-mfa-all = { $n } von { $count } aktiven Konten nutzen sie
+check-state-mfa-pending = { $n } von { $count } aktiven Konten nutzen sie; sie ist Pflicht, die übrigen richten sie bei der nächsten Anmeldung ein
+check-state-mfa-optional = { $n } von { $count } aktiven Konten nutzen sie, und sie ist nicht vorgeschrieben
+check-state-backup-unscheduled = geplante Sicherungen sind aus
+check-state-backup-failed = die letzte geplante Sicherung ist fehlgeschlagen
+check-state-backup-none = es gibt noch keine Sicherung
+check-state-backup-stale = erstellt { $date }, älter als der Zeitplan erlaubt
+check-state-backup-recent = { $n ->
+    [one] vor { $n } Stunde erstellt
+   *[other] vor { $n } Stunden erstellt
+}
+check-state-offsite-on = Sicherungen werden an einen zweiten Ort kopiert
+check-state-offsite-off = Sicherungen bleiben nur auf diesem Rechner
+check-state-drill-never = noch keine Sicherung wurde probeweise wiederhergestellt
+check-state-drill-old = { $n ->
+    [one] die letzte Wiederherstellungsprobe war vor { $n } Tag
+   *[other] die letzte Wiederherstellungsprobe war vor { $n } Tagen
+}
+check-state-drill-recent = { $n ->
+    [one] vor { $n } Tag probeweise wiederhergestellt
+   *[other] vor { $n } Tagen probeweise wiederhergestellt
+}
+check-state-keys-master-missing = ein Schlüssel dieses Geschäfts ist mit einem Hauptschlüssel verpackt, den dieser Server nicht hat
+check-state-keys-rewrap-pending = ein Schlüsseltausch ist noch nicht abgeschlossen
+check-state-keys-old = { $n ->
+    [one] der Geschäftsschlüssel ist { $n } Tag alt, älter als vorgesehen
+   *[other] der Geschäftsschlüssel ist { $n } Tage alt, älter als vorgesehen
+}
+check-state-keys-fresh = { $n ->
+    [one] der Geschäftsschlüssel ist { $n } Tag alt
+   *[other] der Geschäftsschlüssel ist { $n } Tage alt
+}
+check-state-retention-none = keine Aufbewahrungsregel: Daten bleiben für immer
+check-state-retention-gaps = { $n ->
+    [0] keine Regel löscht inaktive Kundinnen und Kunden
+    [one] { $n } Art von Daten hat keine Aufbewahrungsregel
+   *[other] { $n } Arten von Daten haben keine Aufbewahrungsregel
+}
+check-state-retention-all = { $n ->
+    [one] { $n } Aufbewahrungsregel begrenzt jede Art von Daten
+   *[other] { $n } Aufbewahrungsregeln begrenzen jede Art von Daten
+}
+check-state-staff-inactive = { $n ->
+    [one] { $n } Konto wurde seit 90 Tagen nicht genutzt
+   *[other] { $n } Konten wurden seit 90 Tagen nicht genutzt
+}
+check-state-staff-active = jedes Konto wurde in den letzten 90 Tagen genutzt
+check-state-tokens-forever = { $n ->
+    [one] { $n } Token läuft nie ab
+   *[other] { $n } Tokens laufen nie ab
+}
+check-state-tokens-expire = jedes Token läuft ab
+check-state-requests-overdue = { $n ->
+    [one] { $n } Anfrage hat die gesetzliche Frist überschritten
+   *[other] { $n } Anfragen haben die gesetzliche Frist überschritten
+}
+check-state-requests-on-time = keine überfällig
+check-state-alerts-high = { $n ->
+    [one] { $n } offene Warnung, eine schwere darunter
+   *[other] { $n } offene Warnungen, schwere darunter
+}
+check-state-alerts-open = { $n ->
     [one] { $n } Warnung noch nicht angesehen
    *[other] { $n } Warnungen noch nicht angesehen
 }
-check-alerts-fix = Sehen Sie sich jede Warnung an und bestätigen Sie sie; legen Sie einen Vorfall an, wenn Daten offengelegt worden sein könnten.
-check-requests = Betroffenenanfragen
-check-requests-fix = Beantworten Sie überfällige Anfragen heute: Die gesetzliche Frist ist verstrichen.
-check-retention = Aufbewahrung
-check-retention-state = { $n ->
-    [0] keine Aufbewahrungsregel
-    [one] { $n } Aufbewahrungsregel
-   *[other] { $n } Aufbewahrungsregeln
+check-state-alerts-none = keine
+check-state-audit-intact = { $n ->
+    [one] { $n } Eintrag, die Kette ist intakt
+   *[other] { $n } Einträge, die Kette ist intakt
 }
-check-retention-fix = Geben Sie jeder Datenart eine Aufbewahrungsregel (mindestens eine für inaktive Kunden), damit nichts ewig bleibt.
-check-tokens = API-Token ohne Ablauf
-check-tokens-state = { $n ->
-    [0] keine
-    [one] { $n } Token läuft nie ab
-   *[other] { $n } Token laufen nie ab
+check-state-audit-broken = die Kette lässt sich nicht bestätigen
+check-state-version-unchecked = nicht geprüft: keine Schwachstellen-Datenbank eingerichtet
+check-state-version-clean = keine bekannte Schwachstelle in dieser Version
+check-state-version-vulnerable = { $n ->
+    [one] { $n } bekannte Schwachstelle betrifft diese Version
+   *[other] { $n } bekannte Schwachstellen betreffen diese Version
 }
-check-tokens-fix = Ersetzen Sie Token ohne Ablauf durch solche mit Ablauf und widerrufen Sie nicht mehr genutzte.
 
 ## Import
 import-title = Kunden importieren
@@ -908,3 +973,62 @@ retention-sums = Summen
 mfa-turn-off = Zwei-Schritt-Anmeldung ausschalten
 mfa-required-stays = Dieses Unternehmen verlangt sie: Sie bleibt eingeschaltet.
 notice-mfa-off = Die Zwei-Schritt-Anmeldung ist ausgeschaltet.
+
+## Compliance
+nav-compliance = Datenschutz-Dokumente
+nav-compliance-about = Verarbeitungsverzeichnis, Datenschutzhinweise, Datenflussplan, Empfänger und die monatliche Selbstprüfung.
+compliance-title = Datenschutz-Dokumente
+compliance-explain = custos schreibt diese Dokumente aus dem, was es tatsächlich tut: dem Katalog, den Empfängern und Kontaktdaten unten und der Serverkonfiguration. Sie ändern sich, wenn sich diese ändern.
+compliance-documents = Dokumente
+compliance-ropa = Verzeichnis von Verarbeitungstätigkeiten (Art. 30 DSGVO)
+compliance-ropa-hint = eine druckbare Seite; im Browser als PDF drucken
+compliance-notice = Datenschutzhinweise, Version { $version }
+compliance-notice-versions = Frühere Versionen der Datenschutzhinweise
+compliance-notice-version = Version { $version }
+compliance-checks = Sicherheitsprüfungen
+compliance-map = Wo personenbezogene Daten hinein- und hinausgehen
+compliance-map-hint = Aus der aktuellen Konfiguration gezeichnet: Geräte, Konten, Webhooks, Sicherungen und die Empfänger unten.
+compliance-map-alt = Datenflussplan: links die Quellen personenbezogener Daten, in der Mitte custos mit den gespeicherten Datenarten, rechts, wohin Daten gehen.
+compliance-recipients = Empfänger
+compliance-recipients-hint = Alle außerhalb des Geschäfts, die personenbezogene Daten erhalten: E-Mail-Anbieter, Zahlungsdienstleister, Steuerberatung, Finanzamt. Sie stehen in den Datenschutzhinweisen und im Verarbeitungsverzeichnis.
+compliance-recipients-none = Kein Empfänger angegeben: Die Dokumente sagen, dass niemand außerhalb des Geschäfts personenbezogene Daten erhält.
+compliance-recipient-name = Name
+compliance-recipient-kind = Art
+compliance-recipient-purposes = Zwecke
+compliance-recipient-categories = Datenarten
+compliance-recipient-country = Land
+compliance-recipient-country-hint = Zwei Buchstaben, z. B. DE, PL oder US. Außerhalb der EU/des EWR ist eine Garantie nötig.
+compliance-recipient-safeguard = Garantie einer Übermittlung außerhalb der EU/des EWR
+compliance-safeguard-none = Keine (innerhalb der EU/des EWR)
+compliance-recipient-add = Empfänger hinzufügen
+compliance-recipient-add-submit = Empfänger hinzufügen
+compliance-recipient-remove-column = Entfernen
+compliance-recipient-remove = { $name } entfernen
+compliance-controller = Kontaktdaten des Geschäfts
+compliance-controller-hint = Wird Kundinnen und Kunden in den Datenschutzhinweisen als Kontakt des Verantwortlichen gezeigt.
+compliance-controller-legal-name = Eingetragener Name
+compliance-controller-address = Postanschrift
+compliance-controller-email = E-Mail für Datenschutzfragen
+compliance-controller-phone = Telefon
+compliance-controller-dpo = Datenschutzbeauftragte(r) (falls vorhanden)
+compliance-controller-representative = Vertreter in der EU (wenn das Geschäft außerhalb liegt)
+compliance-controller-save = Kontaktdaten speichern
+compliance-self-audits = Berichte der Selbstprüfung
+compliance-self-audits-hint = Die Sicherheitsprüfungen, jeden Monat gespeichert (und immer, wenn Sie sie hier starten), damit Sie zeigen können, wie es stand.
+compliance-self-audits-none = Noch kein Bericht gespeichert.
+compliance-self-audit-run = Selbstprüfung jetzt starten
+compliance-count-bad = { $n } zu handeln
+compliance-count-warn = { $n } zu beachten
+notice-compliance-recipient-added = Der Empfänger wurde hinzugefügt; die Datenschutzhinweise haben eine neue Version.
+notice-compliance-recipient-removed = Der Empfänger wurde entfernt; die Datenschutzhinweise haben eine neue Version.
+notice-compliance-controller-saved = Die Kontaktdaten wurden gespeichert.
+notice-compliance-self-audit-saved = Der Bericht der Selbstprüfung wurde gespeichert.
+recipient-kind-processor = Auftragsverarbeiter (in unserem Auftrag)
+recipient-kind-controller = Eigenständiger Verantwortlicher
+recipient-kind-public-authority = Behörde
+safeguard-adequacy-decision = Angemessenheitsbeschluss
+safeguard-standard-contractual-clauses = Standardvertragsklauseln
+safeguard-binding-corporate-rules = Verbindliche interne Datenschutzvorschriften
+safeguard-explicit-consent = Ausdrückliche Einwilligung
+self-audit-trigger-scheduled = monatlich
+self-audit-trigger-on-demand = von Hand gestartet

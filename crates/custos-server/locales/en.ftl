@@ -543,51 +543,116 @@ security-bad-count = { $n ->
 security-all-good = Nothing needs action now.
 security-version = custos version { $version }
 check-ok = OK
+check-low = Note
 check-warn = Attention
 check-bad = Action needed
+check-tls = Encrypted connections
+check-tls-fix = Renew the TLS certificate before it expires, or make sure the proxy in front serves HTTPS only.
 check-mfa = Two-step sign-in
-check-mfa-state = { $n } active accounts use it
-check-mfa-fix = Ask everyone without it to set it up under My account; for health data it is required.
+check-mfa-fix = Require two-step sign-in in the settings and ask everyone without it to set it up under My account.
 check-backup = Newest backup
-check-backup-state = taken { $date }
 check-backup-fix = Turn on scheduled backups (backup_every_hours) and check why the last one failed or is old.
 check-offsite = Copy kept elsewhere
-check-offsite-yes = backups are copied to a second place
-check-offsite-no = backups stay on this machine only
 check-offsite-fix = Set a second destination (a directory on another disk or an S3-compatible store) so a lost machine does not lose the data.
+check-restore-drill = Restore drill
+check-restore-drill-fix = Check a backup on the Backups page (or custos backup verify) so you know it restores.
 check-keys = Encryption key age
-check-keys-state = { $n ->
+check-keys-fix = Rotate the business key (custos keys rotate --tenant) as the policy says, and let any re-wrap finish.
+check-retention = Retention
+check-retention-fix = Give every kind of data a retention rule (at least one for inactive customers), so nothing is kept forever.
+check-inactive-staff = Inactive staff accounts
+check-inactive-staff-fix = Disable the accounts of people who no longer work here.
+check-tokens = API tokens without expiry
+check-tokens-fix = Replace tokens that never expire with ones that do, and revoke what is no longer used.
+check-requests = Data requests
+check-requests-fix = Answer overdue requests today: the legal deadline has passed.
+check-alerts = Open alerts
+check-alerts-fix = Look at each alert and acknowledge it; open an incident if personal data may have been exposed.
+check-audit = Audit trail
+check-audit-fix = Treat this as a possible breach: keep the database as it is, verify the trail and open an incident.
+check-version = Known vulnerabilities
+check-version-fix = Update custos to a release that fixes them, and keep the advisory database (advisory_db) current.
+check-state-tls-off = this server speaks plain HTTP behind a proxy
+check-state-tls-expired = the certificate expired on { $date }
+check-state-tls-expiring = the certificate expires on { $date }
+check-state-tls-valid = certificate valid until { $date }
+check-state-mfa-all = { $n } of { $count } active accounts use it
+check-state-mfa-pending = { $n } of { $count } active accounts use it; it is required, the others set it up at their next sign-in
+check-state-mfa-optional = { $n } of { $count } active accounts use it, and it is not required
+check-state-backup-unscheduled = scheduled backups are off
+check-state-backup-failed = the last scheduled backup failed
+check-state-backup-none = no backup has been taken yet
+check-state-backup-stale = taken { $date }, older than the schedule allows
+check-state-backup-recent = { $n ->
+    [one] taken { $n } hour ago
+   *[other] taken { $n } hours ago
+}
+check-state-offsite-on = backups are copied to a second place
+check-state-offsite-off = backups stay on this machine only
+check-state-drill-never = no backup has been test-restored
+check-state-drill-old = { $n ->
+    [one] the last restore drill was { $n } day ago
+   *[other] the last restore drill was { $n } days ago
+}
+check-state-drill-recent = { $n ->
+    [one] a backup was test-restored { $n } day ago
+   *[other] a backup was test-restored { $n } days ago
+}
+check-state-keys-master-missing = a key of this business is wrapped under a master key this server does not hold
+check-state-keys-rewrap-pending = a key rotation has not finished
+check-state-keys-old = { $n ->
+    [one] the business key is { $n } day old, older than the rotation policy
+   *[other] the business key is { $n } days old, older than the rotation policy
+}
+check-state-keys-fresh = { $n ->
     [one] the business key is { $n } day old
    *[other] the business key is { $n } days old
 }
-check-keys-fix = Rotate the business key (custos keys rotate --tenant) at least once a year, and finish any pending re-wrap.
-check-tls = Encrypted connections
-check-tls-state = certificate valid until { $date }
-check-tls-off = this server speaks plain HTTP behind a proxy
-check-tls-fix = Renew the TLS certificate before it expires, or make sure the proxy in front serves HTTPS.
-check-alerts = Open alerts
-check-alerts-state = { $n ->
-    [0] none
-    [one] { $n } alert not yet looked at
-   *[other] { $n } alerts not yet looked at
+check-state-retention-none = no retention rule: data is kept forever
+check-state-retention-gaps = { $n ->
+    [0] no rule erases inactive customers
+    [one] { $n } kind of data has no retention rule
+   *[other] { $n } kinds of data have no retention rule
 }
-check-alerts-fix = Look at each alert and acknowledge it; open an incident if personal data may have been exposed.
-check-requests = Data requests
-check-requests-fix = Answer overdue requests today: the legal deadline has passed.
-check-retention = Retention
-check-retention-state = { $n ->
-    [0] no retention rule
-    [one] { $n } retention rule
-   *[other] { $n } retention rules
+check-state-retention-all = { $n ->
+    [one] { $n } retention rule limits every kind of data
+   *[other] { $n } retention rules limit every kind of data
 }
-check-retention-fix = Give every kind of data a retention rule (at least one for inactive customers), so nothing is kept forever.
-check-tokens = API tokens without expiry
-check-tokens-state = { $n ->
-    [0] none
+check-state-staff-inactive = { $n ->
+    [one] { $n } account has not been used for 90 days
+   *[other] { $n } accounts have not been used for 90 days
+}
+check-state-staff-active = every account was used within 90 days
+check-state-tokens-forever = { $n ->
     [one] { $n } token never expires
    *[other] { $n } tokens never expire
 }
-check-tokens-fix = Replace tokens that never expire with ones that do, and revoke what is no longer used.
+check-state-tokens-expire = every token expires
+check-state-requests-overdue = { $n ->
+    [one] { $n } request is past its legal deadline
+   *[other] { $n } requests are past their legal deadline
+}
+check-state-requests-on-time = none overdue
+check-state-alerts-high = { $n ->
+    [one] { $n } alert open, a high one among them
+   *[other] { $n } alerts open, high ones among them
+}
+check-state-alerts-open = { $n ->
+    [one] { $n } alert not yet looked at
+   *[other] { $n } alerts not yet looked at
+}
+check-state-alerts-none = none
+check-state-audit-intact = { $n ->
+    [one] { $n } event, its chain intact
+   *[other] { $n } events, their chain intact
+}
+check-state-audit-broken = the chain does not verify
+check-state-version-unchecked = not checked: no advisory database is configured
+check-state-version-clean = no known vulnerability in this build
+check-state-version-vulnerable = { $n ->
+    [one] { $n } known vulnerability affects this build
+   *[other] { $n } known vulnerabilities affect this build
+}
 
 ## Import
 import-title = Import customers
@@ -908,3 +973,65 @@ retention-sums = Sums
 mfa-turn-off = Turn off two-step sign-in
 mfa-required-stays = This business requires it: it stays on.
 notice-mfa-off = Two-step sign-in is off.
+
+## Compliance
+nav-compliance = Compliance documents
+nav-compliance-about = Records of processing, the privacy notice, the data-flow map, recipients and the monthly self-audit.
+compliance-title = Compliance documents
+compliance-explain = custos writes these documents from what it actually does: the catalog, the recipients and contact details below, and the server's configuration. They change when these change.
+compliance-documents = Documents
+compliance-ropa = Records of processing activities (art. 30 GDPR)
+compliance-ropa-hint = a printable page; print it to PDF from the browser
+compliance-notice = Privacy notice, version { $version }
+compliance-notice-versions = Earlier versions of the privacy notice
+compliance-notice-version = Version { $version }
+compliance-checks = Security checks
+compliance-map = Where personal data enters and leaves
+compliance-map-hint = Drawn from the live configuration: devices, accounts, webhooks, backups and the recipients below.
+compliance-map-alt = Data-flow map: the sources of personal data on the left, custos and the kinds of data it holds in the middle, where data goes on the right.
+compliance-recipients = Recipients
+compliance-recipients-hint = Everyone outside the business who receives personal data: mail provider, payment processor, accountant, tax office. They appear in the privacy notice and the records of processing.
+compliance-recipients-none = No recipient is declared: the documents say no one outside the business receives personal data.
+compliance-recipient-name = Name
+compliance-recipient-kind = Kind
+compliance-recipient-purposes = Purposes
+compliance-recipient-categories = Kinds of data
+compliance-recipient-country = Country
+compliance-recipient-country-hint = Two letters, e.g. DE, PL or US. Outside the EU/EEA a safeguard is required.
+compliance-recipient-safeguard = Safeguard of a transfer outside the EU/EEA
+compliance-safeguard-none = None (inside the EU/EEA)
+compliance-recipient-add = Add a recipient
+compliance-recipient-add-submit = Add recipient
+compliance-recipient-remove-column = Remove
+compliance-recipient-remove = Remove { $name }
+compliance-controller = Contact details of the business
+compliance-controller-hint = Shown to customers in the privacy notice as the controller's contact.
+compliance-controller-legal-name = Registered name
+compliance-controller-address = Postal address
+compliance-controller-email = E-mail for privacy questions
+compliance-controller-phone = Phone
+compliance-controller-dpo = Data-protection officer (if any)
+compliance-controller-representative = Representative in the EU (if the business is outside it)
+compliance-controller-save = Save contact details
+compliance-self-audits = Self-audit reports
+compliance-self-audits-hint = The security checks, saved every month (and whenever you run them here), so you can show how things stood.
+compliance-self-audits-none = No report has been saved yet.
+compliance-self-audit-run = Run a self-audit now
+compliance-count-bad = { $n ->
+    [one] { $n } needs action
+   *[other] { $n } need action
+}
+compliance-count-warn = { $n } to look at
+notice-compliance-recipient-added = The recipient was added; the privacy notice has a new version.
+notice-compliance-recipient-removed = The recipient was removed; the privacy notice has a new version.
+notice-compliance-controller-saved = The contact details were saved.
+notice-compliance-self-audit-saved = The self-audit report was saved.
+recipient-kind-processor = Processor (acts on our behalf)
+recipient-kind-controller = Independent controller
+recipient-kind-public-authority = Public authority
+safeguard-adequacy-decision = Adequacy decision
+safeguard-standard-contractual-clauses = Standard contractual clauses
+safeguard-binding-corporate-rules = Binding corporate rules
+safeguard-explicit-consent = Explicit consent
+self-audit-trigger-scheduled = monthly
+self-audit-trigger-on-demand = run by hand

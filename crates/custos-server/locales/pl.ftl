@@ -547,54 +547,126 @@ security-bad-count = { $n ->
 security-all-good = Nic nie wymaga teraz działania.
 security-version = custos w wersji { $version }
 check-ok = W porządku
+check-low = Informacja
 check-warn = Uwaga
 check-bad = Wymaga działania
+check-tls = Szyfrowane połączenia
+check-tls-fix = Odnów certyfikat TLS przed wygaśnięciem albo upewnij się, że serwer pośredniczący udostępnia tylko HTTPS.
 check-mfa = Logowanie dwuetapowe
-check-mfa-state = używa go { $n } aktywnych kont
-check-mfa-fix = Poproś wszystkich bez niego, aby je skonfigurowali w „Moje konto”; przy danych o zdrowiu jest obowiązkowe.
+check-mfa-fix = Włącz wymóg logowania dwuetapowego w ustawieniach i poproś wszystkich bez niego o konfigurację w „Moje konto”.
 check-backup = Najnowsza kopia zapasowa
-check-backup-state = wykonana { $date }
-check-backup-fix = Włącz kopie według harmonogramu (backup_every_hours) i sprawdź, dlaczego ostatnia się nie powiodła lub jest stara.
+check-backup-fix = Włącz planowe kopie zapasowe (backup_every_hours) i sprawdź, dlaczego ostatnia się nie udała lub jest stara.
 check-offsite = Kopia w innym miejscu
-check-offsite-yes = kopie są kopiowane w drugie miejsce
-check-offsite-no = kopie są tylko na tym komputerze
 check-offsite-fix = Ustaw drugie miejsce docelowe (katalog na innym dysku lub magazyn zgodny z S3), aby utrata komputera nie oznaczała utraty danych.
-check-keys = Wiek kluczy szyfrowania
-check-keys-state = { $n ->
+check-restore-drill = Próba odtworzenia
+check-restore-drill-fix = Sprawdź kopię na stronie „Kopie zapasowe” (lub custos backup verify), aby wiedzieć, że da się ją odtworzyć.
+check-keys = Wiek kluczy
+check-keys-fix = Wymień klucz firmy (custos keys rotate --tenant) zgodnie z zasadą i pozwól dokończyć ponowne opakowanie.
+check-retention = Przechowywanie
+check-retention-fix = Nadaj każdemu rodzajowi danych regułę przechowywania (co najmniej jedną dla nieaktywnych klientów), aby nic nie było trzymane wiecznie.
+check-inactive-staff = Nieużywane konta pracowników
+check-inactive-staff-fix = Zablokuj konta osób, które już tu nie pracują.
+check-tokens = Tokeny API bez terminu ważności
+check-tokens-fix = Zastąp tokeny bez terminu ważności takimi, które wygasają, i unieważnij te, których już nikt nie używa.
+check-requests = Żądania klientów
+check-requests-fix = Odpowiedz dziś na przeterminowane żądania: ustawowy termin minął.
+check-alerts = Otwarte alerty
+check-alerts-fix = Przejrzyj i potwierdź każdy alert; zgłoś incydent, jeśli dane osobowe mogły zostać ujawnione.
+check-audit = Dziennik zdarzeń
+check-audit-fix = Traktuj to jako możliwe naruszenie: nie zmieniaj bazy danych, sprawdź dziennik i zgłoś incydent.
+check-version = Znane podatności
+check-version-fix = Zaktualizuj custos do wersji, która je usuwa, i aktualizuj bazę podatności (advisory_db).
+check-state-tls-off = ten serwer używa niezaszyfrowanego HTTP za serwerem pośredniczącym
+check-state-tls-expired = certyfikat wygasł { $date }
+check-state-tls-expiring = certyfikat wygasa { $date }
+check-state-tls-valid = certyfikat ważny do { $date }
+check-state-mfa-all = używa go { $n } z { $count } aktywnych kont
+check-state-mfa-pending = używa go { $n } z { $count } aktywnych kont; jest obowiązkowe, pozostali skonfigurują je przy następnym logowaniu
+check-state-mfa-optional = używa go { $n } z { $count } aktywnych kont i nie jest wymagane
+check-state-backup-unscheduled = planowe kopie zapasowe są wyłączone
+check-state-backup-failed = ostatnia planowa kopia się nie udała
+check-state-backup-none = nie wykonano jeszcze żadnej kopii
+check-state-backup-stale = wykonana { $date }, starsza niż pozwala harmonogram
+check-state-backup-recent = { $n ->
+    [one] wykonana { $n } godzinę temu
+    [few] wykonana { $n } godziny temu
+   *[other] wykonana { $n } godzin temu
+}
+check-state-offsite-on = kopie są kopiowane w drugie miejsce
+check-state-offsite-off = kopie pozostają tylko na tym komputerze
+check-state-drill-never = żadnej kopii nie odtworzono na próbę
+check-state-drill-old = { $n ->
+    [one] ostatnia próba odtworzenia była { $n } dzień temu
+   *[other] ostatnia próba odtworzenia była { $n } dni temu
+}
+check-state-drill-recent = { $n ->
+    [one] kopię odtworzono na próbę { $n } dzień temu
+   *[other] kopię odtworzono na próbę { $n } dni temu
+}
+check-state-keys-master-missing = klucz tej firmy jest opakowany kluczem głównym, którego ten serwer nie ma
+check-state-keys-rewrap-pending = wymiana klucza nie została dokończona
+check-state-keys-old = { $n ->
+    [one] klucz firmy ma { $n } dzień, jest starszy niż przewiduje zasada
+   *[other] klucz firmy ma { $n } dni, jest starszy niż przewiduje zasada
+}
+check-state-keys-fresh = { $n ->
     [one] klucz firmy ma { $n } dzień
    *[other] klucz firmy ma { $n } dni
 }
-check-keys-fix = Wymieniaj klucz firmy (custos keys rotate --tenant) co najmniej raz w roku i dokończ oczekujące przepakowanie.
-check-tls = Szyfrowane połączenia
-check-tls-state = certyfikat ważny do { $date }
-check-tls-off = ten serwer działa na zwykłym HTTP za serwerem pośredniczącym
-check-tls-fix = Odnów certyfikat TLS przed jego wygaśnięciem lub upewnij się, że serwer pośredniczący udostępnia HTTPS.
-check-alerts = Otwarte alerty
-check-alerts-state = { $n ->
-    [0] brak
-    [one] { $n } alert jeszcze nieprzejrzany
-    [few] { $n } alerty jeszcze nieprzejrzane
-   *[other] { $n } alertów jeszcze nieprzejrzanych
+check-state-retention-none = brak reguł przechowywania: dane są trzymane wiecznie
+check-state-retention-gaps = { $n ->
+    [0] żadna reguła nie usuwa nieaktywnych klientów
+    [one] { $n } rodzaj danych nie ma reguły przechowywania
+    [few] { $n } rodzaje danych nie mają reguły przechowywania
+   *[other] { $n } rodzajów danych nie ma reguły przechowywania
 }
-check-alerts-fix = Przejrzyj każdy alert i potwierdź go; zarejestruj incydent, jeśli dane osobowe mogły zostać ujawnione.
-check-requests = Żądania osób
-check-requests-fix = Odpowiedz dziś na żądania po terminie: ustawowy termin minął.
-check-retention = Retencja
-check-retention-state = { $n ->
-    [0] brak reguł retencji
-    [one] { $n } reguła retencji
-    [few] { $n } reguły retencji
-   *[other] { $n } reguł retencji
+check-state-retention-all = { $n ->
+    [one] { $n } reguła przechowywania obejmuje każdy rodzaj danych
+    [few] { $n } reguły przechowywania obejmują każdy rodzaj danych
+   *[other] { $n } reguł przechowywania obejmuje każdy rodzaj danych
 }
-check-retention-fix = Nadaj każdemu rodzajowi danych regułę retencji (co najmniej jedną dla nieaktywnych klientów), aby nic nie było przechowywane bez końca.
-check-tokens = Tokeny API bez wygaśnięcia
-check-tokens-state = { $n ->
-    [0] brak
+check-state-staff-inactive = { $n ->
+    [one] { $n } konto nie było używane od 90 dni
+    [few] { $n } konta nie były używane od 90 dni
+   *[other] { $n } kont nie było używanych od 90 dni
+}
+check-state-staff-active = każde konto było używane w ciągu 90 dni
+check-state-tokens-forever = { $n ->
     [one] { $n } token nigdy nie wygasa
     [few] { $n } tokeny nigdy nie wygasają
    *[other] { $n } tokenów nigdy nie wygasa
 }
-check-tokens-fix = Zastąp tokeny bez wygaśnięcia takimi, które wygasają, i cofnij te, których już nikt nie używa.
+check-state-tokens-expire = każdy token wygasa
+check-state-requests-overdue = { $n ->
+    [one] { $n } żądanie przekroczyło ustawowy termin
+    [few] { $n } żądania przekroczyły ustawowy termin
+   *[other] { $n } żądań przekroczyło ustawowy termin
+}
+check-state-requests-on-time = żadne nie jest przeterminowane
+check-state-alerts-high = { $n ->
+    [one] { $n } otwarty alert, w tym poważny
+    [few] { $n } otwarte alerty, w tym poważne
+   *[other] { $n } otwartych alertów, w tym poważne
+}
+check-state-alerts-open = { $n ->
+    [one] { $n } alert jeszcze nieprzejrzany
+    [few] { $n } alerty jeszcze nieprzejrzane
+   *[other] { $n } alertów jeszcze nieprzejrzanych
+}
+check-state-alerts-none = brak
+check-state-audit-intact = { $n ->
+    [one] { $n } zdarzenie, łańcuch nienaruszony
+    [few] { $n } zdarzenia, łańcuch nienaruszony
+   *[other] { $n } zdarzeń, łańcuch nienaruszony
+}
+check-state-audit-broken = łańcucha nie da się potwierdzić
+check-state-version-unchecked = nie sprawdzono: nie skonfigurowano bazy podatności
+check-state-version-clean = brak znanych podatności w tej wersji
+check-state-version-vulnerable = { $n ->
+    [one] { $n } znana podatność dotyczy tej wersji
+    [few] { $n } znane podatności dotyczą tej wersji
+   *[other] { $n } znanych podatności dotyczy tej wersji
+}
 
 ## Import
 import-title = Import klientów
@@ -917,3 +989,62 @@ retention-sums = Sumy
 mfa-turn-off = Wyłącz logowanie dwuetapowe
 mfa-required-stays = Ta firma go wymaga: pozostaje włączone.
 notice-mfa-off = Logowanie dwuetapowe jest wyłączone.
+
+## Compliance
+nav-compliance = Dokumenty ochrony danych
+nav-compliance-about = Rejestr czynności przetwarzania, informacja o przetwarzaniu danych, mapa przepływu danych, odbiorcy i comiesięczny audyt własny.
+compliance-title = Dokumenty ochrony danych
+compliance-explain = custos tworzy te dokumenty na podstawie tego, co faktycznie robi: katalogu, odbiorców i danych kontaktowych poniżej oraz konfiguracji serwera. Zmieniają się, gdy one się zmieniają.
+compliance-documents = Dokumenty
+compliance-ropa = Rejestr czynności przetwarzania (art. 30 RODO)
+compliance-ropa-hint = strona do druku; wydrukuj ją do PDF w przeglądarce
+compliance-notice = Informacja o przetwarzaniu danych, wersja { $version }
+compliance-notice-versions = Wcześniejsze wersje informacji o przetwarzaniu danych
+compliance-notice-version = Wersja { $version }
+compliance-checks = Kontrole bezpieczeństwa
+compliance-map = Skąd dane osobowe przychodzą i dokąd trafiają
+compliance-map-hint = Narysowana z bieżącej konfiguracji: urządzenia, konta, webhooki, kopie zapasowe i odbiorcy poniżej.
+compliance-map-alt = Mapa przepływu danych: po lewej źródła danych osobowych, pośrodku custos z rodzajami przechowywanych danych, po prawej miejsca, do których dane trafiają.
+compliance-recipients = Odbiorcy
+compliance-recipients-hint = Wszyscy spoza firmy, którzy otrzymują dane osobowe: dostawca poczty, operator płatności, biuro rachunkowe, urząd skarbowy. Pojawiają się w informacji o przetwarzaniu danych i w rejestrze czynności.
+compliance-recipients-none = Nie podano odbiorców: dokumenty mówią, że nikt spoza firmy nie otrzymuje danych osobowych.
+compliance-recipient-name = Nazwa
+compliance-recipient-kind = Rodzaj
+compliance-recipient-purposes = Cele
+compliance-recipient-categories = Rodzaje danych
+compliance-recipient-country = Kraj
+compliance-recipient-country-hint = Dwie litery, np. DE, PL lub US. Poza UE/EOG wymagane jest zabezpieczenie.
+compliance-recipient-safeguard = Zabezpieczenie przekazania poza UE/EOG
+compliance-safeguard-none = Brak (w UE/EOG)
+compliance-recipient-add = Dodaj odbiorcę
+compliance-recipient-add-submit = Dodaj odbiorcę
+compliance-recipient-remove-column = Usuń
+compliance-recipient-remove = Usuń: { $name }
+compliance-controller = Dane kontaktowe firmy
+compliance-controller-hint = Pokazywane klientom w informacji o przetwarzaniu danych jako kontakt administratora.
+compliance-controller-legal-name = Nazwa rejestrowa
+compliance-controller-address = Adres pocztowy
+compliance-controller-email = E-mail w sprawach ochrony danych
+compliance-controller-phone = Telefon
+compliance-controller-dpo = Inspektor ochrony danych (jeśli jest)
+compliance-controller-representative = Przedstawiciel w UE (gdy firma jest poza UE)
+compliance-controller-save = Zapisz dane kontaktowe
+compliance-self-audits = Raporty audytu własnego
+compliance-self-audits-hint = Kontrole bezpieczeństwa zapisywane co miesiąc (i zawsze, gdy uruchomisz je tutaj), aby można było pokazać, jak było.
+compliance-self-audits-none = Nie zapisano jeszcze żadnego raportu.
+compliance-self-audit-run = Uruchom audyt własny teraz
+compliance-count-bad = wymaga działania: { $n }
+compliance-count-warn = do sprawdzenia: { $n }
+notice-compliance-recipient-added = Dodano odbiorcę; informacja o przetwarzaniu danych ma nową wersję.
+notice-compliance-recipient-removed = Usunięto odbiorcę; informacja o przetwarzaniu danych ma nową wersję.
+notice-compliance-controller-saved = Zapisano dane kontaktowe.
+notice-compliance-self-audit-saved = Zapisano raport audytu własnego.
+recipient-kind-processor = Podmiot przetwarzający (w naszym imieniu)
+recipient-kind-controller = Odrębny administrator
+recipient-kind-public-authority = Organ publiczny
+safeguard-adequacy-decision = Decyzja stwierdzająca odpowiedni stopień ochrony
+safeguard-standard-contractual-clauses = Standardowe klauzule umowne
+safeguard-binding-corporate-rules = Wiążące reguły korporacyjne
+safeguard-explicit-consent = Wyraźna zgoda
+self-audit-trigger-scheduled = comiesięczny
+self-audit-trigger-on-demand = uruchomiony ręcznie

@@ -40,6 +40,58 @@ pub struct AppState {
     pub backup_control: Option<Arc<dyn routes::backups::BackupControl>>,
     /// When the served TLS certificate expires (`None` on plain HTTP behind a proxy).
     pub tls_expires_at: Option<time::OffsetDateTime>,
+    /// What the compliance documents and checks know of the server's configuration.
+    pub compliance: Arc<ComplianceConfig>,
+}
+
+/// The server's configuration as the compliance documents and the self-check see it.
+#[derive(Debug, Clone, Default)]
+pub struct ComplianceConfig {
+    /// The SMTP relay's host, when mail is configured.
+    pub mail_relay: Option<String>,
+    /// Retention sweeps run on a schedule.
+    pub retention_sweeps: bool,
+    /// The key-rotation policy in days.
+    pub key_rotation_days: u32,
+    /// Known vulnerabilities of this build (`None`: no advisory list configured).
+    pub advisories: Option<Vec<custos_core::compliance::KnownVulnerability>>,
+}
+
+impl AppState {
+    /// The server's posture now: TLS, backups, mail, policies, advisories.
+    pub fn posture(&self) -> custos_core::compliance::Posture {
+        posture_of(
+            self.backups.as_ref().map(|probe| probe()),
+            self.tls_expires_at,
+            &self.audit_public_key,
+            &self.compliance,
+        )
+    }
+}
+
+/// A posture from its parts (the server's state, or what `custos doctor` reads of a data dir).
+pub fn posture_of(
+    backups: Option<routes::backups::BackupStatus>,
+    tls_expires_at: Option<time::OffsetDateTime>,
+    audit_public_key: &str,
+    c: &ComplianceConfig,
+) -> custos_core::compliance::Posture {
+    custos_core::compliance::Posture {
+        tls_expires_at,
+        backups: backups
+            .filter(|b| b.scheduled)
+            .map(|b| custos_core::compliance::BackupFacts {
+                every_hours: b.every_hours,
+                newest: b.newest.map(|n| n.created_at),
+                offsite: b.offsite,
+                last_error: b.last_error,
+            }),
+        mail_relay: c.mail_relay.clone(),
+        retention_sweeps: c.retention_sweeps,
+        key_rotation_days: c.key_rotation_days,
+        audit_public_key: audit_public_key.to_owned(),
+        advisories: c.advisories.clone(),
+    }
 }
 
 /// The names of the background jobs this instance runs now.
@@ -90,6 +142,7 @@ pub fn app(state: AppState, opts: HttpOptions) -> Router {
         .merge(routes::portal::router())
         .merge(routes::intake::router())
         .merge(routes::backups::router())
+        .merge(routes::compliance::router())
         .merge(routes::docs::router())
         .merge(ui::router())
         .fallback(not_found)
@@ -155,7 +208,7 @@ async fn request_layer(State(opts): State<Arc<HttpOptions>>, req: Request, next:
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(if docs {
             "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
-        } else if path.starts_with("/privacy/") {
+        } else if path.starts_with("/privacy/") || path.starts_with("/v1/compliance/") {
             "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
         } else if path.starts_with("/v1/") {
             "default-src 'none'; frame-ancestors 'none'"

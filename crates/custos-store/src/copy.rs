@@ -68,6 +68,7 @@ pub const TABLES: &[Table] = &[
     t("throttle", &["key"]),
     t("erased_index", &["tenant_id", "kind", "hash"]),
     t("webhooks", &["id"]),
+    t("self_audits", &["id"]),
     a("audit_events", &["seq"]),
     a("audit_customers", &["customer_id", "seq"]),
     a("audit_checkpoints", &["seq"]),

@@ -3164,6 +3164,50 @@ impl Store for SqlStore {
         .await
     }
 
+    async fn insert_self_audit(
+        &self,
+        row: SelfAuditRow,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError> {
+        self.write_t(row.tenant_id, vec![audit], move |tx| {
+            tx.execute(
+                "INSERT INTO self_audits (id, tenant_id, at, report) VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    b(row.id),
+                    b(row.tenant_id.as_uuid()),
+                    ts(row.at),
+                    row.report
+                ],
+            )
+            .map_err(map_err)?;
+            Ok(0)
+        })
+        .await
+        .map(|_| ())
+    }
+
+    async fn self_audits(
+        &self,
+        tenant: TenantId,
+        limit: u32,
+    ) -> Result<Vec<SelfAuditRow>, StoreError> {
+        self.read_t(tenant, move |c| {
+            let mut st = c.prepare_cached(
+                "SELECT id, at, report FROM self_audits WHERE tenant_id = ?1 ORDER BY at DESC, id DESC LIMIT ?2",
+            )?;
+            let rows = st.query_map(params![b(tenant.as_uuid()), limit], |r| {
+                Ok(SelfAuditRow {
+                    id: uuid_of(&r.get::<Vec<u8>>(0)?),
+                    tenant_id: tenant,
+                    at: from_ts(r.get(1)?),
+                    report: r.get(2)?,
+                })
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+
     async fn insert_portal_token(
         &self,
         row: PortalTokenRow,

@@ -83,6 +83,23 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Check the server and each business (TLS, two-step sign-in, backups and restore drills,
+    /// keys, retention, inactive staff, tokens, overdue requests, open alerts, the audit chain,
+    /// known vulnerabilities of this build); each finding with its severity and fix. Exits 1
+    /// while a high-severity finding stands.
+    Doctor {
+        /// Only this business (short name).
+        #[arg(long, env = "CUSTOS_TENANT")]
+        tenant: Option<String>,
+        /// Print the findings as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Compliance documents made from the catalog and configuration.
+    Compliance {
+        #[command(subcommand)]
+        command: ComplianceCommand,
+    },
     /// Retention: apply the businesses' retention rules.
     Retention {
         #[command(subcommand)]
@@ -236,6 +253,47 @@ pub enum RetentionCommand {
         /// Only this business (short name).
         #[arg(long, env = "CUSTOS_TENANT")]
         tenant: Option<String>,
+    },
+}
+
+/// `custos compliance …`
+#[derive(Debug, Subcommand)]
+pub enum ComplianceCommand {
+    /// The records of processing activities (GDPR art. 30): JSON, or a printable HTML page.
+    Ropa {
+        /// The business (short name); may be left out when the data dir holds one.
+        #[arg(long, env = "CUSTOS_TENANT")]
+        tenant: Option<String>,
+        /// json or html.
+        #[arg(long, default_value = "json", value_parser = ["json", "html"])]
+        format: String,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// The privacy notice (GDPR art. 13) as Markdown or HTML.
+    PrivacyNotice {
+        /// The business (short name); may be left out when the data dir holds one.
+        #[arg(long, env = "CUSTOS_TENANT")]
+        tenant: Option<String>,
+        /// en, de or pl.
+        #[arg(long, default_value = "en", value_parser = ["en", "de", "pl"])]
+        lang: String,
+        /// markdown or html.
+        #[arg(long, default_value = "markdown", value_parser = ["markdown", "html"])]
+        format: String,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// The data-flow map as SVG.
+    DataMap {
+        /// The business (short name); may be left out when the data dir holds one.
+        #[arg(long, env = "CUSTOS_TENANT")]
+        tenant: Option<String>,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -604,6 +662,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{}", crate::retention_table(&reports));
             Ok(())
         }
+        Command::Doctor { tenant, json } => doctor(&cli.data_dir, tenant.as_deref(), json).await,
+        Command::Compliance { command } => compliance(&cli.data_dir, command).await,
         Command::MigrateStore { from, to } => {
             let s = settings(&cli.data_dir, admin_overrides())?;
             let from = match from {
@@ -831,6 +891,124 @@ async fn admin(
         .await
         .map_err(|e| anyhow!("{e}"))?;
     Ok((vault, t))
+}
+
+/// `custos doctor`: the checks of every business (or one), printed; an error while a
+/// high-severity finding stands.
+async fn doctor(
+    data_dir: &std::path::Path,
+    tenant: Option<&str>,
+    json: bool,
+) -> anyhow::Result<()> {
+    use custos_api::compliance::Severity;
+    let s = settings(data_dir, admin_overrides())?;
+    let posture = crate::posture(&s)?;
+    let (vault, store) = crate::open_vault(&s).await?;
+    let tenants = match tenant {
+        Some(slug) => vec![vault
+            .resolve_tenant(Some(slug))
+            .await
+            .map_err(|e| anyhow!("{e}"))?],
+        None => vault.store().tenants().await.map_err(|e| anyhow!("{e}"))?,
+    };
+    let mut reports = Vec::new();
+    for t in &tenants {
+        reports.push(
+            vault
+                .run_checks(t, &posture)
+                .await
+                .map_err(|e| anyhow!("doctor: {e}"))?,
+        );
+    }
+    let st = store.clone();
+    let _ = tokio::task::spawn_blocking(move || st.close()).await;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&reports)?);
+    } else {
+        print!("{}", crate::doctor_table(&reports));
+    }
+    let high: usize = reports
+        .iter()
+        .flat_map(|r| r.findings.iter())
+        .filter(|f| f.severity == Severity::High)
+        .count();
+    if high > 0 {
+        return Err(anyhow!(
+            "{high} high-severity finding{} stand{}: fix {} first",
+            if high == 1 { "" } else { "s" },
+            if high == 1 { "s" } else { "" },
+            if high == 1 { "it" } else { "them" }
+        ));
+    }
+    Ok(())
+}
+
+/// `custos compliance …`
+async fn compliance(data_dir: &std::path::Path, command: ComplianceCommand) -> anyhow::Result<()> {
+    use custos_core::compliance as c;
+    let write = |out: Option<PathBuf>, text: String| -> anyhow::Result<()> {
+        match out {
+            Some(p) => {
+                std::fs::write(&p, text).with_context(|| format!("cannot write {}", p.display()))
+            }
+            None => {
+                print!("{text}");
+                Ok(())
+            }
+        }
+    };
+    let s = settings(data_dir, admin_overrides())?;
+    let meta = custos_core::audit::RequestMeta::default();
+    match command {
+        ComplianceCommand::Ropa {
+            tenant,
+            format,
+            out,
+        } => {
+            let posture = crate::posture(&s)?;
+            let (vault, t) = admin(data_dir, tenant.as_deref()).await?;
+            let p = custos_core::policy::Principal::command_line(t.id, &t.slug);
+            let r = vault
+                .ropa(&p, &posture, &meta)
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            let text = if format == "html" {
+                c::ropa_html(&r)
+            } else {
+                serde_json::to_string_pretty(&r)? + "\n"
+            };
+            write(out, text)
+        }
+        ComplianceCommand::PrivacyNotice {
+            tenant,
+            lang,
+            format,
+            out,
+        } => {
+            let (vault, t) = admin(data_dir, tenant.as_deref()).await?;
+            let base = s.public_url.clone().unwrap_or_default();
+            let links = c::NoticeLinks {
+                base: format!("{base}/v1/compliance/privacy-notice?business={}", t.slug),
+                portal: Some(format!("{base}/privacy/portal?b={}&lang={lang}", t.slug)),
+            };
+            let relay = crate::compliance_config(&s).mail_relay;
+            let n = vault
+                .privacy_notice(Some(&t.slug), &lang, relay.as_deref(), &links)
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            write(out, if format == "html" { n.html } else { n.markdown })
+        }
+        ComplianceCommand::DataMap { tenant, out } => {
+            let posture = crate::posture(&s)?;
+            let (vault, t) = admin(data_dir, tenant.as_deref()).await?;
+            let p = custos_core::policy::Principal::command_line(t.id, &t.slug);
+            let (business, flows) = vault
+                .data_flows(&p, &posture, &meta)
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            write(out, c::data_map_svg(&business, &flows))
+        }
+    }
 }
 
 fn admin_overrides() -> Overrides {

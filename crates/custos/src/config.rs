@@ -99,6 +99,13 @@ pub struct FileConfig {
     /// Seconds before the first retry of a failed delivery (doubling each time, at most an
     /// hour).
     pub outbox_retry_secs: Option<u64>,
+    /// Keys older than this many days are reported for rotation (default 365; 0: no policy).
+    pub key_rotation_days: Option<u32>,
+    /// A copy of the RustSec advisory database (its `crates/` directory inside); `custos doctor`
+    /// and the dashboard check this build against it. `CUSTOS_ADVISORY_DB` sets it too.
+    pub advisory_db: Option<PathBuf>,
+    /// Days between the saved self-audit reports (default 30; 0: none).
+    pub self_audit_every_days: Option<i64>,
 }
 
 /// The S3 destination of scheduled backups, when configured (all of endpoint, bucket, access
@@ -233,6 +240,12 @@ pub struct Settings {
     pub outbox_poll_every: Duration,
     /// The first retry delay.
     pub outbox_retry_base: time::Duration,
+    /// The key-rotation policy in days (0: none).
+    pub key_rotation_days: u32,
+    /// The advisory database to check this build against.
+    pub advisory_db: Option<PathBuf>,
+    /// How often a self-audit report is saved (`None`: never by itself).
+    pub self_audit_every: Option<time::Duration>,
 }
 
 impl Settings {
@@ -379,6 +392,19 @@ impl Settings {
         if !(1..=1000).contains(&database_pool_size) {
             bail!("database_pool_size must be between 1 and 1000");
         }
+        let key_rotation_days = file.key_rotation_days.unwrap_or(365);
+        if key_rotation_days > 3650 {
+            bail!("key_rotation_days must be at most 3650 (0: no rotation policy)");
+        }
+        let advisory_db = std::env::var_os("CUSTOS_ADVISORY_DB")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or(file.advisory_db.clone().map(rel));
+        let self_audit_every = match file.self_audit_every_days.unwrap_or(30) {
+            0 => None,
+            d if (1..=366).contains(&d) => Some(time::Duration::days(d)),
+            _ => bail!("self_audit_every_days must be between 1 and 366 (0 turns them off)"),
+        };
         let database_url = o.database_url.or(file.database_url);
         // A bad URL is refused here, at start, with the reason.
         custos_store::Location::parse(database_url.as_deref(), data_dir)?;
@@ -417,6 +443,9 @@ impl Settings {
             backup_schedule,
             outbox_poll_every: Duration::from_secs(poll),
             outbox_retry_base: time::Duration::seconds(retry as i64),
+            key_rotation_days,
+            advisory_db,
+            self_audit_every,
         })
     }
 }

@@ -1,6 +1,7 @@
 //! The `custos` binary's library: the command line, `init` (a new data dir), `start` (a running
 //! server, also used by the tests' `spawn_app`), and the administrative commands.
 
+pub mod advisories;
 pub mod audit_export;
 pub mod backup;
 pub mod cli;
@@ -562,6 +563,30 @@ pub async fn start_with(
         } else {
             custos_server::certificate_expiry(&s.tls_cert)
         },
+        compliance: Arc::new(compliance_config(&s)),
+    };
+    // The self-audit report, saved every `self_audit_every_days` for every business.
+    let self_audits = {
+        let (st, every, period) = (state.clone(), s.anomaly_scan_every, s.self_audit_every);
+        let mut job = slot("self-audit");
+        tokio::spawn(async move {
+            let Some(period) = period else { return };
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                if !job.held().await {
+                    continue;
+                }
+                match st.vault.scheduled_self_audits(&st.posture(), period).await {
+                    Ok(done) => {
+                        for (tenant, worst) in done {
+                            tracing::info!(tenant = %tenant, worst = worst.as_str(), "self-audit report saved");
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "self-audit failed"),
+                }
+            }
+        })
     };
     // Scheduled backups, every `backup_every_hours` by the vault's clock (the first one when
     // none in the backup dir is recent enough), written, copied, rotated; failures alert.
@@ -785,6 +810,7 @@ pub async fn start_with(
         sweeper.abort();
         dispatcher.abort();
         backups.abort();
+        self_audits.abort();
         sender.abort();
         if let Err(e) =
             custos_core::trail::checkpoint(vault.store().as_ref(), &audit_key, vault.now()).await
@@ -901,6 +927,34 @@ pub fn import_summary(r: &custos_api::FileImportReport) -> String {
     out
 }
 
+/// The doctor's findings as a table for a terminal, the worst first.
+pub fn doctor_table(reports: &[custos_api::compliance::Checks]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for r in reports {
+        let _ = writeln!(
+            out,
+            "{} — custos {} — checked {}",
+            r.business,
+            r.version,
+            r.checked_at.date()
+        );
+        for f in &r.findings {
+            let _ = writeln!(
+                out,
+                "  {:<7} {:<15} {}",
+                f.severity.as_str().to_uppercase(),
+                f.check,
+                f.state
+            );
+            if let Some(fix) = &f.fix {
+                let _ = writeln!(out, "  {:<7} {:<15} fix: {fix}", "", "");
+            }
+        }
+    }
+    out
+}
+
 /// The reports of sweeps as a table for a terminal.
 pub fn retention_table(reports: &[(String, custos_api::retention::RetentionReport)]) -> String {
     use std::fmt::Write as _;
@@ -975,10 +1029,47 @@ fn backup_probe(
                 .and_then(|s| s.copy_dir.as_deref())
                 .map(files)
                 .unwrap_or_default(),
+            offsite: schedule
+                .as_ref()
+                .is_some_and(|s| s.copy_dir.is_some() || s.s3.is_some()),
             local,
             last_error: last_error.lock().unwrap_or_else(|e| e.into_inner()).clone(),
         }
     })
+}
+
+/// What the compliance documents know of a server's settings.
+pub fn compliance_config(s: &Settings) -> custos_server::ComplianceConfig {
+    custos_server::ComplianceConfig {
+        mail_relay: s
+            .smtp_url
+            .as_deref()
+            .map(custos_core::compliance::host_of)
+            .map(|h| {
+                h.rsplit_once(':')
+                    .map_or(h.clone(), |(host, _)| host.to_owned())
+            }),
+        retention_sweeps: s.retention_sweep.is_some(),
+        key_rotation_days: s.key_rotation_days,
+        advisories: advisories::check(s.advisory_db.as_deref()),
+    }
+}
+
+/// The posture of a data dir's server as the command line sees it (`custos doctor`).
+pub fn posture(s: &Settings) -> anyhow::Result<custos_core::compliance::Posture> {
+    let public = std::fs::read_to_string(s.data_dir.join("audit-signing.pub"))
+        .context("cannot read audit-signing.pub (the audit public key) in the data dir")?;
+    let probe = backup_probe(s.backup_schedule.clone(), &s.data_dir, Arc::default());
+    Ok(custos_server::posture_of(
+        Some(probe()),
+        if s.insecure_http {
+            None
+        } else {
+            custos_server::certificate_expiry(&s.tls_cert)
+        },
+        public.trim(),
+        &compliance_config(s),
+    ))
 }
 
 /// Loads settings for a data dir with overrides (used by every command that opens a dir).

@@ -44,6 +44,9 @@ pub struct BackupStatus {
     pub local: Vec<BackupFile>,
     /// The copies at the second destination, newest first (none when it is not configured).
     pub copies: Vec<BackupFile>,
+    /// A second destination (off-site copy) is configured.
+    #[serde(default)]
+    pub offsite: bool,
     /// The last failure, if the last attempt failed.
     pub last_error: Option<String>,
 }
@@ -92,6 +95,7 @@ pub async fn status(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Json<
             newest_age_seconds: None,
             local: Vec::new(),
             copies: Vec::new(),
+            offsite: false,
             last_error: None,
         },
     };

@@ -23,10 +23,11 @@ use utoipa_swagger_ui::SwaggerUi;
         super::incidents::list, super::incidents::open, super::incidents::read, super::incidents::update, super::incidents::add_update, super::incidents::affected, super::incidents::draft,
         super::backups::status,
         super::retention::rules, super::retention::set_rules, super::retention::run, super::retention::runs, super::retention::aggregates,
+        super::compliance::ropa, super::compliance::data_map, super::compliance::privacy_notice, super::compliance::checks, super::compliance::self_audits, super::compliance::run_self_audit, super::compliance::set_recipients, super::compliance::set_controller,
     ),
     components(schemas(custos_api::Problem)),
     modifiers(&BearerAuth),
-    tags((name = "customers"), (name = "records"), (name = "auth"), (name = "catalog"), (name = "users"), (name = "tokens"), (name = "tenant"), (name = "devices"), (name = "roles"), (name = "alerts"), (name = "break-glass"), (name = "audit"), (name = "incidents"), (name = "consents"), (name = "data-requests"), (name = "retention"), (name = "backups"), (name = "webhooks"), (name = "health"))
+    tags((name = "customers"), (name = "records"), (name = "auth"), (name = "catalog"), (name = "users"), (name = "tokens"), (name = "tenant"), (name = "devices"), (name = "roles"), (name = "alerts"), (name = "break-glass"), (name = "audit"), (name = "incidents"), (name = "consents"), (name = "data-requests"), (name = "retention"), (name = "backups"), (name = "webhooks"), (name = "compliance"), (name = "health"))
 )]
 pub struct ApiDoc;
 

@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
 struct Words {
     title: &'static str,
     notice: &'static str,
+    full_notice: &'static str,
     consents: &'static str,
     consents_hint: &'static str,
     details: &'static str,
@@ -48,6 +49,7 @@ fn words(lang: &str) -> Words {
         "de" => Words {
             title: "Anmeldung bei",
             notice: "Bevor Sie beginnen: So werden Ihre Daten verwendet",
+            full_notice: "Die vollständigen Datenschutzhinweise",
             consents: "Was dürfen wir Ihnen senden?",
             consents_hint: "Freiwillig. Sie können jede Einwilligung jederzeit widerrufen.",
             details: "Ihre Angaben",
@@ -65,6 +67,7 @@ fn words(lang: &str) -> Words {
         "pl" => Words {
             title: "Rejestracja w",
             notice: "Zanim Państwo zaczną: jak wykorzystujemy dane",
+            full_notice: "Pełna informacja o przetwarzaniu danych",
             consents: "Co możemy Państwu wysyłać?",
             consents_hint: "Dobrowolnie. Każdą zgodę można w każdej chwili wycofać.",
             details: "Państwa dane",
@@ -82,6 +85,7 @@ fn words(lang: &str) -> Words {
         _ => Words {
             title: "Sign up at",
             notice: "Before you start: how your data is used",
+            full_notice: "The full privacy notice",
             consents: "What may we send you?",
             consents_hint: "Optional. You can withdraw any consent at any time.",
             details: "Your details",
@@ -134,7 +138,13 @@ fn form_html(
             let _ = write!(out, "<p>{}</p>", html_escape(text));
         }
     }
-    out.push_str("</section>");
+    let _ = write!(
+        out,
+        "<p><a href=\"{}\">{} (v{})</a></p></section>",
+        html_escape(&super::portal::notice_href(Some(slug), lang)),
+        html_escape(w.full_notice),
+        v.notice_version
+    );
     let _ = write!(
         out,
         "<form method=\"post\" action=\"/privacy/join/{slug}\"><input type=\"hidden\" name=\"ft\" value=\"{ft}\"><input type=\"hidden\" name=\"lang\" value=\"{lang}\">",

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod backups;
 pub mod catalog;
+pub mod compliance;
 pub mod consents;
 pub mod customers;
 pub mod devices;

@@ -44,6 +44,7 @@ pub fn router() -> Router<AppState> {
 /// The words of the portal in one language.
 pub struct Words {
     title: &'static str,
+    notice: &'static str,
     sign_in_intro: &'static str,
     email: &'static str,
     send_link: &'static str,
@@ -88,6 +89,7 @@ pub struct Words {
 pub fn words(lang: &str) -> Words {
     match lang {
         "de" => Words {
+            notice: "Datenschutzhinweise",
             title: "Ihre Daten",
             sign_in_intro: "Geben Sie die E-Mail-Adresse an, die das Geschäft von Ihnen hat. Wir senden Ihnen einen Link, mit dem Sie Ihre Daten sehen, herunterladen, berichtigen lassen oder löschen können.",
             email: "E-Mail-Adresse",
@@ -129,6 +131,7 @@ pub fn words(lang: &str) -> Words {
             back: "Zurück zu Ihren Daten",
         },
         "pl" => Words {
+            notice: "Informacja o przetwarzaniu danych",
             title: "Państwa dane",
             sign_in_intro: "Prosimy podać adres e-mail, który zna sklep. Wyślemy link, dzięki któremu można zobaczyć swoje dane, pobrać je, poprosić o sprostowanie lub je usunąć.",
             email: "Adres e-mail",
@@ -170,6 +173,7 @@ pub fn words(lang: &str) -> Words {
             back: "Powrót do danych",
         },
         _ => Words {
+            notice: "Privacy notice",
             title: "Your data",
             sign_in_intro: "Enter the e-mail address the shop has for you. We will send you a link to see your data, download it, ask for a correction or erase it.",
             email: "E-mail address",
@@ -300,13 +304,26 @@ fn status(mut r: Response, s: StatusCode) -> Response {
 
 fn sign_in_form(w: &Words, lang: &str, business: Option<&str>) -> String {
     format!(
-        "<p>{intro}</p><form method=\"post\" action=\"/privacy/portal/link\"><input type=\"hidden\" name=\"lang\" value=\"{lang}\">{b}<label for=\"email\">{email}</label><input type=\"email\" id=\"email\" name=\"email\" required autocomplete=\"email\"><p><button type=\"submit\">{send}</button></p></form>",
+        "<p>{intro}</p><form method=\"post\" action=\"/privacy/portal/link\"><input type=\"hidden\" name=\"lang\" value=\"{lang}\">{b}<label for=\"email\">{email}</label><input type=\"email\" id=\"email\" name=\"email\" required autocomplete=\"email\"><p><button type=\"submit\">{send}</button></p></form><p><a href=\"{notice_href}\">{notice}</a></p>",
+        notice_href = html_escape(&notice_href(business, lang)),
+        notice = html_escape(w.notice),
         intro = html_escape(w.sign_in_intro),
         lang = html_escape(lang),
         b = business.map_or(String::new(), |b| format!("<input type=\"hidden\" name=\"b\" value=\"{}\">", html_escape(b))),
         email = html_escape(w.email),
         send = html_escape(w.send_link),
     )
+}
+
+/// The address of a business's privacy notice in `lang`.
+pub fn notice_href(business: Option<&str>, lang: &str) -> String {
+    match business {
+        Some(b) => format!(
+            "/v1/compliance/privacy-notice?business={}&lang={lang}",
+            crate::ui::url_encode(b)
+        ),
+        None => format!("/v1/compliance/privacy-notice?lang={lang}"),
+    }
 }
 
 /// The sign-in page: one field, the e-mail address.

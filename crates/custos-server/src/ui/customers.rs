@@ -533,6 +533,7 @@ async fn record_choice(
                 text_version: None,
                 lang: Some(staff.c.t.lang.code().to_owned()),
                 source: Some("web UI".into()),
+                notice_version: None,
             },
             &staff.meta,
         )

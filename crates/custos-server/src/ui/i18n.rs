@@ -160,6 +160,24 @@ impl Tr {
         self.format(id, Some(&a))
     }
 
+    /// A self-check finding's state: `$n` its count, `$count` the whole, `$date` its time.
+    pub fn finding(&self, f: &custos_api::compliance::Finding) -> String {
+        let mut a = FluentArgs::new();
+        if let Some(n) = f.count {
+            a.set("n", FluentValue::from(n));
+        }
+        if let Some(n) = f.total {
+            a.set("count", FluentValue::from(n));
+        }
+        if let Some(at) = &f.at {
+            a.set("date", FluentValue::from(self.date(at)));
+        }
+        self.format(
+            &format!("check-state-{}", f.code.replace('_', "-")),
+            Some(&a),
+        )
+    }
+
     /// Whether the catalog has `id`.
     pub fn has(&self, id: &str) -> bool {
         bundle_of(self.lang).has_message(id)

@@ -5,6 +5,7 @@
 pub mod account;
 pub mod admin;
 pub mod assets;
+pub mod compliance;
 pub mod customers;
 pub mod i18n;
 pub mod ops;
@@ -54,6 +55,7 @@ pub fn router() -> Router<AppState> {
         .merge(ops::router())
         .merge(admin::router())
         .merge(security::router())
+        .merge(compliance::router())
         .merge(retention::router())
         .merge(settings::router())
         .layer(middleware::from_fn(lang_layer))
@@ -214,9 +216,10 @@ const SECTIONS: [(&str, &str, Action); 6] = [
 ];
 
 /// The pages reached from the administration hub (its navigation entry is current on them).
-const ADMIN_PATHS: [&str; 9] = [
+const ADMIN_PATHS: [&str; 10] = [
     "/admin",
     "/security",
+    "/compliance",
     "/staff",
     "/devices",
     "/tokens",
@@ -622,8 +625,26 @@ mod tests {
             "user-changed",
             "password-reset",
             "password-changed",
+            "compliance-recipient-added",
+            "compliance-recipient-removed",
+            "compliance-controller-saved",
+            "compliance-self-audit-saved",
         ] {
             need(format!("notice-{n}"));
+        }
+        for k in ["processor", "controller", "public_authority"] {
+            need(format!("recipient-kind-{}", k.replace('_', "-")));
+        }
+        for k in [
+            "adequacy_decision",
+            "standard_contractual_clauses",
+            "binding_corporate_rules",
+            "explicit_consent",
+        ] {
+            need(format!("safeguard-{}", k.replace('_', "-")));
+        }
+        for k in ["scheduled", "on_demand"] {
+            need(format!("self-audit-trigger-{}", k.replace('_', "-")));
         }
         for (_, key, _) in SECTIONS {
             need(key.to_owned());

@@ -403,6 +403,18 @@ ALTER TABLE webhooks ENABLE ROW LEVEL SECURITY;
 ALTER TABLE webhooks FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_wall ON webhooks USING (custos_may_see(tenant_id));
 "#,
+    r#"
+CREATE TABLE self_audits (
+    id BYTEA PRIMARY KEY,
+    tenant_id BYTEA NOT NULL REFERENCES tenants(id),
+    at BIGINT NOT NULL,
+    report TEXT NOT NULL
+);
+CREATE INDEX self_audits_tenant ON self_audits(tenant_id, at);
+ALTER TABLE self_audits ENABLE ROW LEVEL SECURITY;
+ALTER TABLE self_audits FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant_wall ON self_audits USING (custos_may_see(tenant_id));
+"#,
 ];
 
 /// Tables under row-level security, with the column naming the tenant.
@@ -433,4 +445,5 @@ pub const TENANT_TABLES: &[(&str, &str)] = &[
     ("audit_events", "tenant_id"),
     ("erased_index", "tenant_id"),
     ("webhooks", "tenant_id"),
+    ("self_audits", "tenant_id"),
 ];

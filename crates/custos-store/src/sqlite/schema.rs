@@ -338,6 +338,15 @@ CREATE TABLE webhooks (
 );
 CREATE INDEX webhooks_tenant ON webhooks(tenant_id, id);
 "#,
+    r#"
+CREATE TABLE self_audits (
+    id BLOB PRIMARY KEY,
+    tenant_id BLOB NOT NULL REFERENCES tenants(id),
+    at INTEGER NOT NULL,
+    report TEXT NOT NULL
+);
+CREATE INDEX self_audits_tenant ON self_audits(tenant_id, at);
+"#,
 ];
 
 /// Migrations of the audit file (`audit.db`).

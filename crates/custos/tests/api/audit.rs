@@ -814,6 +814,48 @@ async fn a_session_touching_every_endpoint_leaves_one_event_per_access_and_no_va
                 ),
                 (
                     app.owner.clone(),
+                    Method::GET,
+                    "/v1/compliance/ropa".into(),
+                    None,
+                    "compliance.ropa",
+                ),
+                (
+                    app.owner.clone(),
+                    Method::GET,
+                    "/v1/compliance/data-map.svg".into(),
+                    None,
+                    "compliance.data_map",
+                ),
+                (
+                    app.owner.clone(),
+                    Method::GET,
+                    "/v1/compliance/checks".into(),
+                    None,
+                    "compliance.checks",
+                ),
+                (
+                    app.owner.clone(),
+                    Method::POST,
+                    "/v1/compliance/self-audits".into(),
+                    None,
+                    "compliance.self_audit",
+                ),
+                (
+                    app.owner.clone(),
+                    Method::PUT,
+                    "/v1/catalog/controller".into(),
+                    Some(json!({"email": "privacy@example.org"})),
+                    "catalog.controller",
+                ),
+                (
+                    app.owner.clone(),
+                    Method::PUT,
+                    "/v1/catalog/recipients".into(),
+                    Some(json!({"recipients": [{"name": "Accountant", "kind": "controller", "purposes": ["accounting"], "categories": ["purchase"], "country": "PL"}]})),
+                    "catalog.recipients",
+                ),
+                (
+                    app.owner.clone(),
                     Method::POST,
                     "/v1/tokens".into(),
                     Some(json!({"name": "cov"})),
@@ -1061,6 +1103,8 @@ async fn retention_prunes_old_events_and_the_trail_still_verifies() {
     let (app, clock) = spawn_clocked_tuned("retail", start, |s| {
         s.anomaly_scan_every = std::time::Duration::from_millis(100);
         s.audit_retention = Some(time::Duration::days(30));
+        // The monthly self-audit would add its own event as the month passes.
+        s.self_audit_every = None;
     })
     .await;
     let c = app.customer(json!({"first_name": "Old"})).await;

@@ -188,7 +188,9 @@ async fn a_new_customer_signs_up_with_consents_after_reading_the_notice() {
     for h in c["history"].as_array().unwrap() {
         assert_eq!(h["method"], "web_form");
         assert_eq!(h["recorded_by_kind"], "customer");
-        assert_eq!(h["evidence"]["privacy_notice"], "intake-notice/1");
+        // The privacy notice in force when the form was sent (its first version).
+        assert_eq!(h["notice_version"], 1);
+        assert_eq!(h["evidence"]["notice_version"], 1);
         assert_eq!(h["lang"], "pl");
     }
     let mail = smtp.wait_for(1).await.remove(0);

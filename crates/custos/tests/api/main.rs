@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod backup;
 mod cli;
+mod compliance;
 mod consents;
 mod customers;
 mod errors;

@@ -195,6 +195,48 @@ async fn every_role_against_every_endpoint() {
             ),
             (
                 Method::GET,
+                "/v1/compliance/ropa".into(),
+                None,
+                &["owner", "manager", "auditor"],
+            ),
+            (
+                Method::GET,
+                "/v1/compliance/data-map.svg".into(),
+                None,
+                &["owner", "manager", "auditor"],
+            ),
+            (
+                Method::GET,
+                "/v1/compliance/checks".into(),
+                None,
+                &["owner", "manager", "auditor"],
+            ),
+            (
+                Method::GET,
+                "/v1/compliance/self-audits".into(),
+                None,
+                &["owner", "manager", "auditor"],
+            ),
+            (
+                Method::POST,
+                "/v1/compliance/self-audits".into(),
+                None,
+                &["owner"],
+            ),
+            (
+                Method::PUT,
+                "/v1/catalog/recipients".into(),
+                Some(json!({"recipients": []})),
+                &["owner"],
+            ),
+            (
+                Method::PUT,
+                "/v1/catalog/controller".into(),
+                Some(json!({"email": "privacy@example.org"})),
+                &["owner"],
+            ),
+            (
+                Method::GET,
                 "/v1/retention/aggregates".into(),
                 None,
                 &["owner", "manager"],
