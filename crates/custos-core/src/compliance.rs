@@ -8,8 +8,9 @@
 //! [`NoticeVersion`], and consents record the version in force when they were given.
 
 use crate::audit::{AuditEvent, RequestMeta};
+use crate::consents::html_escape;
 use crate::error::CoreError;
-use crate::export::{automated_decisions, complaint, retention_text, rights};
+use crate::export::{automated_decisions, complaint, pick, retention_text, rights};
 use crate::policy::{Action, Principal, Role, BUILTIN_ROLES};
 use crate::vault::Vault;
 use custos_api::catalog::{
@@ -29,6 +30,8 @@ pub struct Posture {
     /// When the served TLS certificate expires; `None` when custos serves plain HTTP on
     /// loopback behind a proxy that terminates TLS.
     pub tls_expires_at: Option<OffsetDateTime>,
+    /// The served certificate is self-signed (as `custos init` makes it).
+    pub tls_self_signed: bool,
     /// Scheduled backups, when configured.
     pub backups: Option<BackupFacts>,
     /// The SMTP relay mails go through (host only).
@@ -74,15 +77,6 @@ pub struct KnownVulnerability {
 
 /// The three languages of customer-facing documents.
 pub const LANGS: [&str; 3] = ["en", "de", "pl"];
-
-fn pick(lang: &str, en: &str, de: &str, pl: &str) -> String {
-    match lang {
-        "de" => de,
-        "pl" => pl,
-        _ => en,
-    }
-    .to_owned()
-}
 
 /// The article a lawful basis rests on.
 pub fn basis_reference(b: LawfulBasis) -> &'static str {
@@ -765,22 +759,6 @@ fn measures(access: &AccessFacts, posture: &Posture) -> Vec<Measure> {
 
 // --- rendering ------------------------------------------------------------------------------
 
-/// Escapes text for HTML and XML.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// Escapes text for Markdown (the characters that start markup).
 fn md(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -804,10 +782,10 @@ pub fn ropa_html(r: &Ropa) -> String {
     let _ = write!(
         h,
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Records of processing activities — {}</title><style>{PRINT_CSS}</style></head><body><h1>Records of processing activities</h1><p>GDPR art. 30(1). {} — generated {} by {}; privacy notice version {}.</p>",
-        esc(&r.controller.name),
-        esc(&r.controller.name),
-        esc(&r.generated_at.date().to_string()),
-        esc(&r.generator),
+        html_escape(&r.controller.name),
+        html_escape(&r.controller.name),
+        html_escape(&r.generated_at.date().to_string()),
+        html_escape(&r.generator),
         r.notice_version
     );
     let c = &r.controller.details;
@@ -824,7 +802,7 @@ pub fn ropa_html(r: &Ropa) -> String {
         let _ = write!(
             h,
             "<tr><th scope=\"row\">{k}</th><td>{}</td></tr>",
-            v.map_or("<em>not declared</em>".to_owned(), |v| esc(&v))
+            v.map_or("<em>not declared</em>".to_owned(), |v| html_escape(&v))
         );
     }
     h.push_str("</table></section>");
@@ -833,23 +811,23 @@ pub fn ropa_html(r: &Ropa) -> String {
         let _ = write!(
             h,
             "<h3>{}</h3><table><tr><th scope=\"row\">(b) Purpose</th><td>{}</td></tr><tr><th scope=\"row\">Lawful basis</th><td>{} — {}</td></tr><tr><th scope=\"row\">(c) Data subjects</th><td>{}</td></tr><tr><th scope=\"row\">(c) Personal data</th><td><ul>",
-            esc(&a.purpose),
-            esc(&a.description),
-            esc(&a.lawful_basis_reference),
-            esc(&basis_text(a.lawful_basis, "en")),
-            esc(&a.data_subjects.join("; "))
+            html_escape(&a.purpose),
+            html_escape(&a.description),
+            html_escape(&a.lawful_basis_reference),
+            html_escape(&basis_text(a.lawful_basis, "en")),
+            html_escape(&a.data_subjects.join("; "))
         );
         for u in &a.categories {
             let _ = write!(
                 h,
                 "<li>{}: {}</li>",
-                esc(&category_name(u.category, "en")),
-                esc(&u.fields.join(", "))
+                html_escape(&category_name(u.category, "en")),
+                html_escape(&u.fields.join(", "))
             );
         }
         h.push_str("</ul></td></tr><tr><th scope=\"row\">(d) Recipients</th><td><ul>");
         for x in &a.recipients {
-            let _ = write!(h, "<li>{}</li>", esc(x));
+            let _ = write!(h, "<li>{}</li>", html_escape(x));
         }
         h.push_str("</ul></td></tr><tr><th scope=\"row\">(e) Third-country transfers</th><td>");
         if a.transfers.is_empty() {
@@ -860,16 +838,16 @@ pub fn ropa_html(r: &Ropa) -> String {
                 let _ = write!(
                     h,
                     "<li>{} ({}): {}</li>",
-                    esc(&t.recipient),
-                    esc(&t.country),
-                    esc(&safeguard_text(t.safeguard, "en"))
+                    html_escape(&t.recipient),
+                    html_escape(&t.country),
+                    html_escape(&safeguard_text(t.safeguard, "en"))
                 );
             }
             h.push_str("</ul>");
         }
         h.push_str("</td></tr><tr><th scope=\"row\">(f) Time limits for erasure</th><td><ul>");
         for x in &a.retention {
-            let _ = write!(h, "<li>{}</li>", esc(x));
+            let _ = write!(h, "<li>{}</li>", html_escape(x));
         }
         h.push_str("</ul></td></tr></table>");
     }
@@ -883,13 +861,13 @@ pub fn ropa_html(r: &Ropa) -> String {
             let _ = write!(
                 h,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&x.name),
-                esc(&kind_text(x.kind, "en")),
-                esc(&x.purposes.join(", ")),
-                esc(&cats.join(", ")),
-                esc(&x.country),
+                html_escape(&x.name),
+                html_escape(&kind_text(x.kind, "en")),
+                html_escape(&x.purposes.join(", ")),
+                html_escape(&cats.join(", ")),
+                html_escape(&x.country),
                 if is_third_country(&x.country) {
-                    esc(&safeguard_text(x.safeguard, "en"))
+                    html_escape(&safeguard_text(x.safeguard, "en"))
                 } else {
                     "not needed (EU/EEA)".into()
                 }
@@ -907,11 +885,11 @@ pub fn ropa_html(r: &Ropa) -> String {
         let _ = write!(
             h,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&x.name),
-            esc(&target),
+            html_escape(&x.name),
+            html_escape(&target),
             x.keep_days,
             x.action.as_str(),
-            esc(&x.legal_reference)
+            html_escape(&x.legal_reference)
         );
     }
     h.push_str("</table></section><section><h2>(g) Technical and organisational security measures</h2><table><tr><th scope=\"col\">Measure</th><th scope=\"col\">On</th><th scope=\"col\">What</th></tr>");
@@ -919,17 +897,17 @@ pub fn ropa_html(r: &Ropa) -> String {
         let _ = write!(
             h,
             "<tr><td>{}</td><td{}>{}</td><td>{}</td></tr>",
-            esc(&x.name),
+            html_escape(&x.name),
             if x.active { "" } else { " class=\"off\"" },
             if x.active { "yes" } else { "no" },
-            esc(&x.description)
+            html_escape(&x.description)
         );
     }
     h.push_str("</table></section>");
     if !r.gaps.is_empty() {
         h.push_str("<section><h2>Gaps</h2><ul class=\"gap\">");
         for g in &r.gaps {
-            let _ = write!(h, "<li>{}</li>", esc(g));
+            let _ = write!(h, "<li>{}</li>", html_escape(g));
         }
         h.push_str("</ul></section>");
     }
@@ -1204,22 +1182,22 @@ pub fn privacy_notice(
     let mut m = format!("# {}\n\n{}\n\n", md(&title), md(&stamp));
     let mut h = format!(
         "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title><style>{PRINT_CSS}</style></head><body><main><h1>{}</h1><p>{}</p>",
-        esc(&title),
-        esc(&title),
-        esc(&stamp)
+        html_escape(&title),
+        html_escape(&title),
+        html_escape(&stamp)
     );
     for s in &sections {
         let _ = write!(m, "## {}\n\n", md(&s.heading));
-        let _ = write!(h, "<section><h2>{}</h2>", esc(&s.heading));
+        let _ = write!(h, "<section><h2>{}</h2>", html_escape(&s.heading));
         for p in &s.paragraphs {
             let _ = write!(m, "{}\n\n", md(p));
-            let _ = write!(h, "<p>{}</p>", esc(p));
+            let _ = write!(h, "<p>{}</p>", html_escape(p));
         }
         if !s.items.is_empty() {
             h.push_str("<ul>");
             for i in &s.items {
                 let _ = writeln!(m, "- {}", md(i));
-                let _ = write!(h, "<li>{}</li>", esc(i));
+                let _ = write!(h, "<li>{}</li>", html_escape(i));
             }
             m.push('\n');
             h.push_str("</ul>");
@@ -1231,8 +1209,8 @@ pub fn privacy_notice(
         let _ = write!(
             h,
             "<p><a href=\"{}\">{}</a></p>",
-            esc(portal),
-            esc(&portal_label)
+            html_escape(portal),
+            html_escape(&portal_label)
         );
     }
     h.push_str("<nav><p>");
@@ -1248,7 +1226,7 @@ pub fn privacy_notice(
         let _ = write!(
             h,
             "<a href=\"{}\" hreflang=\"{l}\" lang=\"{l}\">{name}</a>",
-            esc(&links.for_lang(l))
+            html_escape(&links.for_lang(l))
         );
     }
     h.push_str("</p></nav></main></body></html>\n");
@@ -1301,7 +1279,7 @@ pub fn data_map_svg(business: &str, flows: &DataFlows) -> String {
     let h = (90 + rows * (BOX_H + GAP)).max(110 + center_h) + 30;
     let mut s = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {h}\" width=\"{W}\" height=\"{h}\" role=\"img\" aria-labelledby=\"map-title\" font-family=\"system-ui, sans-serif\" font-size=\"13\"><title id=\"map-title\">Where personal data enters and leaves custos at {}</title><defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"#555\"/></marker></defs><rect width=\"{W}\" height=\"{h}\" fill=\"#fff\"/>",
-        esc(business)
+        html_escape(business)
     );
     let _ = write!(
         s,
@@ -1315,7 +1293,7 @@ pub fn data_map_svg(business: &str, flows: &DataFlows) -> String {
         "<g class=\"store\"><rect x=\"{cx}\" y=\"{cy}\" width=\"{BOX_W}\" height=\"{center_h}\" rx=\"10\" fill=\"#eef4ff\" stroke=\"#1d4ed8\" stroke-width=\"2\"/><text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-weight=\"bold\">custos — {}</text><text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#333\">encrypted at rest, every access audited</text>",
         cx + BOX_W / 2,
         cy + 24,
-        esc(business),
+        html_escape(business),
         cx + BOX_W / 2,
         cy + 44
     );
@@ -1326,7 +1304,7 @@ pub fn data_map_svg(business: &str, flows: &DataFlows) -> String {
             cx + 16,
             cy + 68 + 22 * i as i64,
             if *special { " fill=\"#8a1c1c\"" } else { "" },
-            esc(c.as_str()),
+            html_escape(c.as_str()),
             if *special {
                 " — special category"
             } else {
@@ -1343,10 +1321,10 @@ pub fn data_map_svg(business: &str, flows: &DataFlows) -> String {
             "<g class=\"{class}\"><rect x=\"{x}\" y=\"{y}\" width=\"{BOX_W}\" height=\"{BOX_H}\" rx=\"6\" fill=\"#f8f8f8\" stroke=\"#555\"/><text x=\"{}\" y=\"{}\" font-weight=\"bold\">{}</text><text x=\"{}\" y=\"{}\" fill=\"#333\" font-size=\"12\">{}</text></g>",
             x + 10,
             y + 21,
-            esc(&clip(label, 38)),
+            html_escape(&clip(label, 38)),
             x + 10,
             y + 40,
-            esc(&clip(detail, 44))
+            html_escape(&clip(detail, 44))
         );
     };
     for (i, (label, detail)) in flows.sources.iter().enumerate() {
@@ -1697,7 +1675,7 @@ impl Vault {
 }
 
 /// A checker's message as a sentence.
-fn sentence(e: String) -> CoreError {
+pub(crate) fn sentence(e: String) -> CoreError {
     let mut s = e;
     if let Some(c) = s.get_mut(0..1) {
         c.make_ascii_uppercase();
@@ -1773,7 +1751,7 @@ mod tests {
     #[test]
     fn markup_is_escaped() {
         assert_eq!(
-            esc("<a href=\"x\">&'"),
+            html_escape("<a href=\"x\">&'"),
             "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
         );
         assert_eq!(md("*bold* [x](y)"), "\\*bold\\* \\[x\\](y)");

@@ -20,7 +20,7 @@ pub const INACTIVE_STAFF_DAYS: i64 = 90;
 /// A restore drill older than this is due again.
 pub const RESTORE_DRILL_DAYS: i64 = 90;
 /// Every code a finding can carry (translated views have a message for each).
-pub const CODES: [&str; 38] = [
+pub const CODES: [&str; 39] = [
     "alerts_high",
     "alerts_none",
     "alerts_open",
@@ -53,6 +53,7 @@ pub const CODES: [&str; 38] = [
     "tls_expired",
     "tls_expiring",
     "tls_off",
+    "tls_self_signed",
     "tls_valid",
     "tokens_expire",
     "tokens_forever",
@@ -111,7 +112,11 @@ fn day(t: OffsetDateTime) -> String {
 }
 
 /// The TLS check, from the certificate's expiry.
-pub fn tls_finding(expires: Option<OffsetDateTime>, now: OffsetDateTime) -> Finding {
+pub fn tls_finding(
+    expires: Option<OffsetDateTime>,
+    self_signed: bool,
+    now: OffsetDateTime,
+) -> Finding {
     const FIX: &str =
         "Install a renewed certificate (tls_cert and tls_key in custos.toml) and restart custos.";
     match expires {
@@ -130,10 +135,17 @@ pub fn tls_finding(expires: Option<OffsetDateTime>, now: OffsetDateTime) -> Find
                 (Severity::High, "tls_expiring", format!("The TLS certificate expires on {} (in {days} days).", day(until)))
             } else if days < 30 {
                 (Severity::Medium, "tls_expiring", format!("The TLS certificate expires on {} (in {days} days).", day(until)))
+            } else if self_signed {
+                (Severity::Low, "tls_self_signed", format!("The TLS certificate is self-signed (valid until {}): browsers warn, and the privacy portal and intake form look untrustworthy to customers.", day(until)))
             } else {
                 (Severity::Ok, "tls_valid", format!("The TLS certificate is valid until {}.", day(until)))
             };
-            finding("tls", severity, code, state).fix(FIX).count(days.max(0)).at(until)
+            let fix = if code == "tls_self_signed" {
+                "Install a certificate from a certificate authority (e.g. Let's Encrypt) in tls_cert and tls_key, or serve custos behind a proxy that has one."
+            } else {
+                FIX
+            };
+            finding("tls", severity, code, state).fix(fix).count(days.max(0)).at(until)
         }
     }
 }
@@ -296,7 +308,11 @@ impl Vault {
     ) -> Result<Checks, CoreError> {
         let now = self.clock.now();
         let tid = tenant.id;
-        let mut f = vec![tls_finding(posture.tls_expires_at, now)];
+        let mut f = vec![tls_finding(
+            posture.tls_expires_at,
+            posture.tls_self_signed,
+            now,
+        )];
 
         // Two-step sign-in.
         let users = self.store.users(tid).await?;
@@ -633,14 +649,25 @@ mod tests {
     #[test]
     fn the_certificate_check_grades_by_days_left() {
         let now = OffsetDateTime::UNIX_EPOCH + Duration::days(1000);
-        let at = |d: i64| tls_finding(Some(now + Duration::days(d)), now);
+        let at = |d: i64| tls_finding(Some(now + Duration::days(d)), false, now);
         assert_eq!(at(365).severity, Severity::Ok);
         assert!(at(365).fix.is_none());
         assert_eq!(at(20).severity, Severity::Medium);
         assert_eq!(at(3).severity, Severity::High);
         assert_eq!(at(-1).code, "tls_expired");
         assert!(at(3).fix.is_some());
-        assert_eq!(tls_finding(None, now).code, "tls_off");
+        assert_eq!(tls_finding(None, false, now).code, "tls_off");
+        let own = tls_finding(Some(now + Duration::days(365)), true, now);
+        assert_eq!(
+            (own.code.as_str(), own.severity),
+            ("tls_self_signed", Severity::Low)
+        );
+        assert!(own.fix.unwrap().contains("certificate authority"));
+        // Expiring beats self-signed: the nearer danger is told.
+        assert_eq!(
+            tls_finding(Some(now + Duration::days(3)), true, now).code,
+            "tls_expiring"
+        );
     }
 
     #[test]

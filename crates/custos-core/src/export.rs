@@ -224,7 +224,7 @@ pub fn retention_text(catalog: &custos_api::catalog::Catalog, lang: &str) -> Str
 }
 
 /// `en`, `de` or `pl` of three texts.
-fn pick(lang: &str, en: &str, de: &str, pl: &str) -> String {
+pub(crate) fn pick(lang: &str, en: &str, de: &str, pl: &str) -> String {
     match lang {
         "de" => de,
         "pl" => pl,

@@ -139,13 +139,7 @@ impl Vault {
         for r in &mut rules {
             r.legal_reference = r.legal_reference.trim().to_owned();
         }
-        check_retention(&t.catalog, &rules).map_err(|e| {
-            let mut s = e;
-            if let Some(c) = s.get_mut(0..1) {
-                c.make_ascii_uppercase();
-            }
-            CoreError::Invalid(format!("{s}."))
-        })?;
+        check_retention(&t.catalog, &rules).map_err(crate::compliance::sentence)?;
         let mut catalog = t.catalog.clone();
         catalog.retention = rules.clone();
         let mut ev = AuditEvent::by(p, "retention.rules", self.clock.now(), meta);

@@ -53,6 +53,8 @@ pub struct ComplianceConfig {
     pub retention_sweeps: bool,
     /// The key-rotation policy in days.
     pub key_rotation_days: u32,
+    /// The served certificate is self-signed.
+    pub tls_self_signed: bool,
     /// Known vulnerabilities of this build (`None`: no advisory list configured).
     pub advisories: Option<Vec<custos_core::compliance::KnownVulnerability>>,
 }
@@ -78,6 +80,7 @@ pub fn posture_of(
 ) -> custos_core::compliance::Posture {
     custos_core::compliance::Posture {
         tls_expires_at,
+        tls_self_signed: c.tls_self_signed,
         backups: backups
             .filter(|b| b.scheduled)
             .map(|b| custos_core::compliance::BackupFacts {
@@ -259,11 +262,7 @@ pub fn tls_config(cert: &Path, key: &Path) -> Result<rustls::ServerConfig, TlsEr
 
 /// When the first certificate of a PEM file expires (for the dashboard's warning).
 pub fn certificate_expiry(cert: &Path) -> Option<time::OffsetDateTime> {
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::CertificateDer;
-    use x509_cert::der::Decode;
-    let der = CertificateDer::pem_file_iter(cert).ok()?.next()?.ok()?;
-    let c = x509_cert::Certificate::from_der(der.as_ref()).ok()?;
+    let c = first_certificate(cert)?;
     let secs = c
         .tbs_certificate
         .validity
@@ -271,6 +270,20 @@ pub fn certificate_expiry(cert: &Path) -> Option<time::OffsetDateTime> {
         .to_unix_duration()
         .as_secs();
     time::OffsetDateTime::from_unix_timestamp(i64::try_from(secs).ok()?).ok()
+}
+
+/// Whether the served certificate is self-signed (its issuer is its subject), as `custos init`
+/// makes it: browsers warn about it.
+pub fn certificate_self_signed(cert: &Path) -> bool {
+    first_certificate(cert).is_some_and(|c| c.tbs_certificate.issuer == c.tbs_certificate.subject)
+}
+
+fn first_certificate(cert: &Path) -> Option<x509_cert::Certificate> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::CertificateDer;
+    use x509_cert::der::Decode;
+    let der = CertificateDer::pem_file_iter(cert).ok()?.next()?.ok()?;
+    x509_cert::Certificate::from_der(der.as_ref()).ok()
 }
 
 /// Serves `app` on a bound listener until `shutdown` resolves, then lets in-flight requests

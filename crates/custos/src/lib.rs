@@ -1051,6 +1051,7 @@ pub fn compliance_config(s: &Settings) -> custos_server::ComplianceConfig {
             }),
         retention_sweeps: s.retention_sweep.is_some(),
         key_rotation_days: s.key_rotation_days,
+        tls_self_signed: !s.insecure_http && custos_server::certificate_self_signed(&s.tls_cert),
         advisories: advisories::check(s.advisory_db.as_deref()),
     }
 }

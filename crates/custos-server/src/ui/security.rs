@@ -60,10 +60,14 @@ pub(crate) fn lines(t: &super::i18n::Tr, findings: &[Finding], links: bool) -> V
                 level_label: t.t(label),
                 title: t.t(&format!("check-{key}")),
                 state: t.finding(f),
-                fix: if f.severity == Severity::Ok {
-                    String::new()
-                } else {
-                    t.t(&format!("check-{key}-fix"))
+                fix: match f.severity {
+                    Severity::Ok => String::new(),
+                    // A fix for this very state where there is one, else the check's.
+                    _ => {
+                        let own = format!("check-fix-{}", f.code.replace('_', "-"));
+                        let general = format!("check-{key}-fix");
+                        t.t(if t.has(&own) { &own } else { &general })
+                    }
                 },
                 link: link_of(&f.check)
                     .filter(|_| links && f.severity != Severity::Ok)

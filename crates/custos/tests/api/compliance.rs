@@ -620,6 +620,12 @@ async fn doctor_findings_appear_and_disappear_through_the_api() {
     assert!(!mfa["fix"].as_str().unwrap().is_empty());
     assert_eq!(checks["worst"], "high");
     assert_eq!(checks["findings"][0]["severity"], "high", "worst first");
+    // The certificate `init` made is self-signed: worth knowing, no more.
+    let tls = finding(&checks, "tls");
+    assert_eq!(
+        (tls["code"].as_str(), tls["severity"].as_str()),
+        (Some("tls_self_signed"), Some("low"))
+    );
     for (check, code) in [
         ("tokens", "tokens_expire"),
         ("retention", "retention_all"),
@@ -627,7 +633,6 @@ async fn doctor_findings_appear_and_disappear_through_the_api() {
         ("requests", "requests_on_time"),
         ("alerts", "alerts_none"),
         ("audit", "audit_intact"),
-        ("tls", "tls_valid"),
     ] {
         let f = finding(&checks, check);
         assert_eq!(
@@ -666,10 +671,17 @@ async fn doctor_findings_appear_and_disappear_through_the_api() {
     assert_eq!(finding(&checks, "retention")["code"], "retention_none");
     assert_eq!(finding(&checks, "retention")["severity"], "high");
 
-    // 100 days on: the request is overdue, the clerk has not signed in since.
-    clock.advance(time::Duration::days(100));
+    // 400 days on: the request is overdue, the clerk has not signed in since, and the
+    // business key is older than the yearly rotation policy.
+    clock.advance(time::Duration::days(400));
     let owner = app.login("owner", OWNER_PW, None).await;
     let checks = json_of(&app, &owner, "/v1/compliance/checks").await;
+    let keys = finding(&checks, "keys");
+    assert_eq!(
+        (keys["code"].as_str(), keys["severity"].as_str()),
+        (Some("keys_old"), Some("medium"))
+    );
+    assert!(keys["count"].as_i64().unwrap() >= 399, "{keys}");
     assert_eq!(finding(&checks, "requests")["code"], "requests_overdue");
     assert_eq!(finding(&checks, "requests")["severity"], "high");
     let inactive = finding(&checks, "inactive_staff");
@@ -823,14 +835,30 @@ async fn self_audit_reports_are_saved_on_demand_and_monthly_and_listed() {
     assert_eq!(stored, 0);
 }
 
-/// Writes a certificate for `localhost` valid from a day ago for `days` days, with its key.
-fn write_certificate(dir: &std::path::Path, days: i64) {
+/// Writes a certificate for `localhost` valid from a day ago for `days` days, with its key:
+/// self-signed, or signed by a certificate authority of its own.
+fn write_certificate(dir: &std::path::Path, days: i64, by_a_ca: bool) {
+    let now = time::OffsetDateTime::now_utc();
     let key = rcgen::KeyPair::generate().unwrap();
     let mut params = rcgen::CertificateParams::new(vec!["localhost".into()]).unwrap();
-    let now = time::OffsetDateTime::now_utc();
+    params.distinguished_name = rcgen::DistinguishedName::new();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "localhost");
     params.not_before = now - time::Duration::days(1);
     params.not_after = now + time::Duration::days(days);
-    let cert = params.self_signed(&key).unwrap();
+    let cert = if by_a_ca {
+        let ca_key = rcgen::KeyPair::generate().unwrap();
+        let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca.distinguished_name = rcgen::DistinguishedName::new();
+        ca.distinguished_name
+            .push(rcgen::DnType::CommonName, "Test Certificate Authority");
+        ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let ca = ca.self_signed(&ca_key).unwrap();
+        params.signed_by(&key, &ca, &ca_key).unwrap()
+    } else {
+        params.self_signed(&key).unwrap()
+    };
     std::fs::write(dir.join("tls/cert.pem"), cert.pem()).unwrap();
     std::fs::write(dir.join("tls/key.pem"), key.serialize_pem()).unwrap();
 }
@@ -900,7 +928,7 @@ async fn custos_doctor_exits_non_zero_while_a_high_finding_stands() {
         std::fs::read(data.join("tls/cert.pem")).unwrap(),
         std::fs::read(data.join("tls/key.pem")).unwrap(),
     );
-    write_certificate(&data, 3);
+    write_certificate(&data, 3, false);
     let (code, r, _) = doctor(&data, &[]);
     assert_eq!(code, Some(1));
     let tls = finding(&r, "tls");
@@ -909,10 +937,19 @@ async fn custos_doctor_exits_non_zero_while_a_high_finding_stands() {
         (Some("tls_expiring"), Some("high"))
     );
     assert!(tls["count"].as_i64().unwrap() <= 3);
-    write_certificate(&data, 365);
+    write_certificate(&data, 365, true);
     let (code, r, _) = doctor(&data, &[]);
     assert_eq!(code, Some(0));
-    assert_eq!(finding(&r, "tls")["code"], "tls_valid");
+    let tls = finding(&r, "tls");
+    assert_eq!(
+        (tls["code"].as_str(), tls["severity"].as_str()),
+        (Some("tls_valid"), Some("ok"))
+    );
+    // The self-signed one `init` made is only worth knowing about.
+    write_certificate(&data, 365, false);
+    let (code, r, _) = doctor(&data, &[]);
+    assert_eq!(code, Some(0));
+    assert_eq!(finding(&r, "tls")["code"], "tls_self_signed");
     std::fs::write(data.join("tls/cert.pem"), original.0).unwrap();
     std::fs::write(data.join("tls/key.pem"), original.1).unwrap();
 
