@@ -109,7 +109,7 @@ pub(crate) fn next_batch<J>(rx: &std::sync::mpsc::Receiver<J>, max: usize) -> Op
 }
 
 pub(crate) enum Engine {
-    Sqlite(SqliteEngine),
+    Sqlite(Box<SqliteEngine>),
     Pg(Box<PgEngine>),
 }
 
@@ -122,7 +122,7 @@ impl SqlStore {
     /// Opens (creating when missing) the SQLite files in `dir`.
     pub fn sqlite(dir: &std::path::Path) -> Result<Self, crate::StoreOpenError> {
         Ok(SqlStore {
-            engine: Engine::Sqlite(SqliteEngine::open(dir)?),
+            engine: Engine::Sqlite(Box::new(SqliteEngine::open(dir)?)),
         })
     }
 

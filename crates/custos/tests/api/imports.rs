@@ -92,7 +92,7 @@ fn dropped<'a>(report: &'a Value, column: &str) -> &'a Value {
 /// number, 6 Zofia's address again, 7 empty, 8 Ewa (a German mobile, SMS consent), 9 no name.
 fn shopify_2024_file() -> Vec<u8> {
     let rows = [
-        "'7001,Zofia,Wójcik,zofia@example.org,yes,Acme,\"ul. Długa 5, m. 3\",,Warszawa,,PL,00-950,,'601 234 567,no,12.50,2,\"likes \"\"green\"\"\r\nsecond line\",no,vip,yes,Acme,retail",
+        "'7001,Zofia,Wójcik,zofia@example.org,yes,Acme,\"ul. Długa 5, m. 3\",,Warszawa,,PL,00-950,,'601 234 567,no,4711.93,2,\"likes \"\"green\"\"\r\nsecond line\",no,vip,yes,Acme,retail",
         "7002,Jan,Kowalski,jan(at)example.org,no,,,,,,,,,,,0.00,0,,no,,,,",
         "7003,Anna,Nowak,anna@example.org,no,,,,,,,,,,,0.00,0,paid with 4111 1111 1111 1111,no,,,,",
         "7004,Piotr,Zieliński,ZOFIA@EXAMPLE.ORG,yes,,,,,,,,,,,0.00,0,,no,,,,",
@@ -220,9 +220,10 @@ async fn a_current_shopify_export_goes_in_value_by_value_and_a_rerun_adds_nothin
         .unwrap();
     assert!(audience.contains("zofia@example.org"), "{audience}");
 
-    // Nothing in plaintext where it is stored.
+    // Nothing in plaintext where it is stored (the dropped spend is a value no timestamp
+    // holds: "12.50" turned up in fractional seconds of an RFC 3339 time now and then).
     let stored = app.stored_bytes();
-    for v in ["Wójcik", "zofia@example.org", "Długa", "12.50"] {
+    for v in ["Wójcik", "zofia@example.org", "Długa", "4711.93"] {
         assert!(
             !stored.windows(v.len()).any(|w| w == v.as_bytes()),
             "{v} is stored in plaintext"

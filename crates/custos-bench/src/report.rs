@@ -1,0 +1,210 @@
+//! The report: one line per scenario with custos's figures, the baseline's, and their ratio,
+//! printed as a table and written as Markdown (report.md) and JSON (results.json).
+
+use crate::load::Stats;
+use crate::RunArgs;
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// One measured scenario under load.
+#[derive(Debug, Clone, Serialize)]
+pub struct LoadRow {
+    pub scenario: String,
+    pub rps: f64,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+    pub errors: u64,
+    pub rss_mib: f64,
+    pub baseline_rps: f64,
+    pub baseline_p99_ms: f64,
+    pub baseline_errors: u64,
+    pub baseline_rss_mib: f64,
+}
+
+/// One timed operation.
+#[derive(Debug, Clone, Serialize)]
+pub struct OnceRow {
+    pub scenario: String,
+    pub custos: f64,
+    pub baseline: f64,
+    /// Higher is better (a rate), else lower is (a time).
+    pub rate: bool,
+}
+
+/// The whole report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub date: String,
+    pub machine: String,
+    pub customers: u64,
+    pub records_each: u64,
+    pub seconds: u64,
+    pub load: Vec<LoadRow>,
+    pub once: Vec<OnceRow>,
+    pub startup_ms: f64,
+    pub baseline_startup_ms: f64,
+    pub pos_rss_mib: f64,
+    /// Audit events and events verified per second.
+    pub audit: Option<(u64, f64)>,
+}
+
+fn machine() -> String {
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("MemTotal:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0 / 1024.0);
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    format!("{cores} cores ({cpu}), {mem:.0} GiB")
+}
+
+/// The number of events `custos audit verify` reports (`ok: N events, …`).
+pub fn events_of(out: &str) -> Option<u64> {
+    out.split_whitespace()
+        .zip(out.split_whitespace().skip(1))
+        .find(|(_, w)| w.trim_end_matches(',') == "events")
+        .and_then(|(n, _)| n.parse().ok())
+}
+
+impl Report {
+    pub fn new(a: &RunArgs) -> Report {
+        Report {
+            date: time::OffsetDateTime::now_utc().date().to_string(),
+            machine: machine(),
+            customers: a.customers,
+            records_each: a.records,
+            seconds: a.seconds,
+            load: Vec::new(),
+            once: Vec::new(),
+            startup_ms: 0.0,
+            baseline_startup_ms: 0.0,
+            pos_rss_mib: 0.0,
+            audit: None,
+        }
+    }
+
+    pub fn load(&mut self, name: &str, a: &Stats, z: &Stats, rss: f64, base_rss: f64) {
+        self.load.push(LoadRow {
+            scenario: name.to_owned(),
+            rps: a.rps(),
+            p50_ms: a.pct(50.0),
+            p95_ms: a.pct(95.0),
+            p99_ms: a.pct(99.0),
+            errors: a.errors,
+            rss_mib: rss,
+            baseline_rps: z.rps(),
+            baseline_p99_ms: z.pct(99.0),
+            baseline_errors: z.errors,
+            baseline_rss_mib: base_rss,
+        });
+    }
+
+    pub fn once(&mut self, name: &str, custos: f64, baseline: f64, rate: bool) {
+        self.once.push(OnceRow {
+            scenario: name.to_owned(),
+            custos,
+            baseline,
+            rate,
+        });
+    }
+
+    /// The report as Markdown.
+    pub fn markdown(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "custos-bench, {}: {} customers ({} purchases each), {} s per scenario, {}.\n",
+            self.date, self.customers, self.records_each, self.seconds, self.machine
+        );
+        s.push_str("| scenario | req/s | p50 ms | p95 ms | p99 ms | errors | server RSS MiB | baseline req/s | baseline p99 ms | baseline errors | custos / baseline (req/s) |\n");
+        s.push_str(
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
+        );
+        for r in &self.load {
+            let _ =
+                writeln!(
+                s,
+                "| {} | {:.0} | {:.2} | {:.2} | {:.2} | {} | {:.0} | {:.0} | {:.2} | {} | {:.2} |",
+                r.scenario,
+                r.rps,
+                r.p50_ms,
+                r.p95_ms,
+                r.p99_ms,
+                r.errors,
+                r.rss_mib,
+                r.baseline_rps,
+                r.baseline_p99_ms,
+                r.baseline_errors,
+                if r.baseline_rps > 0.0 { r.rps / r.baseline_rps } else { 0.0 }
+            );
+        }
+        s.push_str("\n| operation | custos | baseline | custos / baseline |\n| --- | ---: | ---: | ---: |\n");
+        for r in &self.once {
+            let _ = writeln!(
+                s,
+                "| {} | {:.1} | {:.1} | {:.2}{} |",
+                r.scenario,
+                r.custos,
+                r.baseline,
+                if r.baseline > 0.0 {
+                    r.custos / r.baseline
+                } else {
+                    0.0
+                },
+                if r.rate { "" } else { " (time)" }
+            );
+        }
+        if let Some((events, rate)) = self.audit {
+            let _ = writeln!(
+                s,
+                "| audit verify ({events} events, events/s) | {rate:.0} | — | — |"
+            );
+        }
+        let _ = writeln!(
+            s,
+            "| start-up to first answer (ms) | {:.0} | {:.0} | {:.2} (time) |",
+            self.startup_ms,
+            self.baseline_startup_ms,
+            if self.baseline_startup_ms > 0.0 {
+                self.startup_ms / self.baseline_startup_ms
+            } else {
+                0.0
+            }
+        );
+        let _ = writeln!(
+            s,
+            "\nServer RSS under the POS mix: {:.0} MiB.",
+            self.pos_rss_mib
+        );
+        s
+    }
+
+    /// Prints the table and writes report.md and results.json into `out`.
+    pub fn finish(&self, out: &Path) -> anyhow::Result<()> {
+        let md = self.markdown();
+        print!("{md}");
+        std::fs::create_dir_all(out)?;
+        std::fs::write(out.join("report.md"), &md)?;
+        std::fs::write(
+            out.join("results.json"),
+            serde_json::to_string_pretty(self)?,
+        )?;
+        eprintln!("custos-bench: written to {}", out.display());
+        Ok(())
+    }
+}

@@ -1,0 +1,100 @@
+//! A quick run of the whole harness at a tiny size, so that it cannot rot: every scenario runs
+//! against custos and the baseline without a failed request, and the report is written. No
+//! figure is asserted (speed is measured by the harness, never by a test).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::Command;
+
+#[test]
+fn every_scenario_runs_against_custos_and_the_baseline() {
+    let bench = std::path::PathBuf::from(env!("CARGO_BIN_EXE_custos-bench"));
+    let custos = bench.with_file_name("custos");
+    assert!(
+        custos.exists(),
+        "{} is missing: cargo builds it with the workspace",
+        custos.display()
+    );
+    let out = tempfile::tempdir().unwrap();
+    let o = Command::new(&bench)
+        .args([
+            "run",
+            "--customers",
+            "120",
+            "--records",
+            "1",
+            "--seconds",
+            "1",
+            "--connections",
+            "4",
+        ])
+        .arg("--custos")
+        .arg(&custos)
+        .arg("--out")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{}\n{stdout}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("results.json")).unwrap())
+            .unwrap();
+    let load = r["load"].as_array().unwrap();
+    let names: Vec<&str> = load
+        .iter()
+        .map(|l| l["scenario"].as_str().unwrap())
+        .collect();
+    for want in [
+        "read by id, 4 conn.",
+        "read by id, 8 conn.",
+        "search by e-mail, 4 conn.",
+        "name type-ahead, 8 conn.",
+        "create, 4 conn.",
+        "update with If-Match, 4 conn.",
+        "POS mix (70/20/10), 4 conn.",
+        "erasure, 4 conn.",
+    ] {
+        assert!(names.contains(&want), "{want} missing from {names:?}");
+    }
+    for l in load {
+        assert_eq!(
+            l["errors"], 0,
+            "custos failed requests in {}",
+            l["scenario"]
+        );
+        assert_eq!(
+            l["baseline_errors"], 0,
+            "the baseline failed in {}",
+            l["scenario"]
+        );
+        assert!(l["rps"].as_f64().unwrap() > 0.0, "{}", l["scenario"]);
+        assert!(
+            l["baseline_rps"].as_f64().unwrap() > 0.0,
+            "{}",
+            l["scenario"]
+        );
+        assert!(l["rss_mib"].as_f64().unwrap() > 0.0);
+    }
+    let once: Vec<&str> = r["once"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["scenario"].as_str().unwrap())
+        .collect();
+    for want in [
+        "bulk import (rows/s)",
+        "retention sweep, 10 % expired (customers/s)",
+        "backup create (s)",
+        "backup restore (s)",
+    ] {
+        assert!(once.contains(&want), "{want} missing");
+    }
+    // The audit trail holds at least one event per customer imported and request made.
+    assert!(r["audit"][0].as_u64().unwrap() > 120, "{}", r["audit"]);
+    let md = std::fs::read_to_string(out.path().join("report.md")).unwrap();
+    assert!(md.contains("| scenario | req/s |") && md.contains("custos / baseline"));
+    assert_eq!(stdout, md, "the table printed is the one written");
+}
