@@ -42,9 +42,10 @@ enum Cmd {
 
 #[derive(clap::Args, Clone)]
 struct RunArgs {
-    /// Customers to set up.
-    #[arg(long, default_value_t = 10_000)]
-    customers: u64,
+    /// Customers to set up; several sizes (`10000,100000,1000000`) run one after another and
+    /// add the growth table and chart.
+    #[arg(long, value_delimiter = ',', default_value = "10000")]
+    customers: Vec<u64>,
     /// Purchases recorded for each customer during set-up.
     #[arg(long, default_value_t = 2)]
     records: u64,
@@ -235,7 +236,6 @@ fn run_cmd(cmd: &mut Command, what: &str) -> anyhow::Result<Duration> {
 
 /// Everything a run uses.
 struct Bench {
-    args: RunArgs,
     custos: PathBuf,
     me: PathBuf,
     dir: PathBuf,
@@ -623,6 +623,26 @@ async fn seed_records(t: &Target, ids: &Arc<Vec<String>>, per: u64) -> anyhow::R
 }
 
 async fn run(args: RunArgs) -> anyhow::Result<()> {
+    if args.customers.is_empty() || args.customers.contains(&0) {
+        bail!("--customers needs one or more sizes above 0");
+    }
+    let mut reports = Vec::new();
+    for &n in &args.customers {
+        let out = if args.customers.len() == 1 {
+            args.out.clone()
+        } else {
+            args.out.join(n.to_string())
+        };
+        reports.push(run_one(&args, n, &out).await?);
+    }
+    if reports.len() > 1 {
+        report::growth(&reports, &args.out)?;
+    }
+    Ok(())
+}
+
+/// One run at `n` customers; its report is written to `out`.
+async fn run_one(args: &RunArgs, n: u64, out: &std::path::Path) -> anyhow::Result<report::Report> {
     let me = std::env::current_exe()?;
     let custos = args
         .custos
@@ -636,14 +656,12 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     }
     let tmp = tempfile::tempdir()?;
     let mut b = Bench {
-        args: args.clone(),
         custos,
         me,
         dir: tmp.path().to_owned(),
         cert: Vec::new(),
-        report: report::Report::new(&args),
+        report: report::Report::new(args, n),
     };
-    let n = args.customers;
     eprintln!("custos-bench: {n} customers, {} records each", args.records);
 
     // Set-up: a new data dir; the same Shopify export into both.
@@ -919,6 +937,6 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         base_restore.as_secs_f64(),
         false,
     );
-    b.report.finish(&b.args.out)?;
-    Ok(())
+    b.report.finish(out)?;
+    Ok(b.report)
 }

@@ -82,11 +82,11 @@ pub fn events_of(out: &str) -> Option<u64> {
 }
 
 impl Report {
-    pub fn new(a: &RunArgs) -> Report {
+    pub fn new(a: &RunArgs, customers: u64) -> Report {
         Report {
             date: time::OffsetDateTime::now_utc().date().to_string(),
             machine: machine(),
-            customers: a.customers,
+            customers,
             records_each: a.records,
             seconds: a.seconds,
             load: Vec::new(),
@@ -207,4 +207,158 @@ impl Report {
         eprintln!("custos-bench: written to {}", out.display());
         Ok(())
     }
+}
+
+/// The scenarios the growth table and chart follow.
+const GROWTH: [&str; 5] = [
+    "read by id, 8 conn.",
+    "search by e-mail, 8 conn.",
+    "name type-ahead, 8 conn.",
+    "create, 8 conn.",
+    "POS mix (70/20/10)",
+];
+
+fn row<'a>(r: &'a Report, prefix: &str) -> Option<&'a LoadRow> {
+    r.load.iter().find(|l| l.scenario.starts_with(prefix))
+}
+
+/// How each figure grows with the number of customers: growth.md (a table) and chart.svg
+/// (throughput and p99 latency by N, custos and baseline), written to `out`.
+pub fn growth(reports: &[Report], out: &Path) -> anyhow::Result<()> {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "custos-bench growth, {}, {}.\n",
+        reports.first().map_or("", |r| r.date.as_str()),
+        reports.first().map_or("", |r| r.machine.as_str())
+    );
+    s.push_str("| scenario | customers | req/s | p99 ms | baseline req/s | baseline p99 ms | server RSS MiB |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    for name in GROWTH {
+        for r in reports {
+            if let Some(l) = row(r, name) {
+                let _ = writeln!(
+                    s,
+                    "| {} | {} | {:.0} | {:.2} | {:.0} | {:.2} | {:.0} |",
+                    l.scenario,
+                    r.customers,
+                    l.rps,
+                    l.p99_ms,
+                    l.baseline_rps,
+                    l.baseline_p99_ms,
+                    l.rss_mib
+                );
+            }
+        }
+    }
+    s.push_str("\n| operation | customers | custos | baseline |\n| --- | ---: | ---: | ---: |\n");
+    for r in reports {
+        for o in &r.once {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {:.1} | {:.1} |",
+                o.scenario, r.customers, o.custos, o.baseline
+            );
+        }
+        if let Some((events, rate)) = r.audit {
+            let _ = writeln!(
+                s,
+                "| audit verify ({events} events, events/s) | {} | {rate:.0} | — |",
+                r.customers
+            );
+        }
+    }
+    print!("{s}");
+    std::fs::create_dir_all(out)?;
+    std::fs::write(out.join("growth.md"), &s)?;
+    std::fs::write(out.join("chart.svg"), chart(reports))?;
+    eprintln!("custos-bench: growth written to {}", out.display());
+    Ok(())
+}
+
+/// Two panels — throughput and p99 at 8 connections — with N on a logarithmic axis; custos
+/// solid, the baseline dashed, one colour per scenario.
+pub fn chart(reports: &[Report]) -> String {
+    const W: f64 = 900.0;
+    const PANEL_H: f64 = 260.0;
+    const LEFT: f64 = 70.0;
+    const RIGHT: f64 = 230.0;
+    const COLOURS: [&str; 5] = ["#1d4ed8", "#b45309", "#047857", "#7c3aed", "#be123c"];
+    let ns: Vec<f64> = reports
+        .iter()
+        .map(|r| (r.customers.max(1) as f64).log10())
+        .collect();
+    let (nmin, nmax) = ns
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(a, b), &n| (a.min(n), b.max(n)));
+    let span = (nmax - nmin).max(1e-9);
+    let x = |n: f64| LEFT + (n - nmin) / span * (W - LEFT - RIGHT);
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {}\" font-family=\"sans-serif\" font-size=\"12\"><rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>",
+        2.0 * PANEL_H + 80.0
+    );
+    type Figure = fn(&LoadRow) -> f64;
+    let panels: [(&str, Figure, Figure); 2] = [
+        ("requests per second", |l| l.rps, |l| l.baseline_rps),
+        ("p99 latency (ms)", |l| l.p99_ms, |l| l.baseline_p99_ms),
+    ];
+    for (pi, (title, ours, theirs)) in panels.iter().enumerate() {
+        let top = 30.0 + pi as f64 * (PANEL_H + 40.0);
+        let max = reports
+            .iter()
+            .flat_map(|r| GROWTH.iter().filter_map(move |g| row(r, g)))
+            .flat_map(|l| [ours(l), theirs(l)])
+            .fold(0.0f64, f64::max)
+            .max(1e-9);
+        let y = |v: f64| top + PANEL_H - v / max * PANEL_H;
+        let _ = write!(
+            svg,
+            "<text x=\"{LEFT}\" y=\"{}\" font-weight=\"bold\">{title} by customers (custos solid, baseline dashed)</text><line x1=\"{LEFT}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#999\"/><line x1=\"{LEFT}\" y1=\"{top}\" x2=\"{LEFT}\" y2=\"{}\" stroke=\"#999\"/><text x=\"{}\" y=\"{}\" text-anchor=\"end\">{max:.0}</text><text x=\"{}\" y=\"{}\" text-anchor=\"end\">0</text>",
+            top - 8.0,
+            top + PANEL_H,
+            W - RIGHT,
+            top + PANEL_H,
+            top + PANEL_H,
+            LEFT - 6.0,
+            top + 4.0,
+            LEFT - 6.0,
+            top + PANEL_H
+        );
+        for (r, n) in reports.iter().zip(&ns) {
+            let _ = write!(
+                svg,
+                "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+                x(*n),
+                top + PANEL_H + 16.0,
+                r.customers
+            );
+        }
+        for (gi, g) in GROWTH.iter().enumerate() {
+            let colour = COLOURS[gi % COLOURS.len()];
+            for (dash, pick) in [("", ours), (" stroke-dasharray=\"5 4\"", theirs)] {
+                let pts: Vec<String> = reports
+                    .iter()
+                    .zip(&ns)
+                    .filter_map(|(r, n)| {
+                        row(r, g).map(|l| format!("{:.1},{:.1}", x(*n), y(pick(l))))
+                    })
+                    .collect();
+                if !pts.is_empty() {
+                    let _ = write!(
+                        svg,
+                        "<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\"{dash} points=\"{}\"/>",
+                        pts.join(" ")
+                    );
+                }
+            }
+            let _ = write!(
+                svg,
+                "<text x=\"{}\" y=\"{}\" fill=\"{colour}\">{}</text>",
+                W - RIGHT + 10.0,
+                top + 16.0 + gi as f64 * 16.0,
+                g.trim_end_matches(", 8 conn.")
+            );
+        }
+    }
+    svg.push_str("</svg>\n");
+    svg
 }

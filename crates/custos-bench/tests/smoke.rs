@@ -19,7 +19,7 @@ fn every_scenario_runs_against_custos_and_the_baseline() {
         .args([
             "run",
             "--customers",
-            "120",
+            "60,120",
             "--records",
             "1",
             "--seconds",
@@ -39,9 +39,25 @@ fn every_scenario_runs_against_custos_and_the_baseline() {
         "{}\n{stdout}",
         String::from_utf8_lossy(&o.stderr)
     );
+    // Two sizes: a report each, then how the figures grow, as a table and a chart.
+    let one = out.path().join("120");
     let r: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.path().join("results.json")).unwrap())
-            .unwrap();
+        serde_json::from_str(&std::fs::read_to_string(one.join("results.json")).unwrap()).unwrap();
+    assert_eq!(r["customers"], 120);
+    assert!(out.path().join("60/report.md").exists());
+    let growth = std::fs::read_to_string(out.path().join("growth.md")).unwrap();
+    assert!(
+        growth.contains("| read by id, 8 conn. | 60 |")
+            && growth.contains("| read by id, 8 conn. | 120 |"),
+        "{growth}"
+    );
+    let chart = std::fs::read_to_string(out.path().join("chart.svg")).unwrap();
+    assert!(chart.starts_with("<svg") && chart.trim_end().ends_with("</svg>"));
+    assert_eq!(
+        chart.matches("<polyline").count(),
+        20,
+        "two panels, five scenarios, custos and baseline"
+    );
     let load = r["load"].as_array().unwrap();
     let names: Vec<&str> = load
         .iter()
@@ -94,7 +110,8 @@ fn every_scenario_runs_against_custos_and_the_baseline() {
     }
     // The audit trail holds at least one event per customer imported and request made.
     assert!(r["audit"][0].as_u64().unwrap() > 120, "{}", r["audit"]);
-    let md = std::fs::read_to_string(out.path().join("report.md")).unwrap();
+    let md = std::fs::read_to_string(one.join("report.md")).unwrap();
     assert!(md.contains("| scenario | req/s |") && md.contains("custos / baseline"));
-    assert_eq!(stdout, md, "the table printed is the one written");
+    assert!(stdout.contains(&md), "the table printed is the one written");
+    assert!(stdout.contains(&growth));
 }

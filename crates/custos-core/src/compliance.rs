@@ -696,7 +696,7 @@ fn measures(access: &AccessFacts, posture: &Posture) -> Vec<Measure> {
     vec![
         m("encryption_at_rest", true, "Every customer's fields and records are sealed with XChaCha20-Poly1305 under a key of their own, wrapped by the business key, itself wrapped by the server's master key; the database holds no plaintext personal data.".into()),
         m("pseudonymised_search", true, "Search uses blind indexes (keyed HMAC-SHA-256 of normalised values) instead of plaintext columns.".into()),
-        m("erasure_by_crypto_shredding", true, "Erasing a customer destroys their key, so every copy of their data, backups included, becomes unreadable.".into()),
+        m("erasure_by_crypto_shredding", true, "Erasing a customer destroys their key and deletes their rows; a backup restored later applies the erasures made since before it serves a single request.".into()),
         m(
             "encryption_in_transit",
             posture.tls_expires_at.is_some(),
