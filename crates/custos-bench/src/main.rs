@@ -370,6 +370,49 @@ fn step(
     })
 }
 
+/// A system under test with its customers' ids and the versions its updates set.
+type Side<'a> = (&'a Server, Arc<Vec<String>>, Versions);
+
+/// custos and the baseline, driven through the same scenarios one after the other.
+struct Pair<'a> {
+    custos: Side<'a>,
+    baseline: Side<'a>,
+    secs: Duration,
+}
+
+impl Pair<'_> {
+    /// Runs a scenario on custos, then on the baseline; reports both; answers custos's RSS.
+    async fn run(
+        &self,
+        report: &mut report::Report,
+        label: &str,
+        connections: usize,
+        limit: Option<u64>,
+        make: impl Fn(Arc<Vec<String>>, Versions) -> Step,
+    ) -> anyhow::Result<f64> {
+        eprintln!("custos-bench: {label}");
+        let run = |(server, ids, versions): &Side<'_>| {
+            let step = make(ids.clone(), versions.clone());
+            let target = server.target.clone();
+            let pid = server.pid();
+            let secs = self.secs;
+            async move {
+                let stats = load::run(&target, connections, secs, limit, step).await?;
+                Ok::<_, anyhow::Error>((stats, load::rss_mib(pid)))
+            }
+        };
+        let (a, rss) = run(&self.custos).await?;
+        let (z, base_rss) = run(&self.baseline).await?;
+        report.load(label, &a, &z, rss, base_rss);
+        Ok(rss)
+    }
+}
+
+/// A GET that should answer 200.
+async fn get(t: &Target, c: &Conn, path: &str) -> bool {
+    ok(t.req(&c.client, Method::GET, path).send().await, 200).await
+}
+
 async fn ok(r: reqwest::Result<reqwest::Response>, want: u16) -> bool {
     match r {
         Ok(r) => {
@@ -386,13 +429,7 @@ fn read_step(ids: Arc<Vec<String>>) -> Step {
         |t, c, ids| {
             Box::pin(async move {
                 let id = &ids[c.below(ids.len())];
-                ok(
-                    t.req(&c.client, Method::GET, &format!("/v1/customers/{id}"))
-                        .send()
-                        .await,
-                    200,
-                )
-                .await
+                get(t, c, &format!("/v1/customers/{id}")).await
             })
         },
         ids,
@@ -405,17 +442,7 @@ fn search_step(n: u64, ids: Arc<Vec<String>>) -> Step {
             Box::pin(async move {
                 let i = c.below(n as usize) as u64;
                 let email = data::customer(i).email;
-                ok(
-                    t.req(
-                        &c.client,
-                        Method::GET,
-                        &format!("/v1/customers/search?email={email}"),
-                    )
-                    .send()
-                    .await,
-                    200,
-                )
-                .await
+                get(t, c, &format!("/v1/customers/search?email={email}")).await
             })
         },
         ids,
@@ -427,17 +454,7 @@ fn typeahead_step(ids: Arc<Vec<String>>) -> Step {
         |t, c, _| {
             Box::pin(async move {
                 let p = data::prefix(c.below(1000) as u64);
-                ok(
-                    t.req(
-                        &c.client,
-                        Method::GET,
-                        &format!("/v1/customers/search?q={p}&limit=10"),
-                    )
-                    .send()
-                    .await,
-                    200,
-                )
-                .await
+                get(t, c, &format!("/v1/customers/search?q={p}&limit=10")).await
             })
         },
         ids,
@@ -533,26 +550,10 @@ fn pos_step(n: u64, ids: Arc<Vec<String>>, connections: usize, versions: Version
                 let roll = c.below(100);
                 if roll < 35 {
                     let email = data::customer(c.below(n as usize) as u64).email;
-                    ok(
-                        t.req(
-                            &c.client,
-                            Method::GET,
-                            &format!("/v1/customers/search?email={email}"),
-                        )
-                        .send()
-                        .await,
-                        200,
-                    )
-                    .await
+                    get(t, c, &format!("/v1/customers/search?email={email}")).await
                 } else if roll < 70 {
                     let id = &ids[c.below(ids.len())];
-                    ok(
-                        t.req(&c.client, Method::GET, &format!("/v1/customers/{id}"))
-                            .send()
-                            .await,
-                        200,
-                    )
-                    .await
+                    get(t, c, &format!("/v1/customers/{id}")).await
                 } else if roll < 90 {
                     let id = &ids[c.below(ids.len())];
                     let now = time::OffsetDateTime::now_utc()
@@ -728,115 +729,79 @@ async fn run_one(args: &RunArgs, n: u64, out: &std::path::Path) -> anyhow::Resul
 
     let secs = Duration::from_secs(args.seconds);
     let conns = args.connections;
-    // Read-only scenarios, at the throughput concurrency and at a shop's (8).
-    type Make = fn(u64, Arc<Vec<String>>) -> Step;
-    let read_only: [(&str, Make); 3] = [
-        ("read by id", |_, ids| read_step(ids)),
-        ("search by e-mail", search_step),
-        ("name type-ahead", |_, ids| typeahead_step(ids)),
-    ];
-    for (name, make) in read_only {
-        for c in [conns, 8] {
-            let label = format!("{name}, {c} conn.");
-            eprintln!("custos-bench: {label}");
-            let a = load::run(&cs.target, c, secs, None, make(n, cids.clone())).await?;
-            let rss = load::rss_mib(cs.pid());
-            let z = load::run(&bs.target, c, secs, None, make(n, bids.clone())).await?;
-            b.report.load(&label, &a, &z, rss, load::rss_mib(bs.pid()));
-        }
+    let (cv, bv) = (Versions::default(), Versions::default());
+    let pair = Pair {
+        custos: (&cs, cids.clone(), cv),
+        baseline: (&bs, bids.clone(), bv),
+        secs,
+    };
+    // Read-only scenarios and creates, at the throughput concurrency and at a shop's (8).
+    for c in [conns, 8] {
+        pair.run(
+            &mut b.report,
+            &format!("read by id, {c} conn."),
+            c,
+            None,
+            |ids, _| read_step(ids),
+        )
+        .await?;
     }
     for c in [conns, 8] {
-        let label = format!("create, {c} conn.");
-        eprintln!("custos-bench: {label}");
-        let a = load::run(
-            &cs.target,
+        pair.run(
+            &mut b.report,
+            &format!("search by e-mail, {c} conn."),
             c,
-            secs,
             None,
-            create_step(cids.clone(), c as u64),
+            |ids, _| search_step(n, ids),
         )
         .await?;
-        let rss = load::rss_mib(cs.pid());
-        let z = load::run(
-            &bs.target,
+    }
+    for c in [conns, 8] {
+        pair.run(
+            &mut b.report,
+            &format!("name type-ahead, {c} conn."),
             c,
-            secs,
             None,
-            create_step(bids.clone(), c as u64),
+            |ids, _| typeahead_step(ids),
         )
         .await?;
-        b.report.load(&label, &a, &z, rss, load::rss_mib(bs.pid()));
     }
-    let (cv, bv) = (Versions::default(), Versions::default());
-    {
-        let label = format!("update with If-Match, {conns} conn.");
-        eprintln!("custos-bench: {label}");
-        let a = load::run(
-            &cs.target,
-            conns,
-            secs,
+    for c in [conns, 8] {
+        pair.run(
+            &mut b.report,
+            &format!("create, {c} conn."),
+            c,
             None,
-            update_step(cids.clone(), conns, cv.clone()),
+            |ids, _| create_step(ids, c as u64),
         )
         .await?;
-        let rss = load::rss_mib(cs.pid());
-        let z = load::run(
-            &bs.target,
-            conns,
-            secs,
-            None,
-            update_step(bids.clone(), conns, bv.clone()),
-        )
-        .await?;
-        b.report.load(&label, &a, &z, rss, load::rss_mib(bs.pid()));
     }
-    {
-        let label = format!("POS mix (70/20/10), {conns} conn.");
-        eprintln!("custos-bench: {label}");
-        let a = load::run(
-            &cs.target,
+    pair.run(
+        &mut b.report,
+        &format!("update with If-Match, {conns} conn."),
+        conns,
+        None,
+        |ids, v| update_step(ids, conns, v),
+    )
+    .await?;
+    b.report.pos_rss_mib = pair
+        .run(
+            &mut b.report,
+            &format!("POS mix (70/20/10), {conns} conn."),
             conns,
-            secs,
             None,
-            pos_step(n, cids.clone(), conns, cv.clone()),
+            |ids, v| pos_step(n, ids, conns, v),
         )
         .await?;
-        let rss = load::rss_mib(cs.pid());
-        let z = load::run(
-            &bs.target,
-            conns,
-            secs,
-            None,
-            pos_step(n, bids.clone(), conns, bv.clone()),
-        )
-        .await?;
-        b.report.load(&label, &a, &z, rss, load::rss_mib(bs.pid()));
-        b.report.pos_rss_mib = rss;
-    }
-    {
-        // Erasure: a tenth of the customers at most, each erased once.
-        let limit = (n / 10).max(1);
-        let label = format!("erasure, {conns} conn.");
-        eprintln!("custos-bench: {label}");
-        let a = load::run(
-            &cs.target,
-            conns,
-            secs,
-            Some(limit),
-            erase_step(cids.clone(), conns),
-        )
-        .await?;
-        let rss = load::rss_mib(cs.pid());
-        let z = load::run(
-            &bs.target,
-            conns,
-            secs,
-            Some(limit),
-            erase_step(bids.clone(), conns),
-        )
-        .await?;
-        b.report.load(&label, &a, &z, rss, load::rss_mib(bs.pid()));
-    }
+    // Erasure: a tenth of the customers at most, each erased once.
+    pair.run(
+        &mut b.report,
+        &format!("erasure, {conns} conn."),
+        conns,
+        Some((n / 10).max(1)),
+        |ids, _| erase_step(ids, conns),
+    )
+    .await?;
     let (mut cs, mut bs) = (cs, bs);
     cs.stop()?;
     bs.stop()?;

@@ -991,7 +991,7 @@ async fn compliance(data_dir: &std::path::Path, command: ComplianceCommand) -> a
                 base: format!("{base}/v1/compliance/privacy-notice?business={}", t.slug),
                 portal: Some(format!("{base}/privacy/portal?b={}&lang={lang}", t.slug)),
             };
-            let relay = crate::compliance_config(&s).mail_relay;
+            let relay = crate::mail_relay(&s);
             let n = vault
                 .privacy_notice(Some(&t.slug), &lang, relay.as_deref(), &links)
                 .await

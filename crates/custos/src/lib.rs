@@ -1038,17 +1038,22 @@ fn backup_probe(
     })
 }
 
-/// What the compliance documents know of a server's settings.
+/// The host of the SMTP relay mails go through, when mail is configured (never its
+/// credentials).
+pub fn mail_relay(s: &Settings) -> Option<String> {
+    s.smtp_url
+        .as_deref()
+        .map(custos_core::compliance::host_of)
+        .map(|h| {
+            h.rsplit_once(':')
+                .map_or(h.clone(), |(host, _)| host.to_owned())
+        })
+}
+
+/// What the compliance documents know of a server's settings (reads the advisory database).
 pub fn compliance_config(s: &Settings) -> custos_server::ComplianceConfig {
     custos_server::ComplianceConfig {
-        mail_relay: s
-            .smtp_url
-            .as_deref()
-            .map(custos_core::compliance::host_of)
-            .map(|h| {
-                h.rsplit_once(':')
-                    .map_or(h.clone(), |(host, _)| host.to_owned())
-            }),
+        mail_relay: mail_relay(s),
         retention_sweeps: s.retention_sweep.is_some(),
         key_rotation_days: s.key_rotation_days,
         tls_self_signed: !s.insecure_http && custos_server::certificate_self_signed(&s.tls_cert),
