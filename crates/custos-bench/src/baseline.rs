@@ -1,20 +1,23 @@
-//! The plaintext baseline: the same HTTP API shapes over the same embedded database (SQLite,
-//! WAL, `synchronous=FULL`, durable on acknowledgement) — but every value in plain columns, an
-//! ordinary index instead of blind indexes, no encryption, no audit trail, no policy. What
-//! custos costs beyond it is the price of privacy.
+//! The plaintext baseline: the same HTTP API shapes over the same database custos runs on
+//! (SQLite with WAL and `synchronous=FULL`, durable on acknowledgement; or PostgreSQL) — but
+//! every value in plain columns, an ordinary index instead of blind indexes, no encryption, no
+//! audit trail, no policy. What custos costs beyond it is the price of privacy.
 
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use rusqlite::{params, Connection, OptionalExtension};
+use custos_store::params;
+use custos_store::sql::{Db, DbError, OptionalExt, PgTx, Row};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::{Path as FsPath, PathBuf};
 use std::sync::{Arc, Mutex};
 
-const SCHEMA: &str = "
+const SQLITE_SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS customers (
     id TEXT PRIMARY KEY,
     number INTEGER NOT NULL UNIQUE,
@@ -40,22 +43,124 @@ CREATE INDEX IF NOT EXISTS records_customer ON records(customer_id, occurred_at)
 CREATE INDEX IF NOT EXISTS records_time ON records(type, occurred_at);
 ";
 
+/// The same tables on PostgreSQL; the name key in byte order, so that a prefix is a range of
+/// the index as on SQLite.
+const PG_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS customers (
+    id TEXT PRIMARY KEY,
+    number BIGINT NOT NULL UNIQUE,
+    version BIGINT NOT NULL,
+    email TEXT,
+    phone TEXT,
+    name_key TEXT COLLATE \"C\",
+    fields TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE SEQUENCE IF NOT EXISTS customer_number;
+CREATE INDEX IF NOT EXISTS customers_email ON customers(email);
+CREATE INDEX IF NOT EXISTS customers_phone ON customers(phone);
+CREATE INDEX IF NOT EXISTS customers_name ON customers(name_key);
+CREATE TABLE IF NOT EXISTS records (
+    id TEXT PRIMARY KEY,
+    customer_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    occurred_at BIGINT NOT NULL,
+    fields TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS records_customer ON records(customer_id, occurred_at);
+CREATE INDEX IF NOT EXISTS records_time ON records(type, occurred_at);
+";
+
+/// Where the baseline keeps its rows.
+#[derive(Debug, Clone)]
+pub enum Place {
+    /// `baseline.db` in this directory.
+    Sqlite(PathBuf),
+    /// This PostgreSQL database.
+    Postgres(String),
+}
+
+impl Place {
+    /// PostgreSQL at `pg` if given, else the SQLite file in `dir`.
+    pub fn new(dir: &FsPath, pg: Option<String>) -> Place {
+        match pg {
+            Some(url) => Place::Postgres(url),
+            None => Place::Sqlite(dir.to_owned()),
+        }
+    }
+}
+
 /// The database file of a baseline dir.
 pub fn db_path(dir: &FsPath) -> PathBuf {
     dir.join("baseline.db")
 }
 
-/// Opens (and creates) the baseline database with the settings custos's store uses.
-pub fn open(dir: &FsPath) -> anyhow::Result<Connection> {
-    std::fs::create_dir_all(dir)?;
-    let c = Connection::open(db_path(dir))?;
-    c.busy_timeout(std::time::Duration::from_secs(5))?;
-    c.query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0))?;
-    c.pragma_update(None, "synchronous", "FULL")?;
-    c.pragma_update(None, "foreign_keys", "ON")?;
-    c.pragma_update(None, "cache_size", -32_000)?;
-    c.execute_batch(SCHEMA)?;
-    Ok(c)
+/// One connection, with what a statement needs on its database.
+pub enum Conn {
+    Lite(rusqlite::Connection),
+    Pg(
+        Box<postgres::Client>,
+        RefCell<HashMap<String, postgres::Statement>>,
+    ),
+}
+
+impl Conn {
+    /// Opens (and on first use creates) the baseline's database with the settings custos's
+    /// store uses: a writer keeps 32 MB of pages, a reader 2 MB.
+    pub fn open(place: &Place, write: bool) -> anyhow::Result<Conn> {
+        match place {
+            Place::Sqlite(dir) => {
+                std::fs::create_dir_all(dir)?;
+                let c = rusqlite::Connection::open(db_path(dir))?;
+                c.busy_timeout(std::time::Duration::from_secs(5))?;
+                if write {
+                    c.query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0))?;
+                    c.pragma_update(None, "synchronous", "FULL")?;
+                    c.pragma_update(None, "cache_size", -32_000)?;
+                    c.execute_batch(SQLITE_SCHEMA)?;
+                } else {
+                    c.pragma_update(None, "query_only", "ON")?;
+                    c.pragma_update(None, "cache_size", -2_000)?;
+                }
+                Ok(Conn::Lite(c))
+            }
+            Place::Postgres(url) => {
+                let mut c = postgres::Client::connect(url, postgres::NoTls)?;
+                if write {
+                    c.batch_execute(PG_SCHEMA)?;
+                }
+                Ok(Conn::Pg(Box::new(c), RefCell::default()))
+            }
+        }
+    }
+
+    /// Runs `f`, in one transaction when `tx`.
+    pub fn run<T>(
+        &mut self,
+        tx: bool,
+        f: impl FnOnce(&Db<'_>) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
+        match self {
+            Conn::Lite(c) if tx => {
+                let t = c.transaction()?;
+                let r = f(&Db::Lite(&t))?;
+                t.commit()?;
+                Ok(r)
+            }
+            Conn::Lite(c) => f(&Db::Lite(c)),
+            Conn::Pg(c, cache) => {
+                if tx {
+                    c.batch_execute("BEGIN")?;
+                }
+                let r = f(&Db::Pg(&PgTx::new(c, cache)));
+                if tx {
+                    c.batch_execute(if r.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
+                }
+                r
+            }
+        }
+    }
 }
 
 fn now() -> i64 {
@@ -74,41 +179,31 @@ fn str_of(fields: &Map<String, Value>, k: &str) -> Option<String> {
 }
 
 /// Inserts one customer; answers its id and number.
-fn insert(tx: &Connection, fields: &Map<String, Value>) -> rusqlite::Result<(String, i64)> {
+fn insert(tx: &Db<'_>, fields: &Map<String, Value>) -> Result<(String, i64), DbError> {
     let id = uuid::Uuid::now_v7().to_string();
-    let number: i64 = tx.query_row(
-        "SELECT coalesce(max(number), 0) + 1 FROM customers",
-        [],
-        |r| r.get(0),
-    )?;
+    let number = match tx.dialect() {
+        custos_store::Dialect::Sqlite => "(SELECT coalesce(max(number), 0) + 1 FROM customers)",
+        custos_store::Dialect::Postgres => "nextval('customer_number')",
+    };
     let t = now();
-    tx.execute(
-        "INSERT INTO customers (id, number, version, email, phone, name_key, fields, created_at, updated_at) VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?7, ?7)",
+    let number: i64 = tx.query_row(
+        &format!("INSERT INTO customers (id, number, version, email, phone, name_key, fields, created_at, updated_at) VALUES (?1, {number}, 1, ?2, ?3, ?4, ?5, ?6, ?6) RETURNING number"),
         params![
             id,
-            number,
             str_of(fields, "email").map(|e| e.to_lowercase()),
             str_of(fields, "phone"),
             name_key(fields),
             Value::Object(fields.clone()).to_string(),
             t
         ],
+        |r| r.get(0),
     )?;
     Ok((id, number))
 }
 
-/// A read-only connection for the server's readers (the schema exists already).
-fn open_reader(dir: &FsPath) -> anyhow::Result<Connection> {
-    let c = Connection::open(db_path(dir))?;
-    c.busy_timeout(std::time::Duration::from_secs(5))?;
-    c.pragma_update(None, "query_only", "ON")?;
-    c.pragma_update(None, "cache_size", -8_000)?;
-    Ok(c)
-}
-
 /// `custos-bench baseline import`: a Shopify export into plain rows, 500 to a transaction.
-pub fn import(dir: &FsPath, file: &FsPath) -> anyhow::Result<u64> {
-    let mut c = open(dir)?;
+pub fn import(place: &Place, file: &FsPath) -> anyhow::Result<u64> {
+    let mut c = Conn::open(place, true)?;
     let mut rd = csv::Reader::from_path(file)?;
     let headers = rd.headers()?.clone();
     let col = |name: &str| headers.iter().position(|h| h == name);
@@ -125,18 +220,19 @@ pub fn import(dir: &FsPath, file: &FsPath) -> anyhow::Result<u64> {
     ];
     let mut rows = 0u64;
     let mut batch: Vec<csv::StringRecord> = Vec::with_capacity(500);
-    let flush = |c: &mut Connection, batch: &mut Vec<csv::StringRecord>| -> anyhow::Result<()> {
-        let tx = c.transaction()?;
-        for r in batch.drain(..) {
-            let mut fields = Map::new();
-            for (name, i) in &map {
-                if let Some(v) = i.and_then(|i| r.get(i)).filter(|v| !v.is_empty()) {
-                    fields.insert((*name).to_owned(), Value::String(v.to_owned()));
+    let flush = |c: &mut Conn, batch: &mut Vec<csv::StringRecord>| -> anyhow::Result<()> {
+        c.run(true, |tx| {
+            for r in batch.drain(..) {
+                let mut fields = Map::new();
+                for (name, i) in &map {
+                    if let Some(v) = i.and_then(|i| r.get(i)).filter(|v| !v.is_empty()) {
+                        fields.insert((*name).to_owned(), Value::String(v.to_owned()));
+                    }
                 }
+                insert(tx, &fields)?;
             }
-            insert(&tx, &fields)?;
-        }
-        tx.commit()?;
+            Ok(())
+        })?;
         Ok(())
     };
     for r in rd.records() {
@@ -147,31 +243,78 @@ pub fn import(dir: &FsPath, file: &FsPath) -> anyhow::Result<u64> {
         }
     }
     flush(&mut c, &mut batch)?;
+    if let Conn::Pg(c, _) = &mut c {
+        c.batch_execute("ANALYZE customers")?;
+    }
     Ok(rows)
 }
 
 /// `custos-bench baseline sweep`: deletes the purchases that happened before `before`.
-pub fn sweep(dir: &FsPath, before: i64) -> anyhow::Result<usize> {
-    let c = open(dir)?;
-    Ok(c.execute(
-        "DELETE FROM records WHERE type = 'purchase' AND occurred_at < ?1",
-        [before],
-    )?)
+pub fn sweep(place: &Place, before: i64) -> anyhow::Result<usize> {
+    let mut c = Conn::open(place, true)?;
+    Ok(c.run(true, |tx| {
+        tx.execute(
+            "DELETE FROM records WHERE type = 'purchase' AND occurred_at < ?1",
+            params![before],
+        )
+    })?)
 }
 
-/// `custos-bench baseline backup`: a consistent copy of the database (`VACUUM INTO`).
-pub fn backup(dir: &FsPath, out: &FsPath) -> anyhow::Result<()> {
-    let c = open(dir)?;
-    c.execute("VACUUM INTO ?1", [out.to_string_lossy()])?;
+/// `custos-bench baseline backup`: a consistent copy of the database (`VACUUM INTO` on SQLite,
+/// `pg_dump` in its custom format on PostgreSQL).
+pub fn backup(place: &Place, out: &FsPath) -> anyhow::Result<()> {
+    match place {
+        Place::Sqlite(_) => {
+            let mut c = Conn::open(place, true)?;
+            let path = out.to_string_lossy().into_owned();
+            c.run(false, |db| db.execute("VACUUM INTO ?1", params![path]))?;
+        }
+        Place::Postgres(url) => tool(
+            std::process::Command::new("pg_dump")
+                .args(["--format=custom", "--file"])
+                .arg(out)
+                .arg(url),
+        )?,
+    }
     Ok(())
 }
 
-/// `custos-bench baseline restore`: the copy put in place as a new dir's database.
-pub fn restore(from: &FsPath, dir: &FsPath) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    std::fs::copy(from, db_path(dir))?;
-    let c = open(dir)?;
-    c.query_row("PRAGMA integrity_check", [], |r| r.get::<_, String>(0))?;
+/// `custos-bench baseline restore`: the copy put in place as a new database (a new dir's file,
+/// or the empty PostgreSQL database at `place`), checked.
+pub fn restore(from: &FsPath, place: &Place) -> anyhow::Result<()> {
+    match place {
+        Place::Sqlite(dir) => {
+            std::fs::create_dir_all(dir)?;
+            std::fs::copy(from, db_path(dir))?;
+            let mut c = Conn::open(place, true)?;
+            c.run(false, |db| {
+                db.query_row("PRAGMA integrity_check", (), |r| r.get::<String>(0))
+            })?;
+        }
+        Place::Postgres(url) => {
+            tool(
+                std::process::Command::new("pg_restore")
+                    .args(["--no-owner", "--exit-on-error", "--dbname"])
+                    .arg(url)
+                    .arg(from),
+            )?;
+            let mut c = Conn::open(place, false)?;
+            c.run(false, |db| {
+                db.query_row("SELECT count(*) FROM customers", (), |r| r.get::<i64>(0))
+            })?;
+        }
+    }
+    Ok(())
+}
+
+fn tool(cmd: &mut std::process::Command) -> anyhow::Result<()> {
+    let out = cmd.output()?;
+    anyhow::ensure!(
+        out.status.success(),
+        "{:?} failed: {}",
+        cmd.get_program(),
+        String::from_utf8_lossy(&out.stderr).trim()
+    );
     Ok(())
 }
 
@@ -179,9 +322,10 @@ pub fn restore(from: &FsPath, dir: &FsPath) -> anyhow::Result<()> {
 
 #[derive(Clone)]
 struct App {
-    writer: Arc<Mutex<Connection>>,
-    readers: Arc<Mutex<Vec<Connection>>>,
-    dir: PathBuf,
+    /// SQLite: the one writer. PostgreSQL: unused (writes take a pooled connection).
+    writer: Arc<Mutex<Option<Conn>>>,
+    pool: Arc<Mutex<Vec<Conn>>>,
+    place: Place,
     token: Arc<str>,
 }
 
@@ -203,19 +347,37 @@ impl App {
 
     async fn read<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+        f: impl FnOnce(&Db<'_>) -> Result<T, DbError> + Send + 'static,
+    ) -> Result<T, Response> {
+        self.with(false, f).await
+    }
+
+    async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Db<'_>) -> Result<T, DbError> + Send + 'static,
+    ) -> Result<T, Response> {
+        self.with(true, f).await
+    }
+
+    /// `f` on a pooled connection (SQLite's writer for writes there), on a blocking thread.
+    async fn with<T: Send + 'static>(
+        &self,
+        write: bool,
+        f: impl FnOnce(&Db<'_>) -> Result<T, DbError> + Send + 'static,
     ) -> Result<T, Response> {
         let app = self.clone();
         tokio::task::spawn_blocking(move || {
-            let conn = app
-                .readers
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .pop()
-                .map_or_else(|| open_reader(&app.dir), Ok)
-                .map_err(|e| e.to_string())?;
-            let r = f(&conn).map_err(|e| e.to_string());
-            app.readers
+            if write && matches!(app.place, Place::Sqlite(_)) {
+                let mut w = app.writer.lock().unwrap_or_else(|e| e.into_inner());
+                let c = w.as_mut().ok_or_else(|| "no writer".to_owned())?;
+                return c.run(true, f).map_err(|e| e.to_string());
+            }
+            let mut conn = match app.pool.lock().unwrap_or_else(|e| e.into_inner()).pop() {
+                Some(c) => c,
+                None => Conn::open(&app.place, false).map_err(|e| e.to_string())?,
+            };
+            let r = conn.run(write, f).map_err(|e| e.to_string());
+            app.pool
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .push(conn);
@@ -223,24 +385,7 @@ impl App {
         })
         .await
         .map_err(|_| problem(StatusCode::INTERNAL_SERVER_ERROR, "internal"))?
-        .map_err(|_| problem(StatusCode::INTERNAL_SERVER_ERROR, "internal"))
-    }
-
-    async fn write<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T> + Send + 'static,
-    ) -> Result<T, Response> {
-        let w = self.writer.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut c = w.lock().unwrap_or_else(|e| e.into_inner());
-            let tx = c.transaction()?;
-            let r = f(&tx)?;
-            tx.commit()?;
-            Ok::<T, rusqlite::Error>(r)
-        })
-        .await
-        .map_err(|_| problem(StatusCode::INTERNAL_SERVER_ERROR, "internal"))?
-        .map_err(|_| problem(StatusCode::INTERNAL_SERVER_ERROR, "internal"))
+        .map_err(|_: String| problem(StatusCode::INTERNAL_SERVER_ERROR, "internal"))
     }
 }
 
@@ -281,16 +426,19 @@ async fn read_one(State(app): State<App>, h: HeaderMap, Path(id): Path<String>) 
     }
     let row = app
         .read(move |c| {
-            c.prepare_cached("SELECT number, version, fields FROM customers WHERE id = ?1")?
-                .query_row([&id], |r| {
+            c.query_row(
+                "SELECT number, version, fields FROM customers WHERE id = ?1",
+                params![id],
+                |r| {
                     Ok(customer_json(
                         &id,
                         r.get(0)?,
                         r.get(1)?,
-                        &r.get::<_, String>(2)?,
+                        &r.get::<String>(2)?,
                     ))
-                })
-                .optional()
+                },
+            )
+            .optional()
         })
         .await;
     match row {
@@ -314,25 +462,29 @@ async fn search(State(app): State<App>, h: HeaderMap, Query(q): Query<SearchQuer
     let limit = q.limit.unwrap_or(20).clamp(1, 100);
     let items = app
         .read(move |c| {
-            let map = |r: &rusqlite::Row<'_>| -> rusqlite::Result<Value> {
+            let map = |r: &Row<'_>| -> Result<Value, DbError> {
                 Ok(customer_json(
-                    &r.get::<_, String>(0)?,
+                    &r.get::<String>(0)?,
                     r.get(1)?,
                     r.get(2)?,
-                    &r.get::<_, String>(3)?,
+                    &r.get::<String>(3)?,
                 ))
             };
             if let Some(e) = q.email {
-                let mut st = c.prepare_cached(
+                c.query_map(
                     "SELECT id, number, version, fields FROM customers WHERE email = ?1 LIMIT ?2",
-                )?;
-                let rows = st.query_map(params![e.to_lowercase(), limit], map)?;
-                rows.collect::<rusqlite::Result<Vec<_>>>()
+                    params![e.to_lowercase(), limit],
+                    map,
+                )?
+                .collect::<Result<Vec<_>, _>>()
             } else {
                 let p = q.q.unwrap_or_default().to_lowercase();
-                let mut st = c.prepare_cached("SELECT id, number, version, fields FROM customers WHERE name_key >= ?1 AND name_key < ?2 ORDER BY name_key LIMIT ?3")?;
-                let rows = st.query_map(params![p, format!("{p}\u{10FFFF}"), limit], map)?;
-                rows.collect::<rusqlite::Result<Vec<_>>>()
+                c.query_map(
+                    "SELECT id, number, version, fields FROM customers WHERE name_key >= ?1 AND name_key < ?2 ORDER BY name_key LIMIT ?3",
+                    params![p, format!("{p}\u{10FFFF}"), limit],
+                    map,
+                )?
+                .collect::<Result<Vec<_>, _>>()
             }
         })
         .await;
@@ -356,19 +508,22 @@ async fn list(State(app): State<App>, h: HeaderMap, Query(q): Query<ListQuery>) 
     let after = q.cursor.unwrap_or(0);
     let page = app
         .read(move |c| {
-            let mut st = c.prepare_cached("SELECT id, number, version, fields FROM customers WHERE number > ?1 ORDER BY number LIMIT ?2")?;
-            let rows = st.query_map(params![after, limit], |r| {
-                Ok((
-                    r.get::<_, i64>(1)?,
-                    customer_json(
-                        &r.get::<_, String>(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        &r.get::<_, String>(3)?,
-                    ),
-                ))
-            })?;
-            rows.collect::<rusqlite::Result<Vec<_>>>()
+            c.query_map(
+                "SELECT id, number, version, fields FROM customers WHERE number > ?1 ORDER BY number LIMIT ?2",
+                params![after, limit],
+                |r| {
+                    Ok((
+                        r.get::<i64>(1)?,
+                        customer_json(
+                            &r.get::<String>(0)?,
+                            r.get(1)?,
+                            r.get(2)?,
+                            &r.get::<String>(3)?,
+                        ),
+                    ))
+                },
+            )?
+            .collect::<Result<Vec<_>, _>>()
         })
         .await;
     match page {
@@ -409,8 +564,8 @@ async fn update(
             let Some((number, version, fields)) = tx
                 .query_row(
                     "SELECT number, version, fields FROM customers WHERE id = ?1",
-                    [&id],
-                    |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?)),
+                    params![id],
+                    |r| Ok((r.get::<i64>(0)?, r.get::<i64>(1)?, r.get::<String>(2)?)),
                 )
                 .optional()?
             else {
@@ -448,8 +603,8 @@ async fn erase(State(app): State<App>, h: HeaderMap, Path(id): Path<String>) -> 
     }
     let r = app
         .write(move |tx| {
-            tx.execute("DELETE FROM records WHERE customer_id = ?1", [&id])?;
-            tx.execute("DELETE FROM customers WHERE id = ?1", [&id])
+            tx.execute("DELETE FROM records WHERE customer_id = ?1", params![id])?;
+            tx.execute("DELETE FROM customers WHERE id = ?1", params![id])
         })
         .await;
     match r {
@@ -489,7 +644,7 @@ async fn add_record(
     let r = app
         .write(move |tx| {
             let exists: Option<i64> = tx
-                .query_row("SELECT 1 FROM customers WHERE id = ?1", [&id], |r| r.get(0))
+                .query_row("SELECT 1 FROM customers WHERE id = ?1", params![id], |r| r.get(0))
                 .optional()?;
             if exists.is_none() {
                 return Ok(false);
@@ -514,17 +669,26 @@ async fn healthz() -> &'static str {
 
 /// `custos-bench baseline serve`: the plaintext API over TLS until killed.
 pub async fn serve(
-    dir: PathBuf,
+    place: Place,
     listen: std::net::SocketAddr,
     cert: PathBuf,
     key: PathBuf,
     token: String,
 ) -> anyhow::Result<()> {
-    let writer = open(&dir)?;
+    // Opened (the schema made) off the async runtime, where a PostgreSQL client may block.
+    let p = place.clone();
+    let writer = tokio::task::spawn_blocking(move || {
+        let c = Conn::open(&p, true)?;
+        anyhow::Ok(match p {
+            Place::Sqlite(_) => Some(c),
+            Place::Postgres(_) => None,
+        })
+    })
+    .await??;
     let app = App {
         writer: Arc::new(Mutex::new(writer)),
-        readers: Arc::default(),
-        dir,
+        pool: Arc::default(),
+        place,
         token: Arc::from(token),
     };
     let router = Router::new()

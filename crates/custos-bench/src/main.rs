@@ -10,8 +10,13 @@ mod data;
 mod load;
 mod report;
 
+/// The allocator custos uses, so that the baseline is measured on the same one.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
+use custos_store::testdb::TestDatabase;
 use load::{Conn, Step, Target};
 use reqwest::Method;
 use std::path::PathBuf;
@@ -33,6 +38,14 @@ struct Cli {
 enum Cmd {
     /// Run the scenarios and print (and write) the report.
     Run(RunArgs),
+    /// Write the synthetic Shopify export of `customers` customers that `run` imports (for
+    /// profiling one step on its own).
+    Data {
+        #[arg(long, default_value_t = 10000)]
+        customers: u64,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// The plaintext baseline (started by `run`).
     Baseline {
         #[command(subcommand)]
@@ -61,14 +74,19 @@ struct RunArgs {
     /// The custos binary (default: next to this one).
     #[arg(long)]
     custos: Option<PathBuf>,
+    /// Run custos and the baseline on PostgreSQL: an administrator's URL
+    /// (postgres://postgres@127.0.0.1:5432/postgres); fresh databases are made for the run and
+    /// dropped after it.
+    #[arg(long)]
+    postgres: Option<String>,
 }
 
 #[derive(Subcommand)]
 enum BaselineCmd {
     /// Serve the plaintext API.
     Serve {
-        #[arg(long)]
-        dir: PathBuf,
+        #[command(flatten)]
+        at: At,
         #[arg(long)]
         listen: std::net::SocketAddr,
         #[arg(long)]
@@ -80,31 +98,46 @@ enum BaselineCmd {
     },
     /// Import a Shopify export.
     Import {
-        #[arg(long)]
-        dir: PathBuf,
+        #[command(flatten)]
+        at: At,
         file: PathBuf,
     },
     /// Delete purchases older than a time (Unix seconds).
     Sweep {
-        #[arg(long)]
-        dir: PathBuf,
+        #[command(flatten)]
+        at: At,
         #[arg(long)]
         before: i64,
     },
     /// Copy the database.
     Backup {
-        #[arg(long)]
-        dir: PathBuf,
+        #[command(flatten)]
+        at: At,
         #[arg(long)]
         out: PathBuf,
     },
-    /// Put a copy in place in a new dir.
+    /// Put a copy in place in a new dir (or an empty PostgreSQL database).
     Restore {
         #[arg(long)]
         from: PathBuf,
-        #[arg(long)]
-        dir: PathBuf,
+        #[command(flatten)]
+        at: At,
     },
+}
+
+/// Where the baseline's rows are: `baseline.db` in `--dir`, or the PostgreSQL database `--pg`.
+#[derive(clap::Args)]
+struct At {
+    #[arg(long)]
+    dir: PathBuf,
+    #[arg(long)]
+    pg: Option<String>,
+}
+
+impl At {
+    fn place(self) -> baseline::Place {
+        baseline::Place::new(&self.dir, self.pg)
+    }
 }
 
 fn main() -> std::process::ExitCode {
@@ -122,25 +155,34 @@ fn main() -> std::process::ExitCode {
     let r = rt.block_on(async {
         match cli.command {
             Cmd::Run(args) => run(args).await,
+            Cmd::Data { customers, out } => {
+                std::fs::write(&out, data::shopify_csv(customers)).map_err(anyhow::Error::from)
+            }
             Cmd::Baseline { command } => match command {
                 BaselineCmd::Serve {
-                    dir,
+                    at,
                     listen,
                     cert,
                     key,
                     token,
-                } => baseline::serve(dir, listen, cert, key, token).await,
-                BaselineCmd::Import { dir, file } => {
-                    let n = baseline::import(&dir, &file)?;
+                } => baseline::serve(at.place(), listen, cert, key, token).await,
+                // The synchronous PostgreSQL client runs off the async runtime.
+                BaselineCmd::Import { at, file } => {
+                    let n = blocking(move || baseline::import(&at.place(), &file)).await?;
                     println!("{n} rows");
                     Ok(())
                 }
-                BaselineCmd::Sweep { dir, before } => {
-                    println!("{} deleted", baseline::sweep(&dir, before)?);
+                BaselineCmd::Sweep { at, before } => {
+                    let n = blocking(move || baseline::sweep(&at.place(), before)).await?;
+                    println!("{n} deleted");
                     Ok(())
                 }
-                BaselineCmd::Backup { dir, out } => baseline::backup(&dir, &out),
-                BaselineCmd::Restore { from, dir } => baseline::restore(&from, &dir),
+                BaselineCmd::Backup { at, out } => {
+                    blocking(move || baseline::backup(&at.place(), &out)).await
+                }
+                BaselineCmd::Restore { from, at } => {
+                    blocking(move || baseline::restore(&from, &at.place())).await
+                }
             },
         }
     });
@@ -151,6 +193,13 @@ fn main() -> std::process::ExitCode {
             std::process::ExitCode::from(1)
         }
     }
+}
+
+/// `f` on a thread where blocking is allowed.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
+) -> anyhow::Result<T> {
+    tokio::task::spawn_blocking(f).await?
 }
 
 /// A server under test: its process and how to reach it.
@@ -241,14 +290,28 @@ struct Bench {
     dir: PathBuf,
     cert: Vec<u8>,
     report: report::Report,
+    /// On PostgreSQL: the databases of custos, the baseline and the baseline's restored copy.
+    pg: Option<[TestDatabase; 3]>,
 }
 
 impl Bench {
     fn custos_dir(&self) -> PathBuf {
         self.dir.join("custos")
     }
-    fn base_dir(&self) -> PathBuf {
-        self.dir.join("baseline")
+
+    /// The arguments that tell the baseline where its rows are (`restored`: its restored copy).
+    fn base_at(&self, restored: bool) -> Vec<std::ffi::OsString> {
+        let dir = self.dir.join(if restored {
+            "baseline-restored"
+        } else {
+            "baseline"
+        });
+        let mut out = vec!["--dir".into(), dir.into_os_string()];
+        if let Some(dbs) = &self.pg {
+            out.push("--pg".into());
+            out.push(dbs[if restored { 2 } else { 1 }].url().into());
+        }
+        out
     }
 
     async fn start_custos(&self) -> anyhow::Result<Server> {
@@ -301,8 +364,7 @@ impl Bench {
                 "--listen",
                 &format!("127.0.0.1:{port}"),
             ])
-            .arg("--dir")
-            .arg(self.base_dir())
+            .args(self.base_at(false))
             .arg("--cert")
             .arg(cd.join("tls/cert.pem"))
             .arg("--key")
@@ -656,12 +718,31 @@ async fn run_one(args: &RunArgs, n: u64, out: &std::path::Path) -> anyhow::Resul
         );
     }
     let tmp = tempfile::tempdir()?;
+    let pg = match &args.postgres {
+        None => None,
+        Some(admin) => {
+            // Reached first, so that a wrong URL is a message, not a failed database creation.
+            let a = admin.clone();
+            tokio::task::spawn_blocking(move || {
+                // Dropped here: a client must not be dropped on the async runtime.
+                postgres::Client::connect(&a, postgres::NoTls).map(drop)
+            })
+            .await?
+            .map_err(|e| anyhow::anyhow!("PostgreSQL at {admin}: {e}"))?;
+            let a = admin.clone();
+            Some(
+                tokio::task::spawn_blocking(move || [0, 1, 2].map(|_| TestDatabase::create_on(&a)))
+                    .await?,
+            )
+        }
+    };
     let mut b = Bench {
         custos,
         me,
         dir: tmp.path().to_owned(),
         cert: Vec::new(),
         report: report::Report::new(args, n),
+        pg,
     };
     eprintln!("custos-bench: {n} customers, {} records each", args.records);
 
@@ -679,6 +760,7 @@ async fn run_one(args: &RunArgs, n: u64, out: &std::path::Path) -> anyhow::Resul
             ])
             .arg("--data-dir")
             .arg(b.custos_dir())
+            .args(b.pg.iter().flat_map(|dbs| ["--database-url", dbs[0].url()]))
             .env("CUSTOS_OWNER_PASSWORD", PASSWORD),
         "custos init",
     )?;
@@ -695,8 +777,8 @@ async fn run_one(args: &RunArgs, n: u64, out: &std::path::Path) -> anyhow::Resul
     )?;
     let base_import = run_cmd(
         Command::new(&b.me)
-            .args(["baseline", "import", "--dir"])
-            .arg(b.base_dir())
+            .args(["baseline", "import"])
+            .args(b.base_at(false))
             .arg(&csv),
         "baseline import",
     )?;
@@ -818,14 +900,8 @@ async fn run_one(args: &RunArgs, n: u64, out: &std::path::Path) -> anyhow::Resul
     )?;
     let base_sweep = run_cmd(
         Command::new(&b.me)
-            .args([
-                "baseline",
-                "sweep",
-                "--before",
-                &before.to_string(),
-                "--dir",
-            ])
-            .arg(b.base_dir()),
+            .args(["baseline", "sweep", "--before", &before.to_string()])
+            .args(b.base_at(false)),
         "baseline sweep",
     )?;
     b.report.once(
@@ -878,16 +954,14 @@ async fn run_one(args: &RunArgs, n: u64, out: &std::path::Path) -> anyhow::Resul
         Command::new(&b.me)
             .args(["baseline", "backup", "--out"])
             .arg(&base_copy)
-            .arg("--dir")
-            .arg(b.base_dir()),
+            .args(b.base_at(false)),
         "baseline backup",
     )?;
     let base_restore = run_cmd(
         Command::new(&b.me)
             .args(["baseline", "restore", "--from"])
             .arg(&base_copy)
-            .arg("--dir")
-            .arg(b.dir.join("baseline-restored")),
+            .args(b.base_at(true)),
         "baseline restore",
     )?;
     b.report.once(

@@ -38,6 +38,8 @@ pub struct OnceRow {
 pub struct Report {
     pub date: String,
     pub machine: String,
+    /// The database both run on: `SQLite` or `PostgreSQL`.
+    pub store: String,
     pub customers: u64,
     pub records_each: u64,
     pub seconds: u64,
@@ -86,6 +88,11 @@ impl Report {
         Report {
             date: time::OffsetDateTime::now_utc().date().to_string(),
             machine: machine(),
+            store: if a.postgres.is_some() {
+                "PostgreSQL".into()
+            } else {
+                "SQLite".into()
+            },
             customers,
             records_each: a.records,
             seconds: a.seconds,
@@ -128,8 +135,8 @@ impl Report {
         let mut s = String::new();
         let _ = writeln!(
             s,
-            "custos-bench, {}: {} customers ({} purchases each), {} s per scenario, {}.\n",
-            self.date, self.customers, self.records_each, self.seconds, self.machine
+            "custos-bench, {}: {} customers ({} purchases each), {} s per scenario, on {}, {}.\n",
+            self.date, self.customers, self.records_each, self.seconds, self.store, self.machine
         );
         s.push_str("| scenario | req/s | p50 ms | p95 ms | p99 ms | errors | server RSS MiB | baseline req/s | baseline p99 ms | baseline errors | custos / baseline (req/s) |\n");
         s.push_str(
@@ -228,8 +235,9 @@ pub fn growth(reports: &[Report], out: &Path) -> anyhow::Result<()> {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "custos-bench growth, {}, {}.\n",
+        "custos-bench growth, {}, on {}, {}.\n",
         reports.first().map_or("", |r| r.date.as_str()),
+        reports.first().map_or("", |r| r.store.as_str()),
         reports.first().map_or("", |r| r.machine.as_str())
     );
     s.push_str("| scenario | customers | req/s | p99 ms | baseline req/s | baseline p99 ms | server RSS MiB |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");

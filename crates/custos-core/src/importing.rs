@@ -564,6 +564,11 @@ impl Vault {
         let mut done = false;
         let mut wrote = false;
         let mut chunks = 0u64;
+        // The write of the chunk before, running (on the store's writer) while this one is read,
+        // checked, matched and sealed. Matching need not wait for it: a key of a row in this
+        // chunk was never in an earlier one (`seen`), so an earlier chunk cannot be matched.
+        let mut writing: Option<PendingWrite> = None;
+        let run = ImportRun { p, opts, meta };
         while !done {
             let mut chunk = Vec::with_capacity(CHUNK);
             while chunk.len() < CHUNK {
@@ -608,17 +613,37 @@ impl Vault {
                 }
             }
             if !chunk.is_empty() {
-                wrote |= self
-                    .import_chunk(p, &t, chunk, opts, &mut report, meta)
+                let batch = self
+                    .import_chunk(&run, &t, chunk, &mut report, &mut writing)
                     .await?;
+                if let Some(w) = writing.take() {
+                    join_write(w).await?;
+                }
+                if let Some(batch) = batch {
+                    wrote = true;
+                    let store = self.store.clone();
+                    let tenant = t.id;
+                    writing = Some(tokio::spawn(async move {
+                        store.import_batch(tenant, batch).await.map_err(|e| match e {
+                            StoreError::VersionMismatch(_) | StoreError::NotFound => CoreError::Conflict(
+                                "A customer the file updates was changed or erased meanwhile; run the import again (nothing is imported twice).".into(),
+                            ),
+                            e => e.into(),
+                        })
+                    }));
+                }
                 chunks += 1;
                 // After the first chunk and whenever the list has doubled since: the planner
-                // must know the index has grown, or it stops using it for the lookups.
+                // must know the index has grown, or it stops using it for the lookups (the
+                // statistics lag one chunk behind the write still running; they are estimates).
                 if !opts.dry_run && chunks.is_power_of_two() {
                     self.store.refresh_statistics().await?;
                 }
             }
             progress(file.position(), file.len());
+        }
+        if let Some(w) = writing.take() {
+            join_write(w).await?;
         }
         for (d, n) in report.columns_dropped.iter_mut().zip(dropped_values) {
             d.values = n;
@@ -646,17 +671,17 @@ impl Vault {
         Ok(report)
     }
 
-    /// Matches a chunk against the customers here and writes it in one transaction; answers
-    /// whether it wrote anything.
+    /// Matches a chunk against the customers here; answers what to write in one transaction,
+    /// if anything.
     async fn import_chunk(
         &self,
-        p: &Principal,
+        run: &ImportRun<'_>,
         t: &Arc<TenantKeys>,
         chunk: Vec<Prepared>,
-        opts: &ImportOptions,
         report: &mut FileImportReport,
-        meta: &RequestMeta,
-    ) -> Result<bool, CoreError> {
+        writing: &mut Option<PendingWrite>,
+    ) -> Result<Option<ImportBatch>, CoreError> {
+        let ImportRun { p, opts, meta } = *run;
         let keys: Vec<IndexEntry> = chunk.iter().flat_map(|r| r.keys.iter().copied()).collect();
         let mut owner: HashMap<IndexEntry, Vec<CustomerId>> = HashMap::new();
         for (e, id) in self.store.index_matches(t.id, keys).await? {
@@ -734,6 +759,11 @@ impl Vault {
             batch.new.push((row, index, consents));
         }
         if !matched.is_empty() {
+            // Rows with different keys may match one customer from two chunks: the chunk
+            // before must be written before this one reads what it changes.
+            if let Some(w) = writing.take() {
+                join_write(w).await?;
+            }
             let ids: Vec<CustomerId> = matched.iter().map(|(_, id)| *id).collect();
             let mut has_history: HashSet<(CustomerId, String, Option<String>)> = self
                 .store
@@ -805,7 +835,7 @@ impl Vault {
             }
         }
         if opts.dry_run || (created.is_empty() && touched.is_empty()) {
-            return Ok(false);
+            return Ok(None);
         }
         // One event for the customers created and one for those changed (what webhooks tell
         // connected systems apart by).
@@ -823,13 +853,7 @@ impl Vault {
             ));
             batch.audit.push(ev);
         }
-        match self.store.import_batch(t.id, batch).await {
-            Ok(()) => Ok(true),
-            Err(StoreError::VersionMismatch(_) | StoreError::NotFound) => Err(CoreError::Conflict(
-                "A customer the file updates was changed or erased meanwhile; run the import again (nothing is imported twice).".into(),
-            )),
-            Err(e) => Err(e.into()),
-        }
+        Ok(Some(batch))
     }
 
     /// The change a row's values make to a customer already here, if any.
@@ -877,6 +901,23 @@ impl Vault {
             updated_at: now,
         }))
     }
+}
+
+/// Who imports, how, and from where.
+#[derive(Clone, Copy)]
+struct ImportRun<'a> {
+    p: &'a Principal,
+    opts: &'a ImportOptions,
+    meta: &'a RequestMeta,
+}
+
+/// A chunk's write, running.
+type PendingWrite = tokio::task::JoinHandle<Result<(), CoreError>>;
+
+/// Waits for a chunk's write.
+async fn join_write(w: PendingWrite) -> Result<(), CoreError> {
+    w.await
+        .map_err(|e| CoreError::from(StoreError::Other(format!("the import's write: {e}"))))?
 }
 
 #[cfg(test)]

@@ -660,7 +660,8 @@ pub trait Store: Send + Sync + 'static {
         at: OffsetDateTime,
         audit: AuditEvent,
     ) -> Result<(), StoreError>;
-    /// Customers with any of these index hashes of one kind: (customer, hash) pairs.
+    /// Customers with any of these index hashes of one kind: (customer, hash) pairs, at most
+    /// `limit` for each hash, by customer id.
     async fn index_lookup(
         &self,
         tenant: TenantId,

@@ -197,18 +197,20 @@ impl Verifier {
 pub async fn verify(store: &dyn Store, public_key_hex: &str) -> Result<Verification, StoreError> {
     let checkpoints = store.checkpoints().await?;
     let mut v = Verifier::new(&checkpoints);
-    let mut next = 1u64;
-    'outer: loop {
-        let batch = store.audit_range(next, BATCH).await?;
-        if batch.is_empty() {
+    let mut batch = store.audit_range(1, BATCH).await?;
+    while let Some(last) = batch.last().map(|e| e.seq) {
+        // The next batch is read (on a reader thread) while this one is hashed: polled first,
+        // the read is under way before the hashing takes this thread.
+        let hash = async {
+            batch
+                .iter()
+                .all(|e| v.push(e.seq, &e.body, &e.prev_hash, &e.hash))
+        };
+        let (next, intact) = tokio::join!(biased; store.audit_range(last + 1, BATCH), hash);
+        if !intact {
             break;
         }
-        for e in batch {
-            next = e.seq + 1;
-            if !v.push(e.seq, &e.body, &e.prev_hash, &e.hash) {
-                break 'outer;
-            }
-        }
+        batch = next?;
     }
     Ok(v.finish(&checkpoints, public_key_hex))
 }

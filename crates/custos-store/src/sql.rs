@@ -525,6 +525,20 @@ pub struct PgTx<'a> {
     pub(crate) cache: &'a RefCell<HashMap<String, postgres::Statement>>,
 }
 
+impl<'a> PgTx<'a> {
+    /// Statements on `client` (in a transaction the caller began, or in autocommit), prepared
+    /// once each and kept in `cache`.
+    pub fn new(
+        client: &'a mut postgres::Client,
+        cache: &'a RefCell<HashMap<String, postgres::Statement>>,
+    ) -> Self {
+        PgTx {
+            client: RefCell::new(client),
+            cache,
+        }
+    }
+}
+
 impl PgTx<'_> {
     fn statement(&self, sql: &str) -> Result<postgres::Statement, DbError> {
         if let Some(s) = self.cache.borrow().get(sql) {

@@ -43,7 +43,12 @@ fn as_admin<T: Send>(
 impl TestDatabase {
     /// Creates a fresh empty database; panics (fails the test) when PostgreSQL is not there.
     pub fn create() -> TestDatabase {
-        let admin = admin_url();
+        Self::create_on(&admin_url())
+    }
+
+    /// `create` on the server of the administrator's URL `admin`.
+    pub fn create_on(admin: &str) -> TestDatabase {
+        let admin = admin.to_owned();
         let name = format!("custos_test_{}", uuid::Uuid::now_v7().simple());
         let role_exists = format!("SELECT 1 FROM pg_roles WHERE rolname = '{TEST_ROLE}'");
         let made = as_admin(&admin, |c| {

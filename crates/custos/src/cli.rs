@@ -406,8 +406,11 @@ pub fn main() -> ExitCode {
             };
         }
     };
+    // Blocking work (database reads, password hashing, file I/O) runs on at most 32 threads:
+    // the store admits 8 readers at a time anyway, and each thread that lived keeps some heap.
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads(32)
         .build()
     {
         Ok(rt) => rt,

@@ -605,6 +605,58 @@ async fn a_dry_run_writes_nothing_and_only_update_changes_customers_already_here
 }
 
 #[tokio::test]
+async fn a_customer_matched_from_two_chunks_takes_both_changes() {
+    // A chunk is written while the next is read: rows of two chunks that match one customer by
+    // different keys must still both land, in file order, without a conflict.
+    let row = |cells: &[(usize, &str)]| {
+        let mut r = vec![""; 23];
+        for (i, v) in cells {
+            r[*i] = v;
+        }
+        r.join(",") + "\n"
+    };
+    let app = spawn_app().await;
+    let first = format!(
+        "{SQUARE}\n{}",
+        row(&[
+            (1, "Ada"),
+            (2, "Lange"),
+            (3, "ada@example.org"),
+            (4, "+48 600 000 001"),
+            (9, "Krakow")
+        ])
+    );
+    imported(&app, "source=square", first.as_bytes()).await;
+    let ada = by_email(&app, "ada@example.org").await;
+
+    let chunk = custos_core::importing::CHUNK;
+    let mut file = format!("{SQUARE}\n");
+    // By e-mail, in the first chunk…
+    file.push_str(&row(&[
+        (1, "Ada"),
+        (2, "Lange-Berg"),
+        (3, "ada@example.org"),
+    ]));
+    for i in 1..chunk {
+        let email = format!("filler{i}@example.org");
+        file.push_str(&row(&[(1, "Filler"), (2, "Row"), (3, &email)]));
+    }
+    // …and by phone, in the second.
+    file.push_str(&row(&[(1, "Ada"), (4, "+48 600 000 001"), (9, "Gdansk")]));
+    let r = imported(&app, "source=square&update=true", file.as_bytes()).await;
+    assert_eq!(
+        (r["updated"].as_u64(), r["imported"].as_u64()),
+        (Some(2), Some(chunk as u64 - 1)),
+        "{r}"
+    );
+    let now = by_email(&app, "ada@example.org").await;
+    assert_eq!(now["fields"]["last_name"], "Lange-Berg", "{now}");
+    assert_eq!(now["fields"]["city"], "Gdansk", "{now}");
+    assert_eq!(now["version"], ada["version"].as_u64().unwrap() + 2);
+    assert_eq!(customers(&app), chunk as i64);
+}
+
+#[tokio::test]
 async fn an_import_never_brings_an_erased_customer_back() {
     let app = spawn_app().await;
     let file = format!("{SQUARE}\n,Rob,Lee,rob@example.org,,,,,,,,,,,SQ-R,,,,,,,,\n,Uma,Kay,,601 555 444,,,,,,,,,,SQ-U,,,,,,,,\n");
