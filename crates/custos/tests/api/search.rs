@@ -129,6 +129,34 @@ async fn search_by_every_key() {
 }
 
 #[tokio::test]
+async fn a_whole_name_comes_before_names_that_only_begin_with_it() {
+    let app = spawn_app().await;
+    let o = &app.owner;
+    // Three customers whose names only begin with "ann", then one named "Ann": more prefix
+    // matches than the limit, all older than the whole-word match.
+    for (first, last) in [("Annabelle", "Kos"), ("Annika", "Lis"), ("Annette", "Bak")] {
+        app.customer(json!({"first_name": first, "last_name": last}))
+            .await;
+    }
+    app.customer(json!({"first_name": "Ann", "last_name": "Wrona"}))
+        .await;
+    assert_eq!(
+        names(&app.search(o, &[("q", "ann"), ("limit", "1")]).await),
+        ["Ann Wrona"]
+    );
+    // Then the others, oldest first, up to the limit.
+    assert_eq!(
+        names(&app.search(o, &[("q", "ann"), ("limit", "3")]).await),
+        ["Ann Wrona", "Annabelle Kos", "Annika Lis"]
+    );
+    assert_eq!(app.search(o, &[("q", "ann")]).await.len(), 4);
+    assert_eq!(
+        names(&app.search(o, &[("q", "anni")]).await),
+        ["Annika Lis"]
+    );
+}
+
+#[tokio::test]
 async fn the_index_holds_no_plaintext() {
     let app = spawn_app().await;
     app.customer(json!({"first_name": "Grzegorz", "last_name": "Brzęczyszczykiewicz", "email": "g.b@example.pl", "phone": "601 999 888"})).await;
