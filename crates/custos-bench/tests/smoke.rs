@@ -115,3 +115,58 @@ fn every_scenario_runs_against_custos_and_the_baseline() {
     assert!(stdout.contains(&md), "the table printed is the one written");
     assert!(stdout.contains(&growth));
 }
+
+#[test]
+fn the_same_runs_on_postgresql() {
+    // An administrator's URL, as the store's own PostgreSQL tests take it.
+    let admin = std::env::var("CUSTOS_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let bench = std::path::PathBuf::from(env!("CARGO_BIN_EXE_custos-bench"));
+    let out = tempfile::tempdir().unwrap();
+    let o = Command::new(&bench)
+        .args([
+            "run",
+            "--customers",
+            "60",
+            "--records",
+            "1",
+            "--seconds",
+            "1",
+            "--connections",
+            "4",
+            "--postgres",
+            &admin,
+        ])
+        .arg("--custos")
+        .arg(bench.with_file_name("custos"))
+        .arg("--out")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&o.stderr),
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("results.json")).unwrap())
+            .unwrap();
+    assert_eq!(r["store"], "PostgreSQL");
+    let load = r["load"].as_array().unwrap();
+    assert_eq!(load.len(), 11, "{load:?}");
+    for l in load {
+        assert_eq!(l["errors"], 0, "custos failed in {}", l["scenario"]);
+        assert_eq!(
+            l["baseline_errors"], 0,
+            "the baseline failed in {}",
+            l["scenario"]
+        );
+        assert!(l["rps"].as_f64().unwrap() > 0.0 && l["baseline_rps"].as_f64().unwrap() > 0.0);
+    }
+    // Backup and restore ran on both: the baseline through pg_dump and pg_restore.
+    let once = r["once"].as_array().unwrap();
+    assert!(once
+        .iter()
+        .any(|o| o["scenario"] == "backup restore (s)" && o["baseline"].as_f64().unwrap() > 0.0));
+}
