@@ -290,8 +290,16 @@ struct Bench {
     dir: PathBuf,
     cert: Vec<u8>,
     report: report::Report,
-    /// On PostgreSQL: the databases of custos, the baseline and the baseline's restored copy.
-    pg: Option<[TestDatabase; 3]>,
+    /// On PostgreSQL: the databases of the run.
+    pg: Option<PgDatabases>,
+}
+
+/// The databases of a run on PostgreSQL, dropped with it.
+struct PgDatabases {
+    custos: TestDatabase,
+    baseline: TestDatabase,
+    /// Where the baseline's backup is restored.
+    restored: TestDatabase,
 }
 
 impl Bench {
@@ -309,7 +317,12 @@ impl Bench {
         let mut out = vec!["--dir".into(), dir.into_os_string()];
         if let Some(dbs) = &self.pg {
             out.push("--pg".into());
-            out.push(dbs[if restored { 2 } else { 1 }].url().into());
+            let db = if restored {
+                &dbs.restored
+            } else {
+                &dbs.baseline
+            };
+            out.push(db.url().into());
         }
         out
     }
@@ -731,8 +744,12 @@ async fn run_one(args: &RunArgs, n: u64, out: &std::path::Path) -> anyhow::Resul
             .map_err(|e| anyhow::anyhow!("PostgreSQL at {admin}: {e}"))?;
             let a = admin.clone();
             Some(
-                tokio::task::spawn_blocking(move || [0, 1, 2].map(|_| TestDatabase::create_on(&a)))
-                    .await?,
+                tokio::task::spawn_blocking(move || PgDatabases {
+                    custos: TestDatabase::create_on(&a),
+                    baseline: TestDatabase::create_on(&a),
+                    restored: TestDatabase::create_on(&a),
+                })
+                .await?,
             )
         }
     };
@@ -760,7 +777,10 @@ async fn run_one(args: &RunArgs, n: u64, out: &std::path::Path) -> anyhow::Resul
             ])
             .arg("--data-dir")
             .arg(b.custos_dir())
-            .args(b.pg.iter().flat_map(|dbs| ["--database-url", dbs[0].url()]))
+            .args(
+                b.pg.iter()
+                    .flat_map(|dbs| ["--database-url", dbs.custos.url()]),
+            )
             .env("CUSTOS_OWNER_PASSWORD", PASSWORD),
         "custos init",
     )?;

@@ -1053,12 +1053,13 @@ fn insert_new_customers(
         customers,
     )?;
     // In key order: neighbouring entries share index pages (measured: a small gain, 5-10 %).
-    let mut entries: Vec<(i64, &[u8], Vec<u8>)> = new
+    let mut entries: Vec<(i64, &[u8], [u8; 16])> = new
         .iter()
         .flat_map(|(c, entries, _)| {
+            let cid = c.id.as_uuid().into_bytes();
             entries
                 .iter()
-                .map(|e| (e.kind.code(), e.hash.as_slice(), b(c.id.as_uuid())))
+                .map(move |e| (e.kind.code(), e.hash.as_slice(), cid))
         })
         .collect();
     entries.sort_unstable();
