@@ -160,14 +160,20 @@ impl Vault {
             for ((tenant, actor), (at, first, last_seq)) in readers {
                 let n = self
                     .store
-                    .customers_read_by(tenant, actor, at - cfg.bulk_read_window, at)
+                    .customers_read_by(
+                        tenant,
+                        actor,
+                        at - cfg.bulk_read_window,
+                        at,
+                        cfg.bulk_read_customers.saturating_add(1),
+                    )
                     .await?;
                 if n > cfg.bulk_read_customers {
                     self.raise_for(
                         tenant,
                         "bulk_reads",
                         "high",
-                        format!("Actor {actor} read {n} different customers within {} minutes.", cfg.bulk_read_window.whole_minutes()),
+                        format!("Actor {actor} read more than {} different customers within {} minutes.", cfg.bulk_read_customers, cfg.bulk_read_window.whole_minutes()),
                         serde_json::json!({"actor_id": actor, "customers": n, "window_minutes": cfg.bulk_read_window.whole_minutes(), "events_from": first, "events_to": last_seq}),
                         &actor.to_string(),
                         at,

@@ -717,13 +717,15 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
     ) -> Result<Vec<(u64, Vec<u8>)>, StoreError>;
     /// How many distinct customers `actor` read (read, search hit, list, record read, reveal)
-    /// in the tenant between `from` and `to`.
+    /// in the tenant between `from` and `to`, counted up to `at_most`: the work is bounded by
+    /// the actor's events in the window, and stops once `at_most` customers are found.
     async fn customers_read_by(
         &self,
         tenant: TenantId,
         actor: uuid::Uuid,
         from: OffsetDateTime,
         to: OffsetDateTime,
+        at_most: u64,
     ) -> Result<u64, StoreError>;
     /// The audit position a background scanner has processed up to (0 at first).
     async fn scanner_position(&self, name: &str) -> Result<u64, StoreError>;

@@ -2195,14 +2195,23 @@ impl Store for SqlStore {
         actor: Uuid,
         from: OffsetDateTime,
         to: OffsetDateTime,
+        at_most: u64,
     ) -> Result<u64, StoreError> {
+        let at_most = i64::try_from(at_most).unwrap_or(i64::MAX);
         self.read_audit_t(tenant, move |c| {
+            // The actor's events of the window (index by actor and time), each event's customers
+            // (index by position); DISTINCT under LIMIT stops at the `at_most`-th customer.
             c.prepare_cached(
-                "SELECT count(DISTINCT ac.customer_id) FROM audit_events e JOIN audit_customers ac ON ac.seq = e.seq \
-                 WHERE e.tenant_id = ?1 AND e.actor_id = ?2 AND e.at >= ?3 AND e.at <= ?4 \
-                 AND e.action IN ('customer.read', 'customer.search', 'customer.list', 'record.read', 'customer.reveal')",
+                "SELECT count(*) FROM (SELECT DISTINCT ac.customer_id FROM audit_events e \
+                 JOIN audit_customers ac ON ac.seq = e.seq \
+                 WHERE e.actor_id = ?2 AND e.at >= ?3 AND e.at <= ?4 AND e.tenant_id = ?1 \
+                 AND e.action IN ('customer.read', 'customer.search', 'customer.list', 'record.read', 'customer.reveal') \
+                 LIMIT ?5) AS d",
             )?
-            .query_row(params![b(tenant.as_uuid()), b(actor), ts(from), ts(to)], |r| r.get::<i64>(0))
+            .query_row(
+                params![b(tenant.as_uuid()), b(actor), ts(from), ts(to), at_most],
+                |r| r.get::<i64>(0),
+            )
             .map(|n| n as u64)
         })
         .await

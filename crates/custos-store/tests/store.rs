@@ -800,3 +800,58 @@ async fn tls_to_the_database_is_verified() {
     let err = custos_store::open(&bad).err().unwrap().to_string();
     assert!(err.contains("sslrootcert"), "{err}");
 }
+
+#[tokio::test]
+async fn the_bulk_read_count_is_per_actor_window_and_read_and_stops_at_its_cap() {
+    for under in both() {
+        bulk_read_count(&under).await;
+    }
+}
+
+async fn bulk_read_count(under: &Under) {
+    let store = under.store.clone();
+    let tenant = TenantId::new_at(OffsetDateTime::now_utc());
+    let now = OffsetDateTime::now_utc();
+    let fresh = || CustomerId::new_at(now).as_uuid();
+    let (a, b) = (fresh(), fresh());
+    let c: Vec<uuid::Uuid> = (0..9).map(|_| fresh()).collect();
+    let ev = |action: &str, actor: uuid::Uuid, at: OffsetDateTime, ids: &[uuid::Uuid]| {
+        let mut e =
+            AuditEvent::anonymous(action, "user", Some(tenant), at, &RequestMeta::default())
+                .customers(ids.iter().copied());
+        e.actor_id = Some(actor);
+        e
+    };
+    let recent = now - time::Duration::minutes(1);
+    store
+        .append_audit(vec![
+            ev("customer.read", a, recent, &c[0..1]),
+            ev("customer.read", a, recent, &c[0..1]),
+            ev("customer.search", a, recent, &c[1..4]),
+            ev("record.read", a, recent, &c[4..5]),
+            // Not a read; another actor; before the window.
+            ev("customer.update", a, recent, &c[5..6]),
+            ev("customer.read", b, recent, &c[6..7]),
+            ev("customer.read", a, now - time::Duration::hours(1), &c[7..8]),
+        ])
+        .await
+        .unwrap();
+    // Another tenant's event by the same actor does not count either.
+    let mut other = ev("customer.read", a, recent, &c[8..9]);
+    other.tenant_id = Some(TenantId::new_at(now));
+    store.append_audit(vec![other]).await.unwrap();
+    let from = now - time::Duration::minutes(10);
+    let count = |actor, at_most| store.customers_read_by(tenant, actor, from, now, at_most);
+    assert_eq!(count(a, 100).await.unwrap(), 5, "c0 (twice), c1–c3, c4");
+    assert_eq!(count(a, 3).await.unwrap(), 3, "stops at its cap");
+    assert_eq!(count(b, 100).await.unwrap(), 1);
+    assert_eq!(
+        store
+            .customers_read_by(tenant, a, now - time::Duration::hours(2), now, 100)
+            .await
+            .unwrap(),
+        6,
+        "a wider window takes the older read"
+    );
+    store.close();
+}

@@ -415,6 +415,12 @@ ALTER TABLE self_audits ENABLE ROW LEVEL SECURITY;
 ALTER TABLE self_audits FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_wall ON self_audits USING (custos_may_see(tenant_id));
 "#,
+    // The bulk-read rule reads one actor's events of a window and their customers; pruning
+    // deletes customers by position. Without these both scanned the whole trail.
+    r#"
+CREATE INDEX audit_actor_at ON audit_events(actor_id, at);
+CREATE INDEX audit_customers_seq ON audit_customers(seq);
+"#,
 ];
 
 /// Tables under row-level security, with the column naming the tenant.

@@ -449,11 +449,10 @@ impl Writer {
             .audit
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let (mut seq, mut prev): (u64, [u8; 32]) = tx
-            .query_row(
-                "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1",
-                [],
-                |r| Ok((r.get::<_, i64>(0)? as u64, arr32(&r.get::<_, Vec<u8>>(1)?))),
-            )
+            .prepare_cached("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")?
+            .query_row([], |r| {
+                Ok((r.get::<_, i64>(0)? as u64, arr32(&r.get::<_, Vec<u8>>(1)?)))
+            })
             .optional()?
             .unwrap_or((0, chain::GENESIS));
         {

@@ -378,4 +378,10 @@ CREATE TABLE audit_checkpoints (
     signature BLOB NOT NULL
 );
 "#,
+    // The bulk-read rule reads one actor's events of a window and their customers; pruning
+    // deletes customers by position. Without these both scanned the whole trail.
+    r#"
+CREATE INDEX audit_actor_at ON audit_events(actor_id, at);
+CREATE INDEX audit_customers_seq ON audit_customers(seq);
+"#,
 ];
