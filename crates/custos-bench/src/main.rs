@@ -46,6 +46,16 @@ enum Cmd {
         #[arg(long)]
         out: PathBuf,
     },
+    /// The growth table and chart of reports written by earlier runs (their `results.json`),
+    /// for sizes run one at a time.
+    Growth {
+        /// The runs' output directories (or their results.json files), in any order.
+        #[arg(required = true, num_args = 2..)]
+        runs: Vec<PathBuf>,
+        /// Where growth.md and chart.svg are written.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// The plaintext baseline (started by `run`).
     Baseline {
         #[command(subcommand)]
@@ -158,6 +168,7 @@ fn main() -> std::process::ExitCode {
             Cmd::Data { customers, out } => {
                 std::fs::write(&out, data::shopify_csv(customers)).map_err(anyhow::Error::from)
             }
+            Cmd::Growth { runs, out } => report::growth_of(&runs, &out),
             Cmd::Baseline { command } => match command {
                 BaselineCmd::Serve {
                     at,

@@ -3,12 +3,12 @@
 
 use crate::load::Stats;
 use crate::RunArgs;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use std::path::Path;
 
 /// One measured scenario under load.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LoadRow {
     pub scenario: String,
     pub rps: f64,
@@ -24,7 +24,7 @@ pub struct LoadRow {
 }
 
 /// One timed operation.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OnceRow {
     pub scenario: String,
     pub custos: f64,
@@ -34,7 +34,7 @@ pub struct OnceRow {
 }
 
 /// The whole report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     pub date: String,
     pub machine: String,
@@ -231,6 +231,33 @@ fn row<'a>(r: &'a Report, prefix: &str) -> Option<&'a LoadRow> {
 
 /// How each figure grows with the number of customers: growth.md (a table) and chart.svg
 /// (throughput and p99 latency by N, custos and baseline), written to `out`.
+/// The growth table and chart of runs written earlier (`results.json` or its directory),
+/// ordered by size; they must be of one store.
+pub fn growth_of(runs: &[std::path::PathBuf], out: &Path) -> anyhow::Result<()> {
+    let mut reports = Vec::with_capacity(runs.len());
+    for run in runs {
+        let file = if run.is_dir() {
+            run.join("results.json")
+        } else {
+            run.clone()
+        };
+        let text = std::fs::read_to_string(&file)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+        let r: Report = serde_json::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("{} is not a custos-bench report: {e}", file.display()))?;
+        reports.push(r);
+    }
+    if let Some(other) = reports.iter().find(|r| r.store != reports[0].store) {
+        anyhow::bail!(
+            "the runs are of different stores ({} and {}): compare like with like",
+            reports[0].store,
+            other.store
+        );
+    }
+    reports.sort_by_key(|r| r.customers);
+    growth(&reports, out)
+}
+
 pub fn growth(reports: &[Report], out: &Path) -> anyhow::Result<()> {
     let mut s = String::new();
     let _ = writeln!(

@@ -114,6 +114,47 @@ fn every_scenario_runs_against_custos_and_the_baseline() {
     assert!(md.contains("| scenario | req/s |") && md.contains("custos / baseline"));
     assert!(stdout.contains(&md), "the table printed is the one written");
     assert!(stdout.contains(&growth));
+
+    // Sizes run one at a time combine into the same growth table and chart afterwards, in
+    // order of size whatever the order given.
+    let again = out.path().join("again");
+    let o = Command::new(&bench)
+        .arg("growth")
+        .arg(one.join("results.json"))
+        .arg(out.path().join("60"))
+        .arg("--out")
+        .arg(&again)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        std::fs::read_to_string(again.join("growth.md")).unwrap(),
+        growth
+    );
+    assert_eq!(
+        std::fs::read_to_string(again.join("chart.svg")).unwrap(),
+        chart
+    );
+    // Runs of two stores, or a file that is no report, are refused with the reason.
+    let pg = out.path().join("pg.json");
+    let mut other = r.clone();
+    other["store"] = "PostgreSQL".into();
+    std::fs::write(&pg, other.to_string()).unwrap();
+    let refused = |file: &std::path::Path| {
+        let o = Command::new(&bench)
+            .arg("growth")
+            .arg(out.path().join("60"))
+            .arg(file)
+            .arg("--out")
+            .arg(out.path().join("never"))
+            .output()
+            .unwrap();
+        assert!(!o.status.success());
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    assert!(refused(&pg).contains("different stores"));
+    assert!(refused(&one.join("report.md")).contains("is not a custos-bench report"));
+    assert!(!out.path().join("never").exists());
 }
 
 #[test]
