@@ -229,8 +229,6 @@ fn row<'a>(r: &'a Report, prefix: &str) -> Option<&'a LoadRow> {
     r.load.iter().find(|l| l.scenario.starts_with(prefix))
 }
 
-/// How each figure grows with the number of customers: growth.md (a table) and chart.svg
-/// (throughput and p99 latency by N, custos and baseline), written to `out`.
 /// The growth table and chart of runs written earlier (`results.json` or its directory),
 /// ordered by size; they must be of one store.
 pub fn growth_of(runs: &[std::path::PathBuf], out: &Path) -> anyhow::Result<()> {
@@ -258,14 +256,26 @@ pub fn growth_of(runs: &[std::path::PathBuf], out: &Path) -> anyhow::Result<()> 
     growth(&reports, out)
 }
 
+/// How each figure grows with the number of customers: growth.md (a table) and chart.svg
+/// (throughput and p99 latency by N, custos and baseline), written to `out`.
 pub fn growth(reports: &[Report], out: &Path) -> anyhow::Result<()> {
+    // Runs combined afterwards may come from several days or machines: each is named.
+    let distinct = |f: fn(&Report) -> &str| {
+        let mut v: Vec<&str> = Vec::new();
+        for r in reports {
+            if !v.contains(&f(r)) {
+                v.push(f(r));
+            }
+        }
+        v.join(" and ")
+    };
     let mut s = String::new();
     let _ = writeln!(
         s,
         "custos-bench growth, {}, on {}, {}.\n",
-        reports.first().map_or("", |r| r.date.as_str()),
-        reports.first().map_or("", |r| r.store.as_str()),
-        reports.first().map_or("", |r| r.machine.as_str())
+        distinct(|r| r.date.as_str()),
+        distinct(|r| r.store.as_str()),
+        distinct(|r| r.machine.as_str())
     );
     s.push_str("| scenario | customers | req/s | p99 ms | baseline req/s | baseline p99 ms | server RSS MiB |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     for name in GROWTH {

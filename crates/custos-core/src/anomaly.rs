@@ -174,7 +174,7 @@ impl Vault {
                         "bulk_reads",
                         "high",
                         format!("Actor {actor} read more than {} different customers within {} minutes.", cfg.bulk_read_customers, cfg.bulk_read_window.whole_minutes()),
-                        serde_json::json!({"actor_id": actor, "customers": n, "window_minutes": cfg.bulk_read_window.whole_minutes(), "events_from": first, "events_to": last_seq}),
+                        serde_json::json!({"actor_id": actor, "customers_at_least": n, "threshold": cfg.bulk_read_customers, "window_minutes": cfg.bulk_read_window.whole_minutes(), "events_from": first, "events_to": last_seq}),
                         &actor.to_string(),
                         at,
                     )
