@@ -434,6 +434,7 @@ async fn a_lost_answer_is_retried_with_the_same_idempotency_key_and_nothing_twic
         listener,
         proxy,
         Some(tls),
+        custos_server::ConnLimits::default(),
         std::future::pending(),
         Duration::from_secs(1),
     ));

@@ -2,12 +2,14 @@
 //! and size limits, bearer authentication, the OpenAPI document and its local Swagger UI, and
 //! serving over TLS (rustls with ring) with graceful shutdown.
 
+pub mod conn;
 pub mod error;
 pub mod extract;
 pub mod render;
 pub mod routes;
 pub mod ui;
 
+pub use crate::conn::ConnLimits;
 use crate::error::{ApiError, REQUEST_ID};
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderName, HeaderValue};
@@ -287,33 +289,48 @@ fn first_certificate(cert: &Path) -> Option<x509_cert::Certificate> {
 }
 
 /// Serves `app` on a bound listener until `shutdown` resolves, then lets in-flight requests
-/// finish (up to `grace`).
+/// finish (up to `grace`). `limits` bound the connections (see [`conn`]).
 pub async fn serve(
     listener: std::net::TcpListener,
     app: Router,
     tls: Option<rustls::ServerConfig>,
+    limits: ConnLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
     grace: Duration,
 ) -> std::io::Result<()> {
     listener.set_nonblocking(true)?;
     let make = app.into_make_service_with_connect_info::<SocketAddr>();
+    let handle = axum_server::Handle::new();
+    let h = handle.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        h.graceful_shutdown(Some(grace));
+    });
+    // hyper reads a request's header lines against its timer only when it is given one.
+    let timed = |b: &mut hyper_util::server::conn::auto::Builder<_>| {
+        b.http1()
+            .timer(hyper_util::rt::TokioTimer::new())
+            .header_read_timeout(limits.header_read);
+        b.http2().timer(hyper_util::rt::TokioTimer::new());
+    };
     match tls {
         Some(cfg) => {
-            let handle = axum_server::Handle::new();
-            let h = handle.clone();
-            tokio::spawn(async move {
-                shutdown.await;
-                h.graceful_shutdown(Some(grace));
-            });
             let rustls = axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(cfg));
-            axum_server::from_tcp_rustls(listener, rustls)?
-                .handle(handle)
-                .serve(make)
-                .await
+            let acceptor =
+                conn::Guard::new(axum_server::tls_rustls::RustlsAcceptor::new(rustls), limits);
+            let mut server = axum_server::from_tcp(listener)?
+                .acceptor(acceptor)
+                .handle(handle);
+            timed(server.http_builder());
+            server.serve(make).await
         }
         None => {
-            let l = tokio::net::TcpListener::from_std(listener)?;
-            axum::serve(l, make).with_graceful_shutdown(shutdown).await
+            let acceptor = conn::Guard::new(axum_server::accept::DefaultAcceptor::new(), limits);
+            let mut server = axum_server::from_tcp(listener)?
+                .acceptor(acceptor)
+                .handle(handle);
+            timed(server.http_builder());
+            server.serve(make).await
         }
     }
 }

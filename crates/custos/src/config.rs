@@ -41,6 +41,12 @@ pub struct FileConfig {
     pub request_timeout_secs: Option<u64>,
     /// Largest request body in bytes.
     pub body_limit_bytes: Option<usize>,
+    /// Connections open at once; more are closed when accepted.
+    pub max_connections: Option<usize>,
+    /// A connection silent this many seconds is closed.
+    pub idle_timeout_secs: Option<u64>,
+    /// A request's header lines must arrive within this many seconds.
+    pub header_timeout_secs: Option<u64>,
     /// How long a login token lasts, in minutes.
     pub login_token_minutes: Option<i64>,
     /// A web session ends after this many minutes without use.
@@ -210,6 +216,8 @@ pub struct Settings {
     pub request_timeout: Duration,
     /// Body limit.
     pub body_limit: usize,
+    /// Connection limits (slow and idle clients).
+    pub conn_limits: custos_server::ConnLimits,
     /// Login token lifetime.
     pub login_token_ttl: time::Duration,
     /// Web session idle timeout.
@@ -285,6 +293,25 @@ impl Settings {
         let body_limit = file.body_limit_bytes.unwrap_or(1024 * 1024);
         if !(1024..=64 * 1024 * 1024).contains(&body_limit) {
             bail!("body_limit_bytes must be between 1 KiB and 64 MiB");
+        }
+        let conn_default = custos_server::ConnLimits::default();
+        let max_connections = file.max_connections.unwrap_or(conn_default.max_connections);
+        if !(1..=100_000).contains(&max_connections) {
+            bail!("max_connections must be between 1 and 100000");
+        }
+        let header_timeout = file
+            .header_timeout_secs
+            .unwrap_or(conn_default.header_read.as_secs());
+        if !(1..=120).contains(&header_timeout) {
+            bail!("header_timeout_secs must be between 1 and 120");
+        }
+        let idle_timeout = file
+            .idle_timeout_secs
+            .unwrap_or(conn_default.idle.as_secs().max(timeout + 30));
+        if idle_timeout <= timeout || idle_timeout > 3600 {
+            bail!(
+                "idle_timeout_secs must be longer than request_timeout_secs ({timeout}) and at most 3600"
+            );
         }
         let idle = file.session_idle_minutes.unwrap_or(30);
         if !(1..=24 * 60).contains(&idle) {
@@ -425,6 +452,11 @@ impl Settings {
             log_json,
             request_timeout: Duration::from_secs(timeout),
             body_limit,
+            conn_limits: custos_server::ConnLimits {
+                max_connections,
+                idle: Duration::from_secs(idle_timeout),
+                header_read: Duration::from_secs(header_timeout),
+            },
             login_token_ttl: time::Duration::minutes(minutes),
             session_idle: time::Duration::minutes(idle),
             session_absolute: time::Duration::hours(hours),
@@ -496,6 +528,32 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().contains("loopback"));
+        assert_eq!(s.conn_limits, custos_server::ConnLimits::default());
+        std::fs::write(
+            dir.path().join(CONFIG_FILE),
+            "request_timeout_secs = 90\nmax_connections = 200\nheader_timeout_secs = 5\n",
+        )
+        .unwrap();
+        let s = Settings::load(dir.path(), Overrides::default()).unwrap();
+        assert_eq!(s.conn_limits.max_connections, 200);
+        assert_eq!(s.conn_limits.header_read, Duration::from_secs(5));
+        assert_eq!(
+            s.conn_limits.idle,
+            Duration::from_secs(120),
+            "a connection waiting on a slow request is not idle"
+        );
+        for (bad, says) in [
+            ("max_connections = 0\n", "max_connections"),
+            ("header_timeout_secs = 0\n", "header_timeout_secs"),
+            (
+                "request_timeout_secs = 60\nidle_timeout_secs = 60\n",
+                "idle_timeout_secs",
+            ),
+        ] {
+            std::fs::write(dir.path().join(CONFIG_FILE), bad).unwrap();
+            let e = Settings::load(dir.path(), Overrides::default()).unwrap_err();
+            assert!(e.to_string().contains(says), "{bad}: {e}");
+        }
         std::fs::write(dir.path().join(CONFIG_FILE), "lisen = \"x\"\n").unwrap();
         assert!(
             Settings::load(dir.path(), Overrides::default()).is_err(),

@@ -796,11 +796,13 @@ pub async fn start_with(
         tracing::info!("shutting down: finishing in-flight requests");
     };
     let is_tls = tls.is_some();
+    let limits = s.conn_limits;
     let task = tokio::spawn(async move {
         let r = custos_server::serve(
             listener,
             app,
             tls,
+            limits,
             shutdown,
             std::time::Duration::from_secs(20),
         )
