@@ -157,6 +157,21 @@ pub struct Row {
     pub cells: Vec<String>,
 }
 
+/// The line breaks in a stretch of a file as the CSV reader sees them: CRLF, LF, or a lone CR
+/// (the line end of spreadsheets saved as "CSV (Macintosh)"). A stretch never ends between the
+/// CR and LF of one break: it ends after a run of line-end bytes.
+fn line_breaks(bytes: &[u8]) -> u64 {
+    let mut n = 0;
+    for (i, b) in bytes.iter().enumerate() {
+        match b {
+            b'\n' => n += 1,
+            b'\r' if bytes.get(i + 1) != Some(&b'\n') => n += 1,
+            _ => {}
+        }
+    }
+    n
+}
+
 /// A CSV export read row by row: UTF-8 with or without a byte-order mark, CRLF or LF, quoted
 /// cells holding commas, quotes and line breaks. Rows with nothing in them are skipped; a row
 /// that is not UTF-8 is answered as an error of its own line, and reading goes on.
@@ -247,10 +262,7 @@ impl<'a> CsvFile<'a> {
                 at += 1;
             }
             if at >= self.counted_to {
-                self.line += self.bytes[self.counted_to..at]
-                    .iter()
-                    .filter(|b| **b == b'\n')
-                    .count() as u64;
+                self.line += line_breaks(&self.bytes[self.counted_to..at]);
                 self.counted_to = at;
             }
             let line = self.line;
@@ -294,6 +306,42 @@ mod tests {
         ))
         .ok()?;
         Some(read_csv(text.as_bytes()).ok()?.0)
+    }
+
+    fn lines_of(file: &[u8]) -> Vec<u64> {
+        let mut f = CsvFile::open(file).unwrap();
+        let mut lines = Vec::new();
+        while let Some(r) = f.next_row() {
+            lines.push(r.unwrap().line);
+        }
+        lines
+    }
+
+    #[test]
+    fn rows_are_numbered_by_their_line_whatever_the_line_ends() {
+        assert_eq!(
+            lines_of(b"First Name,Email\nAnna,a@x.de\nBob,b@x.de\n"),
+            [2, 3]
+        );
+        assert_eq!(
+            lines_of(b"First Name,Email\r\nAnna,a@x.de\r\n\r\nBob,b@x.de"),
+            [2, 4]
+        );
+        // A lone CR ends a line ("CSV (Macintosh)"): found by the csv_import fuzz target,
+        // which saw two rows numbered alike.
+        assert_eq!(
+            lines_of(b"First Name,Email\rAnna,a@x.de\rBob,b@x.de\r"),
+            [2, 3]
+        );
+        assert_eq!(
+            lines_of(b"First Name,Email\r\nAnna,a@x.de\rBob,b@x.de\nCem,c@x.de"),
+            [2, 3, 4]
+        );
+        // A quoted line break is one line of the file, inside one row.
+        assert_eq!(
+            lines_of(b"First Name,Note\nAnna,\"two\r\nlines\"\nBob,x\n"),
+            [2, 4]
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! customer erased here is refused: an import never brings an erased customer back.
 
 use crate::audit::{AuditEvent, RequestMeta};
-use crate::catalog::{validate_value, CatalogExt, Category, FieldError, FieldType};
+use crate::catalog::{validate_value, CatalogExt, Category, FieldError};
 use crate::consents::business_lang;
 use crate::error::CoreError;
 use crate::ids::CustomerId;
@@ -18,7 +18,7 @@ use crate::store::{
     ConsentRow, CustomerChange, CustomerRow, ImportBatch, IndexEntry, IndexKind, StoreError,
 };
 use crate::vault::{Plain, SealedFields, TenantKeys, Vault};
-use custos_api::catalog::Channel;
+use custos_api::catalog::{Channel, FieldDef, FieldType};
 use custos_api::{DroppedColumn, DuplicateRow, FileImportReport, RowProblem};
 use custos_crypto as crypto;
 use serde_json::Value;
@@ -200,7 +200,6 @@ pub struct ImportOptions {
 enum Use {
     Field {
         name: String,
-        type_: FieldType,
     },
     External,
     Consent {
@@ -248,6 +247,42 @@ pub(crate) fn purpose_for(t: &TenantKeys, channel: Channel) -> Option<String> {
         .map(|p| p.name.clone())
 }
 
+/// What one import cell says for its catalog field, validated and normalised as stored
+/// (a birthday without a year, "Yes" for true, a decimal comma, spreadsheet line breaks), or
+/// why it is refused, naming the column and never the value.
+pub fn cell_value(
+    def: &FieldDef,
+    value: &str,
+    column: &str,
+    default_country: &str,
+) -> Result<Value, String> {
+    let v = match &def.type_ {
+        FieldType::Date => Value::String(birthday(value).map_err(|e| format!("{column}: {e}"))?),
+        FieldType::Number { .. } => value
+            .replace(',', ".")
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(Value::Number)
+            .ok_or_else(|| format!("{column}: is not a number"))?,
+        FieldType::Bool => {
+            Value::Bool(consent_value(value).ok_or_else(|| format!("{column}: is not yes or no"))?)
+        }
+        // Line breaks as a spreadsheet wrote them (CRLF, or CR) become LF.
+        FieldType::Text { .. } if value.contains('\r') => {
+            Value::String(value.replace("\r\n", "\n").replace('\r', "\n"))
+        }
+        _ => Value::String(value.to_owned()),
+    };
+    validate_value(def, &v, default_country).map_err(|e| match e {
+        FieldError::CardNumber(_) => format!(
+            "{column}: holds what looks like a payment card number; custos never stores card numbers"
+        ),
+        FieldError::Invalid { reason, .. } => format!("{column}: {reason}"),
+        FieldError::Unknown(f) => format!("{column}: {f} is not declared"),
+    })
+}
+
 impl Vault {
     fn import_plan(
         &self,
@@ -276,7 +311,6 @@ impl Vault {
             }
             Ok(Use::Field {
                 name: def.name.clone(),
-                type_: def.type_.clone(),
             })
         };
         let mut uses = Vec::with_capacity(headers.len());
@@ -416,39 +450,12 @@ impl Vault {
                         consents.push((purpose.clone(), *channel, column.clone()));
                     }
                 }
-                Use::Field { name, type_ } => {
+                Use::Field { name } => {
                     let def = t
                         .catalog
                         .field(name)
                         .ok_or_else(|| format!("{name}: not declared"))?;
-                    let v = match type_ {
-                        FieldType::Date => {
-                            Value::String(birthday(value).map_err(|e| format!("{column}: {e}"))?)
-                        }
-                        FieldType::Number { .. } => value
-                            .replace(',', ".")
-                            .parse::<f64>()
-                            .ok()
-                            .and_then(serde_json::Number::from_f64)
-                            .map(Value::Number)
-                            .ok_or_else(|| format!("{column}: is not a number"))?,
-                        FieldType::Bool => Value::Bool(
-                            consent_value(value)
-                                .ok_or_else(|| format!("{column}: is not yes or no"))?,
-                        ),
-                        // Line breaks as a spreadsheet wrote them (CRLF, or CR) become LF.
-                        FieldType::Text { .. } if value.contains('\r') => {
-                            Value::String(value.replace("\r\n", "\n").replace('\r', "\n"))
-                        }
-                        _ => Value::String(value.to_owned()),
-                    };
-                    let v = validate_value(def, &v, country).map_err(|e| match e {
-                        FieldError::CardNumber(_) => format!(
-                            "{column}: holds what looks like a payment card number; custos never stores card numbers"
-                        ),
-                        FieldError::Invalid { reason, .. } => format!("{column}: {reason}"),
-                        FieldError::Unknown(f) => format!("{column}: {f} is not declared"),
-                    })?;
+                    let v = cell_value(def, value, column, country)?;
                     by_cat
                         .entry(def.category)
                         .or_default()

@@ -25,7 +25,7 @@ pub const FORMAT: &str = "custos-backup/1";
 pub const IDENTITY_FILE: &str = "backup.age-identity";
 const MANIFEST: &str = "manifest.json";
 /// The files a backup may hold besides its manifest, as paths inside the data dir.
-const FILES: [&str; 7] = [
+pub const FILES: [&str; 7] = [
     "custos.db",
     "audit.db",
     "custos.toml",
@@ -325,6 +325,14 @@ pub fn extract(
             ),
             other => damaged(other),
         })?;
+    let manifest = unpack(stream, into)?;
+    b.finish_and_clear();
+    Ok(manifest)
+}
+
+/// Unpacks a backup's decrypted archive into `into` and checks it against its manifest (the
+/// second half of [`extract`], on its own for the fuzz target `backup_archive`).
+pub fn unpack(stream: impl Read, into: &Path) -> anyhow::Result<Manifest> {
     let mut archive = tar::Archive::new(stream);
     let mut found: Vec<FileEntry> = Vec::new();
     let mut manifest: Option<Manifest> = None;
@@ -389,7 +397,6 @@ pub fn extract(
         });
     }
     drain(archive.into_inner()).map_err(damaged)?;
-    b.finish_and_clear();
     let manifest = manifest.ok_or_else(|| damaged("no manifest"))?;
     if manifest.format != FORMAT {
         bail!(
