@@ -717,7 +717,43 @@ pub struct ProcessApp {
     pub log: PathBuf,
     pub base: String,
     pub client: reqwest::Client,
+    pub port: u16,
     child: Option<std::process::Child>,
+}
+
+/// `custos serve` on a data dir as a child process, debug logs in JSON appended to `log`.
+fn spawn_serve(data: &std::path::Path, port: u16, log: &std::path::Path) -> std::process::Child {
+    use std::process::{Command, Stdio};
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .unwrap();
+    Command::new(env!("CARGO_BIN_EXE_custos"))
+        .args([
+            "serve",
+            "--data-dir",
+            data.to_str().unwrap(),
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .env("CUSTOS_LOG", "debug")
+        .env("CUSTOS_LOG_FORMAT", "json")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap()
+}
+
+/// Waits until the server answers `/healthz` (10 s at most).
+async fn wait_up(client: &reqwest::Client, base: &str) {
+    for _ in 0..100 {
+        if client.get(format!("{base}/healthz")).send().await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the server did not come up at {base}");
 }
 
 impl ProcessApp {
@@ -755,20 +791,7 @@ impl ProcessApp {
             .unwrap()
             .port();
         let log = dir.path().join("server.log");
-        let child = Command::new(bin)
-            .args([
-                "serve",
-                "--data-dir",
-                d,
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-            ])
-            .env("CUSTOS_LOG", "debug")
-            .env("CUSTOS_LOG_FORMAT", "json")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .unwrap();
+        let child = spawn_serve(&data, port, &log);
         let cert =
             reqwest::Certificate::from_pem(&std::fs::read(data.join("tls/cert.pem")).unwrap())
                 .unwrap();
@@ -779,15 +802,7 @@ impl ProcessApp {
             .build()
             .unwrap();
         let base = format!("https://localhost:{port}");
-        let mut up = false;
-        for _ in 0..100 {
-            if client.get(format!("{base}/healthz")).send().await.is_ok() {
-                up = true;
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        assert!(up, "server did not come up");
+        wait_up(&client, &base).await;
         ProcessApp {
             _dir: dir,
             _db: db,
@@ -795,8 +810,51 @@ impl ProcessApp {
             log,
             base,
             client,
+            port,
             child: Some(child),
         }
+    }
+
+    /// A new client for the server (a killed server leaves the old one's connections dead).
+    pub fn new_client(&self) -> reqwest::Client {
+        let cert =
+            reqwest::Certificate::from_pem(&std::fs::read(self.data.join("tls/cert.pem")).unwrap())
+                .unwrap();
+        reqwest::Client::builder()
+            .add_root_certificate(cert)
+            .resolve("localhost", ([127, 0, 0, 1], self.port).into())
+            .build()
+            .unwrap()
+    }
+
+    /// Starts a CLI command on the server's data dir (output captured).
+    pub fn cli(&self, args: &[&str]) -> std::process::Child {
+        use std::process::{Command, Stdio};
+        Command::new(env!("CARGO_BIN_EXE_custos"))
+            .args(args)
+            .arg("--data-dir")
+            .arg(&self.data)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    }
+
+    /// SIGKILL: the server dies at once, mid-request, with nothing flushed or closed.
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            c.kill().unwrap();
+            c.wait().unwrap();
+        }
+    }
+
+    /// Starts the server again on the same data dir and port (after `kill` or `stop`); its log
+    /// goes on in the same file.
+    pub async fn restart(&mut self) {
+        assert!(self.child.is_none(), "the server is still running");
+        self.child = Some(spawn_serve(&self.data, self.port, &self.log));
+        wait_up(&self.client, &self.base).await;
     }
 
     pub fn req(&self, m: Method, path: &str, token: &str) -> RequestBuilder {
