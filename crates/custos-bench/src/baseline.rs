@@ -117,7 +117,7 @@ impl Conn {
                 if write {
                     c.query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0))?;
                     c.pragma_update(None, "synchronous", "FULL")?;
-                    c.pragma_update(None, "cache_size", -32_000)?;
+                    c.pragma_update(None, "cache_size", -8_000)?;
                     c.execute_batch(SQLITE_SCHEMA)?;
                 } else {
                     c.pragma_update(None, "query_only", "ON")?;
