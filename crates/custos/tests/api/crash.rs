@@ -111,6 +111,13 @@ impl Ctx {
             .bearer_auth(&self.token)
             .timeout(Duration::from_secs(30))
     }
+
+    /// The writers' import: a Shopify export of 2022.
+    fn import(&self, file: Vec<u8>) -> reqwest::RequestBuilder {
+        self.req(Method::POST, IMPORT)
+            .header("content-type", "text/csv")
+            .body(file)
+    }
 }
 
 /// One writer until the server dies under it.
@@ -213,12 +220,7 @@ async fn writer(ctx: std::sync::Arc<Ctx>, w: u64, cycle: u64, seed: u64, mut l: 
                 ));
             }
             let file = file.into_bytes();
-            let r = send(
-                ctx.req(Method::POST, IMPORT)
-                    .header("content-type", "text/csv")
-                    .body(file.clone()),
-            )
-            .await;
+            let r = send(ctx.import(file.clone())).await;
             let acked = match &r {
                 Ok((status, body)) => {
                     assert_eq!(*status, StatusCode::OK, "import: {body}");
@@ -239,20 +241,20 @@ async fn writer(ctx: std::sync::Arc<Ctx>, w: u64, cycle: u64, seed: u64, mut l: 
     }
 }
 
-fn n_settle(n: &mut Settled, there: u64, maybe: u64) {
-    n.purchases_there += there;
-    n.purchases_not += maybe - there;
+/// An answer the server must give (it is up again after the restart).
+async fn answered(r: reqwest::RequestBuilder) -> (StatusCode, Value) {
+    match send(r).await {
+        Ok(a) => a,
+        Err(Gone) => panic!("the server did not answer after its restart"),
+    }
 }
 
 async fn search_email(ctx: &Ctx, email: &str) -> Vec<Value> {
-    let Ok((status, body)) = send(
+    let (status, body) = answered(
         ctx.req(Method::GET, "/v1/customers/search")
             .query(&[("email", email)]),
     )
-    .await
-    else {
-        panic!("search after restart failed")
-    };
+    .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     body["items"].as_array().unwrap().clone()
 }
@@ -261,7 +263,7 @@ async fn search_email(ctx: &Ctx, email: &str) -> Vec<Value> {
 /// maybe becomes a yes or a no) so that the next cycle starts from known state.
 async fn check(ctx: &Ctx, l: &mut Ledger, seed: u64, n: &mut Settled) {
     for c in &mut l.customers {
-        let found = search_email(ctx, &c.email).await;
+        let mut found = search_email(ctx, &c.email).await;
         match c.state {
             State::Erased => {
                 assert!(
@@ -269,13 +271,11 @@ async fn check(ctx: &Ctx, l: &mut Ledger, seed: u64, n: &mut Settled) {
                     "seed {seed}: erased {} came back",
                     c.email
                 );
-                let (status, _) = send(ctx.req(
+                let (status, _) = answered(ctx.req(
                     Method::GET,
                     &format!("/v1/customers/{}", c.id.as_ref().unwrap()),
                 ))
-                .await
-                .ok()
-                .unwrap();
+                .await;
                 assert_eq!(
                     status,
                     StatusCode::NOT_FOUND,
@@ -285,13 +285,11 @@ async fn check(ctx: &Ctx, l: &mut Ledger, seed: u64, n: &mut Settled) {
                 continue;
             }
             State::MaybeErased => {
-                let (status, _) = send(ctx.req(
+                let (status, _) = answered(ctx.req(
                     Method::GET,
                     &format!("/v1/customers/{}", c.id.as_ref().unwrap()),
                 ))
-                .await
-                .ok()
-                .unwrap();
+                .await;
                 if status == StatusCode::NOT_FOUND {
                     assert!(
                         found.is_empty(),
@@ -320,14 +318,12 @@ async fn check(ctx: &Ctx, l: &mut Ledger, seed: u64, n: &mut Settled) {
                     n.creates_there += 1;
                 }
                 // The client retries with the same Idempotency-Key, as a till would.
-                let (status, body) = send(
+                let (status, body) = answered(
                     ctx.req(Method::POST, "/v1/customers")
                         .header("idempotency-key", c.email.clone())
                         .json(&json!({"fields": {"first_name": c.first_name, "email": c.email}})),
                 )
-                .await
-                .ok()
-                .unwrap();
+                .await;
                 assert!(
                     status == StatusCode::CREATED || status == StatusCode::OK,
                     "retry: {status} {body}"
@@ -339,9 +335,9 @@ async fn check(ctx: &Ctx, l: &mut Ledger, seed: u64, n: &mut Settled) {
                         "seed {seed}: the retry answered the customer made before the kill"
                     );
                 }
-                let again = search_email(ctx, &c.email).await;
+                found = search_email(ctx, &c.email).await;
                 assert_eq!(
-                    again.len(),
+                    found.len(),
                     1,
                     "seed {seed}: one customer for {} after the retry",
                     c.email
@@ -352,14 +348,10 @@ async fn check(ctx: &Ctx, l: &mut Ledger, seed: u64, n: &mut Settled) {
             State::Created => {}
         }
         // A customer that exists: whole, readable, indexed once, with what was acknowledged.
-        let found = search_email(ctx, &c.email).await;
         assert_eq!(found.len(), 1, "seed {seed}: {} indexed once", c.email);
         let id = c.id.clone().unwrap();
         assert_eq!(found[0]["id"], id.as_str());
-        let (status, body) = send(ctx.req(Method::GET, &format!("/v1/customers/{id}")))
-            .await
-            .ok()
-            .unwrap();
+        let (status, body) = answered(ctx.req(Method::GET, &format!("/v1/customers/{id}"))).await;
         assert_eq!(status, StatusCode::OK, "seed {seed}: {body}");
         assert_eq!(
             body["fields"]["first_name"],
@@ -390,13 +382,11 @@ async fn check(ctx: &Ctx, l: &mut Ledger, seed: u64, n: &mut Settled) {
         );
         assert!(version >= c.version, "seed {seed}: version went back");
         c.version = version;
-        let (status, recs) = send(ctx.req(
+        let (status, recs) = answered(ctx.req(
             Method::GET,
             &format!("/v1/customers/{id}/records?limit=200"),
         ))
-        .await
-        .ok()
-        .unwrap();
+        .await;
         assert_eq!(status, StatusCode::OK);
         let recs_n = recs["items"].as_array().unwrap().len() as u64;
         assert!(
@@ -406,21 +396,15 @@ async fn check(ctx: &Ctx, l: &mut Ledger, seed: u64, n: &mut Settled) {
             c.purchases,
             c.maybe_purchases
         );
-        n_settle(n, recs_n - c.purchases, c.maybe_purchases);
+        n.purchases_there += recs_n - c.purchases;
+        n.purchases_not += c.purchases + c.maybe_purchases - recs_n;
         c.purchases = recs_n;
         c.maybe_purchases = 0;
     }
     for imp in &mut l.imports {
         if !imp.acked {
             // Whole chunks or nothing; running it again finishes it and adds nothing twice.
-            let (status, body) = send(
-                ctx.req(Method::POST, IMPORT)
-                    .header("content-type", "text/csv")
-                    .body(imp.file.clone()),
-            )
-            .await
-            .ok()
-            .unwrap();
+            let (status, body) = answered(ctx.import(imp.file.clone())).await;
             assert_eq!(status, StatusCode::OK, "seed {seed}: re-run import: {body}");
             imp.acked = true;
             n.imports_rerun += 1;
@@ -430,10 +414,7 @@ async fn check(ctx: &Ctx, l: &mut Ledger, seed: u64, n: &mut Settled) {
             assert_eq!(found.len(), 1, "seed {seed}: imported {e} once");
         }
     }
-    let (status, v) = send(ctx.req(Method::GET, "/v1/audit/verify"))
-        .await
-        .ok()
-        .unwrap();
+    let (status, v) = answered(ctx.req(Method::GET, "/v1/audit/verify")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         v["ok"], true,
