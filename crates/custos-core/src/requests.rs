@@ -210,7 +210,7 @@ impl Vault {
             row.identity_check = c.clone();
         }
         if let Some(m) = patch.extend_months {
-            let total = row.extended_months + m;
+            let total = u32::from(row.extended_months) + u32::from(m);
             if m == 0 || total > 2 {
                 return Err(CoreError::Invalid(
                     "A request may be extended by two further months at most (art. 12(3)).".into(),
@@ -226,8 +226,8 @@ impl Vault {
                     "An extension must be decided within the first month (art. 12(3)).".into(),
                 ));
             }
-            row.extended_months = total;
-            row.due_at = add_months(row.received_at, 1 + total);
+            row.extended_months = u8::try_from(total).unwrap_or(2);
+            row.due_at = add_months(row.received_at, 1 + row.extended_months);
             texts.extension_reason.clone_from(&patch.extension_reason);
         }
         if let Some(o) = &patch.outcome {

@@ -131,6 +131,32 @@ async fn a_request_is_due_in_a_calendar_month_extends_with_reasons_and_alerts() 
         "invalid_request",
     )
     .await;
+    // 1 + 255 months once wrapped to 0 in u8 and passed the two-month check.
+    assert_problem(
+        patch(
+            owner.clone(),
+            rid.clone(),
+            json!({"extend_months": 255, "extension_reason": "more"}),
+        )
+        .await,
+        422,
+        "invalid_request",
+    )
+    .await;
+    let r = app
+        .req(Method::GET, "/v1/data-requests", &owner)
+        .send()
+        .await
+        .unwrap();
+    let list: Value = r.json().await.unwrap();
+    let dr = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == rid.as_str())
+        .unwrap();
+    assert_eq!(dr["due_at"], "2027-03-31T10:00:00Z");
+    assert_eq!(dr["extended_months"], 1);
 
     // Past the extended deadline: overdue, and a high alert.
     clock.advance(time::Duration::days(40));
