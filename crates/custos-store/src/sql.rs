@@ -633,6 +633,33 @@ impl<'a> Db<'a> {
         }
     }
 
+    /// Like [`Db::query_row`], but on PostgreSQL planned afresh each time instead of prepared
+    /// once per connection: for a query whose best plan changes as its table grows from empty.
+    /// A plan cached while the table was small stays until the table is next analysed; the
+    /// chain head's `ORDER BY seq DESC LIMIT 1` under row-level security was found scanning the
+    /// whole trail at every group commit that way.
+    pub fn query_row_replanned<T>(
+        &self,
+        sql: &str,
+        params: impl Params,
+        f: impl FnOnce(&Row<'_>) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
+        match self {
+            Db::Lite(_) => self.query_row(sql, params, f),
+            Db::Pg(t) => {
+                let values = params.into_values();
+                let rows = t
+                    .client
+                    .borrow_mut()
+                    .query(pg_placeholders(sql).as_str(), &PgTx::refs(&values))?;
+                match rows.first() {
+                    Some(r) => f(&Row::Pg(r)),
+                    None => Err(DbError::NoRows),
+                }
+            }
+        }
+    }
+
     /// Every row of a query, mapped.
     pub fn query_map<T>(
         &self,

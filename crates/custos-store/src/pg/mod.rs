@@ -437,7 +437,7 @@ fn append_chain(db: &Db<'_>, events: &[AuditEvent]) -> Result<(), DbError> {
         crate::params![LOCK_CHAIN],
         |_| Ok(()),
     )?;
-    let (mut seq, mut prev): (u64, [u8; 32]) = match db.query_row(
+    let (mut seq, mut prev): (u64, [u8; 32]) = match db.query_row_replanned(
         "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1",
         (),
         |r| Ok((r.get::<i64>(0)? as u64, arr32(&r.get::<Vec<u8>>(1)?))),
