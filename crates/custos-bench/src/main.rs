@@ -9,6 +9,7 @@ mod baseline;
 mod data;
 mod load;
 mod report;
+mod soak;
 
 /// The allocator custos uses, so that the baseline is measured on the same one.
 #[global_allocator]
@@ -38,6 +39,9 @@ struct Cli {
 enum Cmd {
     /// Run the scenarios and print (and write) the report.
     Run(RunArgs),
+    /// The POS mix against custos alone for minutes at a bounded rate, sampling the server's
+    /// memory and open descriptors (soak.md); fails if any request failed.
+    Soak(soak::SoakArgs),
     /// Write the synthetic Shopify export of `customers` customers that `run` imports (for
     /// profiling one step on its own).
     Data {
@@ -89,6 +93,10 @@ struct RunArgs {
     /// dropped after it.
     #[arg(long)]
     postgres: Option<String>,
+    /// Keep the run's data (custos's data dir, the baseline's database, the export) instead of
+    /// deleting it, and print where it is: for profiling one step afterwards.
+    #[arg(long)]
+    keep: bool,
 }
 
 #[derive(Subcommand)]
@@ -165,6 +173,7 @@ fn main() -> std::process::ExitCode {
     let r = rt.block_on(async {
         match cli.command {
             Cmd::Run(args) => run(args).await,
+            Cmd::Soak(args) => soak::soak(args).await,
             Cmd::Data { customers, out } => {
                 std::fs::write(&out, data::shopify_csv(customers)).map_err(anyhow::Error::from)
             }
@@ -314,6 +323,72 @@ struct PgDatabases {
 }
 
 impl Bench {
+    /// A bench in `dir` (a new temporary directory) for a run of `n` customers.
+    fn new(
+        args: &RunArgs,
+        n: u64,
+        dir: &std::path::Path,
+        pg: Option<PgDatabases>,
+    ) -> anyhow::Result<Self> {
+        let me = std::env::current_exe()?;
+        let custos = args
+            .custos
+            .clone()
+            .unwrap_or_else(|| me.with_file_name("custos"));
+        if !custos.exists() {
+            bail!(
+                "no custos binary at {}: build both with `cargo build --release -p custos -p custos-bench`",
+                custos.display()
+            );
+        }
+        Ok(Bench {
+            custos,
+            me,
+            dir: dir.to_owned(),
+            cert: Vec::new(),
+            report: report::Report::new(args, n),
+            pg,
+        })
+    }
+
+    /// `custos init` (retail template, a Polish business) and `custos import shopify` of `n`
+    /// synthetic customers: the export's path and the import's time.
+    fn set_up_custos(&mut self, n: u64) -> anyhow::Result<(PathBuf, Duration)> {
+        run_cmd(
+            Command::new(&self.custos)
+                .args([
+                    "init",
+                    "--business",
+                    "Bench Shop",
+                    "--country",
+                    "PL",
+                    "--template",
+                    "retail",
+                ])
+                .arg("--data-dir")
+                .arg(self.custos_dir())
+                .args(
+                    self.pg
+                        .iter()
+                        .flat_map(|dbs| ["--database-url", dbs.custos.url()]),
+                )
+                .env("CUSTOS_OWNER_PASSWORD", PASSWORD),
+            "custos init",
+        )?;
+        self.cert = std::fs::read(self.custos_dir().join("tls/cert.pem"))?;
+        let csv = self.dir.join("customers_export.csv");
+        std::fs::write(&csv, data::shopify_csv(n))?;
+        let took = run_cmd(
+            Command::new(&self.custos)
+                .args(["import", "shopify"])
+                .arg(&csv)
+                .arg("--data-dir")
+                .arg(self.custos_dir()),
+            "custos import",
+        )?;
+        Ok((csv, took))
+    }
+
     fn custos_dir(&self) -> PathBuf {
         self.dir.join("custos")
     }
@@ -713,6 +788,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     if args.customers.is_empty() || args.customers.contains(&0) {
         bail!("--customers needs one or more sizes above 0");
     }
+
     let mut reports = Vec::new();
     for &n in &args.customers {
         let out = if args.customers.len() == 1 {
@@ -730,17 +806,6 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
 
 /// One run at `n` customers; its report is written to `out`.
 async fn run_one(args: &RunArgs, n: u64, out: &std::path::Path) -> anyhow::Result<report::Report> {
-    let me = std::env::current_exe()?;
-    let custos = args
-        .custos
-        .clone()
-        .unwrap_or_else(|| me.with_file_name("custos"));
-    if !custos.exists() {
-        bail!(
-            "no custos binary at {}: build both with `cargo build --release -p custos -p custos-bench`",
-            custos.display()
-        );
-    }
     let tmp = tempfile::tempdir()?;
     let pg = match &args.postgres {
         None => None,
@@ -764,48 +829,11 @@ async fn run_one(args: &RunArgs, n: u64, out: &std::path::Path) -> anyhow::Resul
             )
         }
     };
-    let mut b = Bench {
-        custos,
-        me,
-        dir: tmp.path().to_owned(),
-        cert: Vec::new(),
-        report: report::Report::new(args, n),
-        pg,
-    };
+    let mut b = Bench::new(args, n, tmp.path(), pg)?;
     eprintln!("custos-bench: {n} customers, {} records each", args.records);
 
     // Set-up: a new data dir; the same Shopify export into both.
-    run_cmd(
-        Command::new(&b.custos)
-            .args([
-                "init",
-                "--business",
-                "Bench Shop",
-                "--country",
-                "PL",
-                "--template",
-                "retail",
-            ])
-            .arg("--data-dir")
-            .arg(b.custos_dir())
-            .args(
-                b.pg.iter()
-                    .flat_map(|dbs| ["--database-url", dbs.custos.url()]),
-            )
-            .env("CUSTOS_OWNER_PASSWORD", PASSWORD),
-        "custos init",
-    )?;
-    b.cert = std::fs::read(b.custos_dir().join("tls/cert.pem"))?;
-    let csv = b.dir.join("customers_export.csv");
-    std::fs::write(&csv, data::shopify_csv(n))?;
-    let custos_import = run_cmd(
-        Command::new(&b.custos)
-            .args(["import", "shopify"])
-            .arg(&csv)
-            .arg("--data-dir")
-            .arg(b.custos_dir()),
-        "custos import",
-    )?;
+    let (csv, custos_import) = b.set_up_custos(n)?;
     let base_import = run_cmd(
         Command::new(&b.me)
             .args(["baseline", "import"])
@@ -1008,5 +1036,11 @@ async fn run_one(args: &RunArgs, n: u64, out: &std::path::Path) -> anyhow::Resul
         false,
     );
     b.report.finish(out)?;
+    if args.keep {
+        eprintln!(
+            "custos-bench: the run's data is kept in {}",
+            tmp.keep().display()
+        );
+    }
     Ok(b.report)
 }

@@ -52,7 +52,7 @@ pub struct Report {
     pub audit: Option<(u64, f64)>,
 }
 
-fn machine() -> String {
+pub(crate) fn machine() -> String {
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     let mem = std::fs::read_to_string("/proc/meminfo")
         .ok()
