@@ -150,12 +150,26 @@ async fn spawn_inner(
 /// A server on a fresh PostgreSQL database whatever store the suite runs on (for what only
 /// PostgreSQL does: several instances, one database).
 pub async fn spawn_on_postgres(tune: impl FnOnce(&mut Settings)) -> TestApp {
-    spawn_on("retail", None, tune, Some(TestDatabase::create()), true).await
+    spawn_on(
+        "retail",
+        None,
+        tune,
+        Some(TestDatabase::create()),
+        true,
+        None,
+    )
+    .await
+}
+
+/// A server on the embedded store whatever store the suite runs on, its data dir under `parent`
+/// (a small file system, say).
+pub async fn spawn_on_sqlite_in(parent: &std::path::Path) -> TestApp {
+    spawn_on("retail", None, |_| {}, None, true, Some(parent)).await
 }
 
 /// A server on the embedded store whatever store the suite runs on.
 pub async fn spawn_on_sqlite() -> TestApp {
-    spawn_on("retail", None, |_| {}, None, true).await
+    spawn_on("retail", None, |_| {}, None, true, None).await
 }
 
 /// A server as `custos init` leaves it: nobody has signed in yet (the owner has not set up
@@ -179,6 +193,7 @@ pub async fn spawn_untouched(template: &str) -> TestApp {
         },
         test_database(),
         false,
+        None,
     )
     .await
 }
@@ -188,7 +203,7 @@ async fn spawn_full(
     clock: Option<std::sync::Arc<custos_core::clock::ManualClock>>,
     tune: impl FnOnce(&mut Settings),
 ) -> TestApp {
-    spawn_on(template, clock, tune, test_database(), true).await
+    spawn_on(template, clock, tune, test_database(), true, None).await
 }
 
 async fn spawn_on(
@@ -197,13 +212,17 @@ async fn spawn_on(
     tune: impl FnOnce(&mut Settings),
     db: Option<TestDatabase>,
     sign_in_owner: bool,
+    parent: Option<&std::path::Path>,
 ) -> TestApp {
     // A failing test shows the server's errors (captured per test, like its output).
     let _ = tracing_subscriber::fmt()
         .with_env_filter(std::env::var("CUSTOS_TEST_LOG").unwrap_or_else(|_| "error".into()))
         .with_test_writer()
         .try_init();
-    let dir = tempfile::tempdir().unwrap();
+    let dir = match parent {
+        Some(p) => tempfile::tempdir_in(p).unwrap(),
+        None => tempfile::tempdir().unwrap(),
+    };
     let data = dir.path().join("data");
     custos::init(InitOptions {
         data_dir: data.clone(),

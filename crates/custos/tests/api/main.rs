@@ -13,6 +13,7 @@ mod crash;
 mod customers;
 mod errors;
 mod export;
+mod faults;
 mod helpers;
 mod hostile;
 mod identity;
