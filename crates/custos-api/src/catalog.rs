@@ -338,6 +338,7 @@ pub enum TransferSafeguard {
 #[serde(deny_unknown_fields)]
 pub struct Recipient {
     /// Its name, e.g. `Mailbox.org (newsletter delivery)`.
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub name: String,
     /// Processor, controller or public authority.
     pub kind: RecipientKind,

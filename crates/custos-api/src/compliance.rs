@@ -40,14 +40,45 @@ pub struct Ropa {
     pub gaps: Vec<String>,
 }
 
-/// Art. 30(1)(a).
+/// Art. 30(1)(a): the business name and its declared [`Controller`] details, side by side (a
+/// flattened `Controller` would be documented as one object refusing the other's fields).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct RopaController {
     /// The business name.
     pub name: String,
-    /// Its declared details.
-    #[serde(flatten)]
-    pub details: Controller,
+    /// The registered name, when it differs from the business name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_name: Option<String>,
+    /// The postal address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// The e-mail address for privacy questions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// A phone number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// The representative in the EU (art. 27), for a business outside it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub representative: Option<String>,
+    /// The data-protection officer's contact (art. 37), where there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpo: Option<String>,
+}
+
+impl RopaController {
+    /// The business `name` with its declared details.
+    pub fn new(name: String, c: &Controller) -> Self {
+        Self {
+            name,
+            legal_name: c.legal_name.clone(),
+            address: c.address.clone(),
+            email: c.email.clone(),
+            phone: c.phone.clone(),
+            representative: c.representative.clone(),
+            dpo: c.dpo.clone(),
+        }
+    }
 }
 
 /// One processing activity: a purpose and everything art. 30(1)(b)–(f) asks about it.

@@ -99,6 +99,9 @@ pub struct ConsentEvent {
     /// `user`, `device`, `token`, or `customer` (the customer's own click).
     pub recorded_by_kind: String,
     /// The user, device or token id.
+    #[schema(
+        pattern = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    )]
     pub recorded_by: Option<Uuid>,
     /// The version of the privacy notice in force (or shown) when it was recorded.
     #[serde(default)]

@@ -58,6 +58,7 @@ impl IncidentRisk {
 #[serde(deny_unknown_fields)]
 pub struct NewIncident {
     /// A short title.
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub title: String,
     /// When the business became aware of the breach; now when absent. The 72 hours run from
     /// here.
@@ -130,6 +131,7 @@ pub struct IncidentPatch {
 pub struct NewIncidentUpdate {
     /// `follow_up` (new facts, measures, phased information under art. 33(4)) or
     /// `delay_reason` (why notification comes after 72 hours).
+    #[schema(pattern = "^(follow_up|delay_reason)$")]
     pub kind: String,
     /// The text.
     pub text: String,

@@ -407,12 +407,14 @@ secret_debug!(
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
     /// What the token is for, e.g. the integration's name.
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     pub name: String,
     /// The role it acts with (at most the creator's own; default: the creator's).
     #[serde(default)]
     pub role: Option<String>,
     /// Days until it expires (1 to 3650; default: never).
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 3650)]
     pub expires_in_days: Option<u32>,
 }
 
@@ -454,6 +456,7 @@ pub struct RevealRequest {
     /// The masked fields to show in full.
     pub fields: Vec<String>,
     /// Why (recorded in the audit trail).
+    #[schema(min_length = 3, max_length = 500)]
     pub reason: String,
 }
 
@@ -523,6 +526,7 @@ pub struct SessionInfo {
 #[serde(deny_unknown_fields)]
 pub struct NewDevice {
     /// A name unique in the business, e.g. "Till 1".
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     pub name: String,
 }
 
@@ -595,6 +599,7 @@ pub struct RoleInfo {
 #[serde(deny_unknown_fields)]
 pub struct NewRole {
     /// A name of a–z, 0–9 and '_', not a built-in role's.
+    #[schema(pattern = "^[a-z0-9_]{1,40}$")]
     pub name: String,
     /// The actions, e.g. `customer.search`, `customer.read`.
     pub actions: Vec<String>,
@@ -612,8 +617,10 @@ pub struct NewGrant {
     /// The role they act with meanwhile.
     pub role: String,
     /// For how long, 1 to 480 minutes.
+    #[schema(minimum = 1, maximum = 480)]
     pub minutes: u32,
     /// Why (recorded in the audit trail and the alert).
+    #[schema(min_length = 3, max_length = 500)]
     pub reason: String,
 }
 

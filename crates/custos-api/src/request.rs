@@ -64,6 +64,7 @@ pub struct NewDataRequest {
     pub received_at: Option<OffsetDateTime>,
     /// A note (sealed).
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 5000, pattern = "\\S")]
     pub note: Option<String>,
 }
 
@@ -77,6 +78,7 @@ pub struct DataRequestPatch {
     /// Extend the deadline by this many more months (art. 12(3): two at most in all), with
     /// `extension_reason`.
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 2)]
     pub extend_months: Option<u8>,
     /// Why more time is needed (told to the customer within the first month).
     #[serde(default)]

@@ -48,11 +48,13 @@ impl RetentionAction {
 #[serde(deny_unknown_fields)]
 pub struct RetentionRule {
     /// A unique name, `snake_case` (named in every audit event the rule causes).
+    #[schema(pattern = "^[a-z0-9_]{1,64}$")]
     pub name: String,
     /// What it applies to: `{"record_type": "purchase"}`, `{"category": "preference"}` or
     /// `"inactive_customers"`.
     pub applies_to: RetentionTarget,
     /// How many days the data is kept (1 to 36,500).
+    #[schema(minimum = 1, maximum = 36500)]
     pub keep_days: u32,
     /// Delete or anonymise.
     pub action: RetentionAction,

@@ -671,10 +671,7 @@ pub fn ropa(
         format: "custos-ropa/1".into(),
         generated_at: now,
         generator: format!("custos {}", env!("CARGO_PKG_VERSION")),
-        controller: RopaController {
-            name: business.to_owned(),
-            details: c.clone(),
-        },
+        controller: RopaController::new(business.to_owned(), c),
         activities,
         recipients: catalog.recipients.clone(),
         transfers: transfers_of(&mut catalog.recipients.iter()),
@@ -788,7 +785,7 @@ pub fn ropa_html(r: &Ropa) -> String {
         html_escape(&r.generator),
         r.notice_version
     );
-    let c = &r.controller.details;
+    let c = &r.controller;
     h.push_str("<section><h2>(a) Controller</h2><table>");
     for (k, v) in [
         ("Name", Some(r.controller.name.clone())),

@@ -3,7 +3,8 @@
 
 use crate::error::{current_request_id, ApiError};
 use crate::AppState;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
@@ -14,49 +15,132 @@ use custos_core::vault::Via;
 use serde::de::DeserializeOwned;
 use std::net::SocketAddr;
 
-/// A JSON body; a malformed one is a 400/413/415 problem.
+/// A JSON object body; anything else is a 400/413/415 problem.
+///
+/// Stricter than `axum::Json` where JSON Schema is: the top level must be an object (serde would
+/// read a struct from an array of its fields), and looser where JSON is: a number with a zero
+/// fraction (`7.0`) is the integer it equals, as JSON Schema's `integer` says.
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(ApiJson(v)),
-            Err(rej) => Err(json_rejection(rej)),
+        if !json_content_type(req.headers()) {
+            return Err(ApiError::new(
+                ErrorCode::UnsupportedMediaType,
+                "Send the body as application/json.",
+            ));
         }
+        let bytes = match Bytes::from_request(req, state).await {
+            Ok(b) => b,
+            Err(b) if b.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(ApiError::new(
+                    ErrorCode::PayloadTooLarge,
+                    "The request body is larger than the server accepts.",
+                ))
+            }
+            Err(b) => {
+                return Err(ApiError::new(
+                    ErrorCode::InvalidJson,
+                    format!("The body could not be read ({}).", b.status()),
+                ))
+            }
+        };
+        json_object(&bytes).map(ApiJson)
     }
 }
 
-fn json_rejection(rej: JsonRejection) -> ApiError {
-    match rej {
-        JsonRejection::MissingJsonContentType(_) => ApiError::new(
-            ErrorCode::UnsupportedMediaType,
-            "Send the body as application/json.",
-        ),
-        JsonRejection::BytesRejection(b)
-            if b.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE =>
-        {
-            ApiError::new(
-                ErrorCode::PayloadTooLarge,
-                "The request body is larger than the server accepts.",
-            )
+/// `application/json` or another `application/…+json` type, as `axum::Json` accepts.
+fn json_content_type(h: &HeaderMap) -> bool {
+    let Some(v) = h.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = v
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// Reads a JSON object body into `T` (see [`ApiJson`]).
+pub fn json_object<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'{') {
+        // Not an object: still say "not JSON" for what is not JSON at all.
+        return Err(
+            match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+                Ok(_) => ApiError::new(ErrorCode::InvalidJson, "The body must be a JSON object."),
+                Err(_) => ApiError::new(ErrorCode::InvalidJson, "The body is not valid JSON."),
+            },
+        );
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let e = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Ok(v) => {
+            return de
+                .end()
+                .map(|()| v)
+                .map_err(|_| ApiError::new(ErrorCode::InvalidJson, "The body is not valid JSON."))
         }
-        JsonRejection::JsonSyntaxError(_) => {
-            ApiError::new(ErrorCode::InvalidJson, "The body is not valid JSON.")
+        Err(e) => e,
+    };
+    if e.inner().is_syntax() || e.inner().is_eof() {
+        return Err(ApiError::new(
+            ErrorCode::InvalidJson,
+            "The body is not valid JSON.",
+        ));
+    }
+    // A shape error: once more with integral floats made integers (whose error, if any, is then
+    // the one that counts), else the first error.
+    let mut e = e.to_string();
+    if let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(bytes) {
+        if integral_floats_to_integers(&mut value) {
+            match serde_path_to_error::deserialize::<_, T>(value) {
+                Ok(v) => return Ok(v),
+                Err(again) => e = again.to_string(),
+            }
         }
-        // Shape errors name the offending key and the expected type, never a value.
-        JsonRejection::JsonDataError(e) => ApiError::new(
-            ErrorCode::InvalidJson,
-            format!(
-                "The body does not have the expected shape: {}",
-                shape_detail(&e.body_text())
-            ),
+    }
+    Err(ApiError::new(
+        ErrorCode::InvalidJson,
+        format!(
+            "The body does not have the expected shape: {}",
+            shape_detail(&format!("body: {e}"))
         ),
-        other => ApiError::new(
-            ErrorCode::InvalidJson,
-            format!("The body could not be read ({}).", other.status()),
-        ),
+    ))
+}
+
+/// Turns every number with a zero fraction within the integers' range into that integer;
+/// answers whether it changed any.
+fn integral_floats_to_integers(v: &mut serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::Number(n) if n.is_f64() => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            if f.fract() == 0.0 && f >= -(2f64.powi(53)) && f <= 2f64.powi(53) {
+                *v = serde_json::Value::from(f as i64);
+                return true;
+            }
+            false
+        }
+        serde_json::Value::Array(items) => {
+            let mut changed = false;
+            for i in items {
+                changed |= integral_floats_to_integers(i);
+            }
+            changed
+        }
+        serde_json::Value::Object(map) => {
+            let mut changed = false;
+            for i in map.values_mut() {
+                changed |= integral_floats_to_integers(i);
+            }
+            changed
+        }
+        _ => false,
     }
 }
 
@@ -84,6 +168,18 @@ fn shape_detail(text: &str) -> String {
         return text.split(", expected").next().unwrap_or(text).to_owned();
     }
     out
+}
+
+/// A page size from a query string: absent (the endpoint's default) or 1 to `max`, as its
+/// parameter's schema says; anything else is a 400 problem.
+pub fn limit_in(limit: Option<u32>, max: u32) -> Result<Option<u32>, ApiError> {
+    match limit {
+        Some(n) if n == 0 || n > max => Err(ApiError::new(
+            ErrorCode::InvalidQuery,
+            format!("limit must be 1 to {max}."),
+        )),
+        l => Ok(l),
+    }
 }
 
 /// A query string; a malformed one is a 400 problem.
@@ -257,6 +353,28 @@ mod tests {
             shape_detail("unknown field `fieldz`, expected `fields`"),
             "unknown field `fieldz`"
         );
+    }
+
+    #[test]
+    fn json_object_bodies() {
+        #[derive(Debug, serde::Deserialize, PartialEq)]
+        struct B {
+            n: u32,
+            #[serde(default)]
+            f: Option<f64>,
+        }
+        let ok = |b: &str| json_object::<B>(b.as_bytes()).map_err(|e| e.code());
+        assert_eq!(ok(" {\"n\": 7}"), Ok(B { n: 7, f: None }));
+        assert_eq!(ok("{\"n\": 7.0, \"f\": 2.0}"), Ok(B { n: 7, f: Some(2.0) }));
+        assert_eq!(ok("{\"n\": 7.5}"), Err(ErrorCode::InvalidJson));
+        assert_eq!(ok("{\"n\": 1e300}"), Err(ErrorCode::InvalidJson));
+        assert_eq!(ok("[7]"), Err(ErrorCode::InvalidJson));
+        assert_eq!(ok("{\"n\": 7} x"), Err(ErrorCode::InvalidJson));
+        assert_eq!(ok(""), Err(ErrorCode::InvalidJson));
+        let mut v = serde_json::json!({"a": [1.0, 2.5, {"b": -3.0}], "c": 4});
+        assert!(integral_floats_to_integers(&mut v));
+        assert_eq!(v, serde_json::json!({"a": [1, 2.5, {"b": -3}], "c": 4}));
+        assert!(!integral_floats_to_integers(&mut v));
     }
 
     #[test]

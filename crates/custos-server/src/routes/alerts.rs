@@ -50,12 +50,14 @@ fn grant_wire(g: GrantRow) -> Grant {
 
 /// Alert filters.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AlertQuery {
     /// Only unacknowledged alerts.
     #[serde(default)]
     pub open: bool,
     /// At most this many (1 to 500, default 100).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
 }
 
@@ -69,7 +71,7 @@ pub async fn list_alerts(
 ) -> ApiResult<Json<Vec<Alert>>> {
     Ok(Json(
         s.vault
-            .alerts(&p, q.open, q.limit)
+            .alerts(&p, q.open, crate::extract::limit_in(q.limit, 500)?)
             .await?
             .into_iter()
             .map(alert)

@@ -57,6 +57,7 @@ pub async fn verify(
 
 /// Audit query filters.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     /// Events touching this customer.
@@ -67,15 +68,17 @@ pub struct AuditQuery {
     pub action: Option<String>,
     /// At or after (RFC 3339).
     #[serde(default, with = "time::serde::rfc3339::option")]
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<String>, format = DateTime)]
     pub from: Option<OffsetDateTime>,
     /// Before (RFC 3339).
     #[serde(default, with = "time::serde::rfc3339::option")]
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<String>, format = DateTime)]
     pub to: Option<OffsetDateTime>,
     /// The `next_cursor` of the previous page.
+    #[param(value_type = Option<i64>, minimum = 0)]
     pub cursor: Option<String>,
     /// Page size, 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
 
@@ -108,6 +111,7 @@ async fn page(
     limit: Option<u32>,
     meta: &custos_core::audit::RequestMeta,
 ) -> ApiResult<Json<Page<AuditEntry>>> {
+    let limit = crate::extract::limit_in(limit, 1000)?;
     let (items, next) = s.vault.audit_events(p, filter, limit, meta).await?;
     Ok(Json(Page {
         items: items.into_iter().map(|(seq, e)| entry(seq, e)).collect(),
@@ -129,7 +133,9 @@ pub async fn list(
         .as_deref()
         .map(|c| {
             c.parse::<u64>()
-                .map_err(|_| ApiError::new(ErrorCode::InvalidQuery, "The cursor is not valid."))
+                .ok()
+                .filter(|n| i64::try_from(*n).is_ok())
+                .ok_or_else(|| ApiError::new(ErrorCode::InvalidQuery, "The cursor is not valid."))
         })
         .transpose()?;
     let filter = AuditFilter {

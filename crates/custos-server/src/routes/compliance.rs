@@ -34,10 +34,12 @@ pub fn router() -> Router<AppState> {
 
 /// How a document is wanted.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RopaQuery {
     /// `json` (the default) or `html` (a printable page: print it to PDF from a browser).
     #[serde(default)]
+    #[param(pattern = "^(json|html)$")]
     pub format: Option<String>,
 }
 
@@ -51,7 +53,8 @@ fn html_response(body: String) -> Response {
 /// The records of processing activities (GDPR art. 30(1) a–g) from the catalog and the
 /// server's configuration (owner, manager, auditor).
 #[utoipa::path(get, path = "/v1/compliance/ropa", tag = "compliance", params(RopaQuery),
-    responses((status = 200, body = Ropa, description = "JSON, or a printable HTML page with format=html"),
+    responses((status = 200, description = "JSON, or a printable HTML page with format=html",
+            content((Ropa = "application/json"), (String = "text/html"))),
         (status = 400, body = custos_api::Problem), (status = 401, body = custos_api::Problem), (status = 403, body = custos_api::Problem)),
     security(("bearer" = [])))]
 pub async fn ropa(
@@ -103,13 +106,16 @@ pub async fn data_map(
 
 /// Which notice.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct NoticeQuery {
     /// `en`, `de` or `pl` (default: the business's language).
     #[serde(default)]
+    #[param(pattern = "^(en|de|pl)$")]
     pub lang: Option<String>,
     /// `html` (the default) or `markdown`.
     #[serde(default)]
+    #[param(pattern = "^(html|markdown)$")]
     pub format: Option<String>,
     /// The business's short name, on a server that hosts several.
     #[serde(default)]
@@ -119,9 +125,10 @@ pub struct NoticeQuery {
 /// The privacy notice (GDPR art. 13) in plain language, public. `Custos-Notice-Version` says
 /// its version, which consents record.
 #[utoipa::path(get, path = "/v1/compliance/privacy-notice", tag = "compliance", params(NoticeQuery),
-    responses((status = 200, content_type = "text/html", body = String, description = "HTML, or Markdown with format=markdown",
+    responses((status = 200, description = "HTML, or Markdown with format=markdown",
+            content((String = "text/html"), (String = "text/markdown")),
             headers(("custos-notice-version" = u32, description = "The notice's version"))),
-        (status = 400, body = custos_api::Problem), (status = 404, body = custos_api::Problem)))]
+        (status = 400, body = custos_api::Problem), (status = 404, body = custos_api::Problem), (status = 422, body = custos_api::Problem, description = "invalid_request: an unknown language")))]
 pub async fn privacy_notice(
     State(s): State<AppState>,
     headers: HeaderMap,

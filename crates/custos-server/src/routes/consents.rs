@@ -334,6 +334,7 @@ pub async fn lift(
 
 /// Which audience.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AudienceQuery {
     /// A purpose resting on consent, e.g. `newsletter`.
@@ -393,6 +394,7 @@ pub async fn audience(
 
 /// Which purpose.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ReportQuery {
     /// A purpose resting on consent.

@@ -2,7 +2,7 @@
 //! customer's timeline records.
 
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{idempotency_key, if_match, ApiJson, ApiQuery, Auth, Meta};
+use crate::extract::{idempotency_key, if_match, limit_in, ApiJson, ApiQuery, Auth, Meta};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
@@ -14,7 +14,7 @@ use custos_api::{
     Revealed, SearchResults,
 };
 use custos_core::ids::{CustomerId, RecordId};
-use custos_core::vault::{Created, Idempotency, SearchQuery};
+use custos_core::vault::{Created, Idempotency, SearchQuery, PAGE_MAX, SEARCH_MAX};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -62,17 +62,20 @@ fn with_etag(status: StatusCode, c: Customer, location: bool) -> Response {
 
 /// Page parameters.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
     /// The `next_cursor` of the previous page.
+    #[param(format = Uuid)]
     pub cursor: Option<String>,
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
 /// Create a customer.
 #[utoipa::path(post, path = "/v1/customers", tag = "customers", request_body = NewCustomer,
-    params(("Idempotency-Key" = Option<String>, Header, description = "A replay with the same key answers the first result and creates nothing")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "1 to 255 visible ASCII characters; a replay with the same key answers the first result and creates nothing")),
     responses((status = 201, body = Customer, description = "Created"), (status = 200, body = Customer, description = "Replay of an earlier request with the same Idempotency-Key"),
         (status = 400, body = custos_api::Problem), (status = 401, body = custos_api::Problem), (status = 403, body = custos_api::Problem), (status = 413, body = custos_api::Problem),
         (status = 415, body = custos_api::Problem), (status = 422, body = custos_api::Problem, description = "unknown_field, invalid_field, card_number_refused, idempotency_key_reused")),
@@ -120,7 +123,10 @@ pub async fn list(
                 .ok_or_else(|| ApiError::new(ErrorCode::InvalidQuery, "The cursor is not valid."))
         })
         .transpose()?;
-    let (items, next) = s.vault.list_customers(&p, cursor, q.limit, &meta).await?;
+    let (items, next) = s
+        .vault
+        .list_customers(&p, cursor, limit_in(q.limit, PAGE_MAX)?, &meta)
+        .await?;
     Ok(Json(Page {
         items,
         next_cursor: next.map(|n| n.to_string()),
@@ -129,6 +135,7 @@ pub async fn list(
 
 /// Search parameters: exactly one of `q`, `email`, `phone`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SearchParams {
     /// An e-mail, a phone number, a customer number (`C-000042`) or the start of a name.
@@ -138,6 +145,7 @@ pub struct SearchParams {
     /// Phone number in any common format.
     pub phone: Option<String>,
     /// At most this many results (1 to 50, default 20).
+    #[param(minimum = 1, maximum = 50)]
     pub limit: Option<u32>,
 }
 
@@ -156,13 +164,17 @@ pub async fn search(
         (None, Some(v), None) => SearchQuery::Email(v),
         (None, None, Some(v)) => SearchQuery::Phone(v),
         _ => {
+            // Each parameter is well formed; the combination is what cannot be carried out.
             return Err(ApiError::new(
-                ErrorCode::InvalidQuery,
+                ErrorCode::InvalidRequest,
                 "Give exactly one of q, email or phone.",
-            ))
+            ));
         }
     };
-    let items = s.vault.search(&p, query, q.limit, &meta).await?;
+    let items = s
+        .vault
+        .search(&p, query, limit_in(q.limit, SEARCH_MAX)?, &meta)
+        .await?;
     Ok(Json(SearchResults { items }))
 }
 
@@ -238,7 +250,13 @@ pub async fn list_records(
         .transpose()?;
     let (items, next) = s
         .vault
-        .list_records(&p, customer_id(&id)?, cursor, q.limit, &meta)
+        .list_records(
+            &p,
+            customer_id(&id)?,
+            cursor,
+            limit_in(q.limit, PAGE_MAX)?,
+            &meta,
+        )
         .await?;
     Ok(Json(Page {
         items,
@@ -302,6 +320,7 @@ pub async fn reveal(
 
 /// Export format.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ExportQuery {
     /// `json` (the default, following the JSON Schema at `/v1/schemas/customer-export.json`),

@@ -32,6 +32,7 @@ pub fn router() -> Router<AppState> {
 pub struct ExportParams {
     /// `shopify`, `fresha`, `square` (their import layouts) or `csv` (one column per catalog
     /// field and per consent).
+    #[param(pattern = "^(shopify|fresha|square|csv)$")]
     pub format: String,
 }
 
@@ -73,6 +74,7 @@ pub async fn export_list(
 #[into_params(parameter_in = Query)]
 pub struct ImportParams {
     /// `shopify`, `fresha`, `square` or `csv` (which needs a mapping).
+    #[param(pattern = "^(shopify|fresha|square|csv)$")]
     pub source: String,
     /// Report what would happen; write nothing.
     #[serde(default)]

@@ -126,6 +126,7 @@ pub async fn affected(
 
 /// Which draft.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DraftQuery {
     /// `authority` (art. 33) or `customers` (art. 34).

@@ -21,6 +21,7 @@ pub fn router() -> Router<AppState> {
 
 /// Filters.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RequestQuery {
     /// Only requests not yet completed or refused.

@@ -47,6 +47,7 @@ pub async fn set_rules(
 
 /// Options of a sweep.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RunQuery {
     /// Count what would be deleted, delete nothing.

@@ -42,7 +42,8 @@ pub async fn read(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Te
 /// Change settings (owner): require MFA, the time zone and opening hours, where alerts go.
 /// Only the settings given change; setting a webhook URL answers its signing secret once.
 #[utoipa::path(patch, path = "/v1/tenant", tag = "tenant", request_body = TenantPatch,
-    responses((status = 200, body = TenantSettings), (status = 400, body = custos_api::Problem), (status = 401, body = custos_api::Problem), (status = 403, body = custos_api::Problem)),
+    responses((status = 200, body = TenantSettings), (status = 400, body = custos_api::Problem), (status = 401, body = custos_api::Problem), (status = 403, body = custos_api::Problem),
+        (status = 422, body = custos_api::Problem, description = "invalid_request: nothing to change, an unknown time zone, bad hours")),
     security(("bearer" = [])))]
 pub async fn update(
     State(s): State<AppState>,

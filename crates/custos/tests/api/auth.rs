@@ -201,6 +201,74 @@ async fn catalog_health_and_docs() {
     }
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
     assert!(doc["components"]["securitySchemes"]["session"].is_object());
+    // Every answer the shared layers can give is documented, problems as problem+json.
+    let mut operations = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            operations += 1;
+            let responses = op["responses"].as_object().unwrap();
+            for (status, answer) in responses {
+                if status.starts_with('4') || status.starts_with('5') {
+                    let content = answer["content"].as_object().unwrap();
+                    assert_eq!(
+                        content.keys().collect::<Vec<_>>(),
+                        ["application/problem+json"],
+                        "{method} {path} {status}"
+                    );
+                }
+            }
+            // A parameter "in path" that the path does not name is one no client can send.
+            for param in op["parameters"].as_array().into_iter().flatten() {
+                let name = param["name"].as_str().unwrap();
+                assert_eq!(
+                    param["in"] == "path",
+                    path.contains(&format!("{{{name}}}")),
+                    "{method} {path}: parameter {name} is {}",
+                    param["in"]
+                );
+            }
+            let secured = op["security"].as_array().is_some_and(|s| !s.is_empty());
+            if secured {
+                for status in ["401", "403"] {
+                    assert!(responses.contains_key(status), "{method} {path} {status}");
+                }
+            }
+            if op["requestBody"].is_object() {
+                for status in ["400", "413", "415"] {
+                    assert!(responses.contains_key(status), "{method} {path} {status}");
+                }
+            }
+            if path.contains('{') {
+                assert!(responses.contains_key("404"), "{method} {path} 404");
+            }
+            assert!(
+                responses["503"]["headers"]["Retry-After"].is_object(),
+                "{method} {path} 503 with Retry-After"
+            );
+        }
+    }
+    assert!(operations > 90, "{operations} operations");
+    let ids: std::collections::BTreeSet<&str> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .map(|op| op["operationId"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), operations, "operation ids are unique");
+    assert!(ids.contains("get_v1_customers_id"));
+    // And the server answers as documented: a problem is application/problem+json.
+    let r = app
+        .client
+        .get(format!("{}/v1/customers", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        r.headers()["content-type"].to_str().unwrap(),
+        "application/problem+json"
+    );
     let r = app
         .client
         .get(format!("{}/docs/", app.base))

@@ -278,8 +278,8 @@ async fn auth_path_and_method_errors() {
             .send()
             .await
             .unwrap(),
-        400,
-        "invalid_query",
+        422,
+        "invalid_request",
     )
     .await;
     assert_problem(
@@ -287,8 +287,8 @@ async fn auth_path_and_method_errors() {
             .send()
             .await
             .unwrap(),
-        400,
-        "invalid_query",
+        422,
+        "invalid_request",
     )
     .await;
     assert_problem(

@@ -121,6 +121,103 @@ async fn deep_huge_and_odd_json_is_a_problem_not_a_crash() {
     assert_eq!(c["fields"]["first_name"], "After");
 }
 
+/// What the OpenAPI document promises about bodies and queries holds both ways (found by
+/// schemathesis): an array is not an object, `7.0` is the integer 7, a page size outside its
+/// documented range is refused, and a search naming two keys is refused as such.
+#[tokio::test]
+async fn bodies_and_queries_are_read_as_the_document_says() {
+    let app = spawn_app().await;
+    let send = |m: Method, path: &str, body: &str| {
+        app.req(m, path, &app.owner)
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+            .send()
+    };
+    // serde would read a struct from an array of its fields.
+    for (m, path) in [
+        (Method::PUT, "/v1/catalog/controller"),
+        (Method::PATCH, "/v1/tenant"),
+        (Method::POST, "/v1/customers"),
+    ] {
+        let p = assert_problem(
+            send(m, path, "[null, null]").await.unwrap(),
+            400,
+            "invalid_json",
+        )
+        .await;
+        assert_eq!(p["detail"], "The body must be a JSON object.", "{path}");
+    }
+    let p = assert_problem(
+        send(Method::POST, "/v1/customers", "[1").await.unwrap(),
+        400,
+        "invalid_json",
+    )
+    .await;
+    assert_eq!(p["detail"], "The body is not valid JSON.");
+    // A number with a zero fraction is the integer; a real fraction is still refused.
+    let mut rules: Value = app
+        .get(&app.owner, "/v1/retention/rules")
+        .await
+        .json()
+        .await
+        .unwrap();
+    rules["rules"][0]["keep_days"] = json!(4000.0);
+    let body = serde_json::to_string(&rules).unwrap();
+    assert!(body.contains("4000.0"), "{body}");
+    let r = send(Method::PUT, "/v1/retention/rules", &body)
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    let now: Value = app
+        .get(&app.owner, "/v1/retention/rules")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(now["rules"][0]["keep_days"], 4000);
+    let half = body.replace("4000.0", "4000.5");
+    let p = assert_problem(
+        send(Method::PUT, "/v1/retention/rules", &half)
+            .await
+            .unwrap(),
+        400,
+        "invalid_json",
+    )
+    .await;
+    assert!(p["detail"].as_str().unwrap().contains("keep_days"), "{p}");
+    // Page sizes: 1 to the documented maximum.
+    for (path, max) in [
+        ("/v1/customers", 200),
+        ("/v1/customers/search?q=ann&", 50),
+        ("/v1/audit", 1000),
+        ("/v1/alerts", 500),
+    ] {
+        let sep = if path.ends_with('&') { "" } else { "?" };
+        for bad in [0, max + 1] {
+            let p = assert_problem(
+                app.get(&app.owner, &format!("{path}{sep}limit={bad}"))
+                    .await,
+                400,
+                "invalid_query",
+            )
+            .await;
+            assert_eq!(p["detail"], format!("limit must be 1 to {max}."), "{path}");
+        }
+        let r = app
+            .get(&app.owner, &format!("{path}{sep}limit={max}"))
+            .await;
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+    }
+    // Each search key is well formed; two at once is a request that cannot be carried out.
+    assert_problem(
+        app.get(&app.owner, "/v1/customers/search?q=ann&email=a%40b.example")
+            .await,
+        422,
+        "invalid_request",
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn invalid_utf8_and_control_bytes_in_urls_and_headers_are_refused() {
     let app = spawn_app().await;
