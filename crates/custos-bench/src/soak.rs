@@ -89,7 +89,8 @@ pub async fn soak(args: SoakArgs) -> anyhow::Result<()> {
     let end = Duration::from_secs(args.minutes * 60);
     let mut samples = Vec::new();
     while started.elapsed() < end {
-        let window = Duration::from_secs(args.sample_secs).min(end - started.elapsed());
+        let window =
+            Duration::from_secs(args.sample_secs).min(end.saturating_sub(started.elapsed()));
         let t = Instant::now();
         let limit = (args.rate > 0).then_some((args.rate as f64 * window.as_secs_f64()) as u64);
         let st = load::run(
