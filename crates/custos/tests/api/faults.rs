@@ -58,6 +58,28 @@ async fn assert_unavailable(r: reqwest::Response) {
     assert!(body.contains("\"unavailable\""), "{body}");
 }
 
+/// Sends the request `send` makes until it is answered `want`, every other answer being a 503
+/// with `Retry-After`; fails if that takes 30 s. Answers the wanted response.
+async fn until_recovered<F, Fut>(want: StatusCode, mut send: F) -> reqwest::Response
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = reqwest::Response>,
+{
+    let started = Instant::now();
+    loop {
+        let r = send().await;
+        if r.status() == want {
+            return r;
+        }
+        assert_unavailable(r).await;
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no recovery within 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
 /// Fills the file system holding `dir` with a ballast file; answers its path.
 fn fill(dir: &std::path::Path) -> std::path::PathBuf {
     use std::io::Write;
@@ -144,26 +166,15 @@ async fn a_full_disk_answers_503_with_retry_after_and_the_server_recovers_by_its
 
     // Room again: the server recovers without a restart.
     std::fs::remove_file(&ballast).unwrap();
-    let started = Instant::now();
-    loop {
-        let r = app
-            .create(
-                &app.owner,
-                json!({"first_name": "Disk", "last_name": "After"}),
-            )
-            .await;
-        if r.status() == StatusCode::CREATED {
-            let c: Value = r.json().await.unwrap();
-            acknowledged.push(c["id"].as_str().unwrap().to_owned());
-            break;
-        }
-        assert_unavailable(r).await;
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "no recovery within 30 s"
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    let r = until_recovered(StatusCode::CREATED, || {
+        app.create(
+            &app.owner,
+            json!({"first_name": "Disk", "last_name": "After"}),
+        )
+    })
+    .await;
+    let c: Value = r.json().await.unwrap();
+    acknowledged.push(c["id"].as_str().unwrap().to_owned());
     // Nothing acknowledged is lost; the chain holds.
     for id in &acknowledged {
         let r = app.get(&app.owner, &format!("/v1/customers/{id}")).await;
@@ -293,19 +304,10 @@ async fn postgres_gone_and_back_under_load_answers_503_then_recovers_and_loses_n
     assert_unavailable(r).await;
     proxy.restore();
     // Back: the server recovers by itself.
-    let started = Instant::now();
-    loop {
-        let r = app.get(&app.owner, "/v1/customers?limit=1").await;
-        if r.status() == StatusCode::OK {
-            break;
-        }
-        assert_unavailable(r).await;
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "no recovery within 30 s"
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    until_recovered(StatusCode::OK, || {
+        app.get(&app.owner, "/v1/customers?limit=1")
+    })
+    .await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     stop.store(true, Ordering::SeqCst);
     for l in load {
