@@ -91,6 +91,16 @@ pub fn open(location: &Location) -> Result<Arc<SqlStore>, StoreOpenError> {
     }
 }
 
+/// Opens the store at a location from async code. Opening blocks (SQLite's files and
+/// migrations; PostgreSQL's connection and migrations wait on the network), so it runs on a
+/// blocking thread and the caller's runtime keeps serving meanwhile.
+pub async fn open_async(location: &Location) -> Result<Arc<SqlStore>, StoreOpenError> {
+    let l = location.clone();
+    tokio::task::spawn_blocking(move || open(&l))
+        .await
+        .map_err(|e| StoreOpenError::Open(location.to_string(), format!("opening task: {e}")))?
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

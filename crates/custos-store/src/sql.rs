@@ -69,11 +69,25 @@ impl From<postgres::Error> for DbError {
     fn from(e: postgres::Error) -> Self {
         use postgres::error::SqlState;
         let Some(code) = e.code() else {
-            // No SQL state: the connection broke or could not be made.
-            return if e.is_closed() || e.to_string().contains("connection") {
-                DbError::Unavailable(e.to_string())
+            // No SQL state: the connection broke, timed out or could not be made (the server
+            // is unavailable), or the client itself refused something (a defect of ours).
+            let text = e.to_string();
+            let io = std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>());
+            return if e.is_closed()
+                || io
+                || [
+                    "error communicating with the server",
+                    "error connecting to server",
+                    "error performing TLS handshake",
+                    "timeout waiting for server",
+                    "connection closed",
+                ]
+                .iter()
+                .any(|m| text.starts_with(m))
+            {
+                DbError::Unavailable(text)
             } else {
-                DbError::Other(e.to_string())
+                DbError::Other(text)
             };
         };
         let text = match e.as_db_error() {

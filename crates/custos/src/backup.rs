@@ -479,8 +479,10 @@ pub async fn verify(
     if let Some(m) = &master {
         check_master(&manifest, m)?;
     }
-    let store = custos_store::open(&custos_store::Location::Sqlite(scratch.path().to_owned()))
-        .map_err(damaged)?;
+    let store =
+        custos_store::open_async(&custos_store::Location::Sqlite(scratch.path().to_owned()))
+            .await
+            .map_err(damaged)?;
     let r = check_trail(store.as_ref(), scratch.path()).await;
     let opened = match (&master, &r) {
         (Some(m), Ok(_)) => {
@@ -645,8 +647,9 @@ pub async fn restore(
         &dir.join(crate::config::MASTER_KEY_FILE),
         format!("{}\n", &*master.to_hex()).as_bytes(),
     )?;
-    let store =
-        custos_store::open(&custos_store::Location::Sqlite(dir.to_owned())).map_err(damaged)?;
+    let store = custos_store::open_async(&custos_store::Location::Sqlite(dir.to_owned()))
+        .await
+        .map_err(damaged)?;
     let work = async {
         let vault = custos_core::Vault::new(
             store.clone(),

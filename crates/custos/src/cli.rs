@@ -572,7 +572,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     format!("cannot read the audit public key {}", key_path.display())
                 })?;
                 let location = s.location()?;
-                let store = custos_store::open(&location)?;
+                let store = custos_store::open_async(&location).await?;
                 let v = custos_core::trail::verify(store.as_ref(), public.trim())
                     .await
                     .map_err(|e| anyhow!("{e}"));
@@ -600,7 +600,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let public = std::fs::read_to_string(s.data_dir.join("audit-signing.pub"))
                 .context("cannot read audit-signing.pub")?;
             let location = s.location()?;
-            let store = custos_store::open(&location)?;
+            let store = custos_store::open_async(&location).await?;
             let file = std::fs::File::create(&out)
                 .with_context(|| format!("cannot create {}", out.display()))?;
             let mut w = std::io::BufWriter::new(file);

@@ -196,7 +196,7 @@ async fn init_inner(o: &InitOptions) -> anyhow::Result<InitReport> {
     );
     std::fs::write(dir.join(CONFIG_FILE), toml_text)?;
 
-    let store = custos_store::open(&location)?;
+    let store = custos_store::open_async(&location).await?;
     if !custos_core::store::Store::tenants(store.as_ref())
         .await?
         .is_empty()
@@ -314,7 +314,7 @@ pub async fn open_vault_from(
     // The current key must be readable (and private) before anything opens.
     masters.current().map_err(key_error)?;
     let location = s.location()?;
-    let store = custos_store::open(&location)?;
+    let store = custos_store::open_async(&location).await?;
     let vault = Arc::new(Vault::with_master_keys(
         store.clone(),
         masters,

@@ -54,7 +54,9 @@ async fn prepare(location: &Location, create: bool) -> anyhow::Result<()> {
                 .with_context(|| format!("cannot create {}", dir.display()))?;
         }
     }
-    let store = custos_store::open(location).map_err(|e| anyhow!("{location}: {e}"))?;
+    let store = custos_store::open_async(location)
+        .await
+        .map_err(|e| anyhow!("{location}: {e}"))?;
     let st = store.clone();
     let _ = tokio::task::spawn_blocking(move || st.close()).await;
     Ok(())
@@ -103,7 +105,9 @@ pub async fn migrate_store(
     .map_err(|e| anyhow!("the copy stopped: {e}"))?
     .map_err(|e| anyhow!("the copy failed and was rolled back: {e}"))?;
     bar.finish_and_clear();
-    let store = custos_store::open(to).map_err(|e| anyhow!("{to}: {e}"))?;
+    let store = custos_store::open_async(to)
+        .await
+        .map_err(|e| anyhow!("{to}: {e}"))?;
     let v = custos_core::trail::verify(store.as_ref(), audit_public_key).await;
     let st = store.clone();
     let _ = tokio::task::spawn_blocking(move || st.close()).await;

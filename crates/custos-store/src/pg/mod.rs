@@ -23,6 +23,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::sync::Semaphore;
 
 /// Advisory lock keys (one namespace: "custos" in ASCII, then a number).
@@ -99,6 +100,26 @@ fn parse_url(url: &str) -> Result<(postgres::Config, rustls::ClientConfig), Stor
         } else {
             postgres::config::SslMode::Require
         });
+    }
+    // A server that vanishes without closing its connections (a network partition, a host
+    // gone) must fail requests within seconds, not leave them waiting for ever: bounded
+    // connection attempts, keepalive probes on idle connections, and a limit on unacknowledged
+    // data, each unless the URL sets its own.
+    let given = |key: &str| query.split('&').any(|p| p.split('=').next() == Some(key));
+    if !given("connect_timeout") {
+        config.connect_timeout(Duration::from_secs(10));
+    }
+    if !given("keepalives_idle") {
+        config.keepalives_idle(Duration::from_secs(15));
+    }
+    if !given("keepalives_interval") {
+        config.keepalives_interval(Duration::from_secs(5));
+    }
+    if !given("keepalives_retries") {
+        config.keepalives_retries(3);
+    }
+    if !given("tcp_user_timeout") {
+        config.tcp_user_timeout(Duration::from_secs(30));
     }
     if config.get_dbname().is_none() {
         return Err(bad(
@@ -286,6 +307,7 @@ impl Writer {
             append_chain(db, &events)?;
             Ok::<_, StoreError>(results)
         });
+        let broken = matches!(outcome, Err(StoreError::Unavailable(_)));
         match outcome {
             Ok(results) => {
                 for (r, result) in replies.into_iter().zip(results) {
@@ -302,7 +324,7 @@ impl Writer {
                 }
             }
         }
-        if !conn.client.is_closed() {
+        if !conn.client.is_closed() && !broken {
             self.conn = Some(conn);
         }
     }
@@ -679,8 +701,12 @@ impl PgEngine {
                 _ => connector.connect().map_err(map_err)?,
             };
             let out = f(&mut conn);
-            if !conn.client.is_closed() {
+            // A connection that failed as the server went away is not reused, even where the
+            // client has not noticed yet that it is closed.
+            if !conn.client.is_closed() && !matches!(out, Err(StoreError::Unavailable(_))) {
                 idle.lock().unwrap_or_else(|e| e.into_inner()).push(conn);
+            } else {
+                drop(conn);
             }
             out
         })
