@@ -782,3 +782,33 @@ impl PgEngine {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lost_server_is_noticed_within_seconds_unless_the_url_says_otherwise() {
+        let (c, _) = parse_url("postgres://custos@db.internal/custos").unwrap();
+        assert_eq!(c.get_connect_timeout(), Some(&Duration::from_secs(10)));
+        assert_eq!(c.get_tcp_user_timeout(), Some(&Duration::from_secs(30)));
+        assert!(c.get_keepalives());
+        assert_eq!(c.get_keepalives_idle(), Duration::from_secs(15));
+        assert_eq!(c.get_keepalives_interval(), Some(Duration::from_secs(5)));
+        assert_eq!(c.get_keepalives_retries(), Some(3));
+
+        let (c, _) = parse_url(
+            "postgres://custos@db.internal/custos?connect_timeout=3&keepalives_idle=60&tcp_user_timeout=0&sslmode=require",
+        )
+        .unwrap();
+        assert_eq!(c.get_connect_timeout(), Some(&Duration::from_secs(3)));
+        assert_eq!(c.get_keepalives_idle(), Duration::from_secs(60));
+        assert_eq!(
+            c.get_tcp_user_timeout(),
+            None,
+            "0: the system's own, as in libpq"
+        );
+        // What the URL leaves unsaid keeps its default.
+        assert_eq!(c.get_keepalives_retries(), Some(3));
+    }
+}
