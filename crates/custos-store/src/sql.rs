@@ -71,10 +71,9 @@ impl From<postgres::Error> for DbError {
         let Some(code) = e.code() else {
             // No SQL state: the connection broke, timed out or could not be made (the server
             // is unavailable), or the client itself refused something (a defect of ours).
+            // The client's own words for those kinds (an I/O error is "error communicating").
             let text = e.to_string();
-            let io = std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>());
             return if e.is_closed()
-                || io
                 || [
                     "error communicating with the server",
                     "error connecting to server",

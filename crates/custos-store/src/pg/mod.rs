@@ -705,8 +705,6 @@ impl PgEngine {
             // client has not noticed yet that it is closed.
             if !conn.client.is_closed() && !matches!(out, Err(StoreError::Unavailable(_))) {
                 idle.lock().unwrap_or_else(|e| e.into_inner()).push(conn);
-            } else {
-                drop(conn);
             }
             out
         })
