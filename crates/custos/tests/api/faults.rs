@@ -1,5 +1,5 @@
-//! Database faults (issue 13): the embedded database's disk full, and PostgreSQL gone and back
-//! under load. The server answers 503 with `Retry-After` meanwhile (never a 500, never data
+//! Database faults (issue 13): the embedded database's disk full and its files read-only, and
+//! PostgreSQL gone and back under load. The server answers 503 with `Retry-After` meanwhile (never a 500, never data
 //! without its audit event), recovers by itself, and loses no acknowledged write.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -35,6 +35,68 @@ impl Drop for Tmpfs {
             .arg(self.0.path())
             .status();
     }
+}
+
+/// An ext4 file system on a loop device for the test's lifetime. ext4 refuses every change to
+/// an immutable file (`chattr +i`), even through a descriptor opened before, with `EPERM`, and
+/// takes changes again once the flag is lifted: a database file turned read-only under a running
+/// server, and back. (tmpfs takes the flag but goes on writing through open descriptors; a
+/// read-only remount is refused while the server holds its files open for writing.)
+struct Ext4 {
+    dir: tempfile::TempDir,
+    _image: tempfile::TempDir,
+}
+
+impl Ext4 {
+    /// Makes and mounts one of `mib` MiB; `None` where this user may not mount.
+    fn mount(mib: u64) -> Option<Ext4> {
+        let image_dir = tempfile::tempdir().unwrap();
+        let image = image_dir.path().join("ext4.img");
+        std::fs::File::create(&image)
+            .unwrap()
+            .set_len(mib << 20)
+            .unwrap();
+        let made = std::process::Command::new("mkfs.ext4")
+            .args(["-q", "-F"])
+            .arg(&image)
+            .status()
+            .is_ok_and(|s| s.success());
+        let dir = tempfile::tempdir().unwrap();
+        let mounted = made
+            && std::process::Command::new("mount")
+                .args(["-o", "loop"])
+                .arg(&image)
+                .arg(dir.path())
+                .status()
+                .is_ok_and(|s| s.success());
+        mounted.then_some(Ext4 {
+            dir,
+            _image: image_dir,
+        })
+    }
+}
+
+impl Drop for Ext4 {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("chattr")
+            .args(["-R", "-i"])
+            .arg(self.dir.path())
+            .status();
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+/// Sets (`+i`) or lifts (`-i`) the immutable flag of `files`.
+fn chattr(flag: &str, files: &[std::path::PathBuf]) {
+    let ok = std::process::Command::new("chattr")
+        .arg(flag)
+        .args(files)
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok, "chattr {flag} {files:?}");
 }
 
 fn is_root() -> bool {
@@ -182,6 +244,125 @@ async fn a_full_disk_answers_503_with_retry_after_and_the_server_recovers_by_its
     }
     let reads_after = reads();
     assert!(reads_after >= reads_before + acknowledged.len() as i64);
+    verify_chain(&app);
+}
+
+#[tokio::test]
+async fn a_read_only_database_file_answers_503_with_retry_after_and_the_server_recovers_by_itself()
+{
+    // The embedded store's fault: run once, in the SQLite pass of the suite.
+    if on_postgres() {
+        return;
+    }
+    if !is_root() {
+        eprintln!("skipped: mounting a file system and chattr +i need root (CI runs as root)");
+        return;
+    }
+    let fs = Ext4::mount(64).expect("mount an ext4 image on a loop device");
+    let app = spawn_on_sqlite_in(fs.dir.path()).await;
+    let mut acknowledged = Vec::new();
+    for i in 0..5 {
+        let c = app
+            .customer(json!({"first_name": "Ro", "last_name": format!("Before{i}"), "email": format!("ro{i}@example.org")}))
+            .await;
+        acknowledged.push(c["id"].as_str().unwrap().to_owned());
+    }
+    let customers = || app.sql_count("SELECT COUNT(*) FROM customers");
+    let before = customers();
+    let reads = || -> i64 {
+        app.raw()
+            .scalar(
+                Scope::System,
+                true,
+                "SELECT COUNT(*) FROM audit_events WHERE action = 'customer.read'",
+            )
+            .unwrap()
+    };
+    let reads_before = reads();
+
+    // Both databases and their write-ahead logs read-only, under the running server. (Not the
+    // shared-memory index SQLite maps into memory: the kernel answers a write to a mapped
+    // immutable page with SIGBUS, which no server survives; an administrator's `chmod` or a
+    // read-only remount does not reach a mapping either.)
+    let data = &app.settings.data_dir;
+    let files: Vec<_> = ["custos.db", "custos.db-wal", "audit.db", "audit.db-wal"]
+        .iter()
+        .map(|f| data.join(f))
+        .filter(|p| p.exists())
+        .collect();
+    assert!(
+        files.iter().any(|p| p.ends_with("custos.db"))
+            && files.iter().any(|p| p.ends_with("audit.db")),
+        "database files not where expected: {files:?}"
+    );
+    chattr("+i", &files);
+
+    // Every write is refused with 503 and Retry-After: a create, an update, an erasure.
+    for i in 0..10 {
+        let r = app
+            .create(
+                &app.owner,
+                json!({"first_name": "Ro", "last_name": format!("During{i}")}),
+            )
+            .await;
+        assert_unavailable(r).await;
+    }
+    let r = app
+        .patch(
+            &app.owner,
+            &acknowledged[1],
+            Some("\"1\""),
+            json!({"first_name": "Changed"}),
+        )
+        .await;
+    assert_unavailable(r).await;
+    let r = app
+        .req(
+            Method::DELETE,
+            &format!("/v1/customers/{}", acknowledged[2]),
+            &app.owner,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_unavailable(r).await;
+    // A read must not hand out data whose audit event cannot be written: refused, or its event
+    // is in the trail once the files are writable again.
+    let r = app
+        .get(&app.owner, &format!("/v1/customers/{}", acknowledged[0]))
+        .await;
+    let read = r.status();
+    if read != StatusCode::OK {
+        assert_unavailable(r).await;
+    }
+    // Writable again: the server recovers without a restart.
+    chattr("-i", &files);
+    let writable = Instant::now();
+    let r = until_recovered(StatusCode::CREATED, || {
+        app.create(
+            &app.owner,
+            json!({"first_name": "Ro", "last_name": "After"}),
+        )
+    })
+    .await;
+    eprintln!(
+        "read-only: 12 writes refused, a read answered {read}; recovered {:?} after the files were writable",
+        writable.elapsed()
+    );
+    let c: Value = r.json().await.unwrap();
+    acknowledged.push(c["id"].as_str().unwrap().to_owned());
+    for id in &acknowledged {
+        let r = app.get(&app.owner, &format!("/v1/customers/{id}")).await;
+        assert_eq!(r.status(), StatusCode::OK, "{id} lost");
+        let c: Value = r.json().await.unwrap();
+        assert_eq!(
+            c["fields"]["first_name"], "Ro",
+            "a refused update took effect: {c}"
+        );
+    }
+    // Nothing refused is half-present: one more customer than before, the one just made.
+    assert_eq!(customers(), before + 1, "a refused create left a row");
+    assert!(reads() >= reads_before + acknowledged.len() as i64);
     verify_chain(&app);
 }
 
