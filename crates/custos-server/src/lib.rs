@@ -178,6 +178,7 @@ async fn request_layer(State(opts): State<Arc<HttpOptions>>, req: Request, next:
     let docs = path == "/docs" || path.starts_with("/docs/");
     let started = Instant::now();
     let timeout = opts.request_timeout;
+    let (req, unread) = unread_body(req);
     let mut resp = REQUEST_ID
         .scope(id.clone(), async move {
             match tokio::time::timeout(timeout, next.run(req)).await {
@@ -190,6 +191,9 @@ async fn request_layer(State(opts): State<Arc<HttpOptions>>, req: Request, next:
             }
         })
         .await;
+    if let Some(unread) = unread {
+        unread.drain(opts.body_limit).await;
+    }
     let h = resp.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&id) {
         h.insert(HeaderName::from_static("x-request-id"), v);
@@ -227,6 +231,90 @@ async fn request_layer(State(opts): State<Arc<HttpOptions>>, req: Request, next:
     }
     tracing::info!(request_id = %id, method = %method, path = %path, status = resp.status().as_u16(), ms = started.elapsed().as_millis() as u64, "request");
     resp
+}
+
+/// The body of an HTTP/1 request, shared between the handler and [`request_layer`], so that
+/// what a handler left unread (it refused the request on its headers: no or a wrong sign-in, a
+/// missing permission, an unsupported media type) can be read after it answered.
+///
+/// HTTP/1 carries one request after another on a connection: a body not read to its end leaves
+/// the connection unusable, and the server closes it while the client may still be sending. A
+/// client that sends its whole body before reading (most do) then sees a reset connection
+/// instead of the answer — a POS app whose token expired would retry instead of signing in
+/// again. Reading the rest first (bounded by the body limit and a few seconds, as a web
+/// server's "lingering close" does) lets the answer arrive and keeps the connection.
+#[derive(Clone)]
+struct SharedBody(Arc<std::sync::Mutex<Option<axum::body::Body>>>);
+
+/// How long reading an unread body may take before the connection is closed instead.
+const DRAIN_FOR: Duration = Duration::from_secs(5);
+
+impl http_body::Body for SharedBody {
+    type Data = bytes::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        let mut body = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        match body.as_mut() {
+            Some(b) => std::pin::Pin::new(b).poll_frame(cx),
+            None => std::task::Poll::Ready(None),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        let body = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        body.as_ref().is_none_or(|b| b.is_end_stream())
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        let body = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        body.as_ref().map(|b| b.size_hint()).unwrap_or_default()
+    }
+}
+
+impl SharedBody {
+    /// Reads what the handler left of the body, unless that is more than `limit` bytes, takes
+    /// longer than [`DRAIN_FOR`], or fails: then the connection closes as before.
+    async fn drain(self, limit: usize) {
+        use http_body::Body as _;
+        let Some(mut body) = self.0.lock().unwrap_or_else(|e| e.into_inner()).take() else {
+            return;
+        };
+        if body.is_end_stream() {
+            return;
+        }
+        if body.size_hint().upper().is_some_and(|n| n > limit as u64) {
+            return;
+        }
+        let mut read = 0usize;
+        let _ = tokio::time::timeout(DRAIN_FOR, async {
+            while let Some(Ok(frame)) =
+                std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await
+            {
+                read += frame.data_ref().map_or(0, |d| d.len());
+                if read > limit {
+                    return;
+                }
+            }
+        })
+        .await;
+    }
+}
+
+/// Splits off the body of an HTTP/1 request as a [`SharedBody`]. Not for HTTP/2, whose streams
+/// end on their own, nor for `Expect: 100-continue`: that client sends its body only if asked.
+fn unread_body(req: Request) -> (Request, Option<SharedBody>) {
+    let http1 = req.version() < axum::http::Version::HTTP_2;
+    if !http1 || req.headers().contains_key(header::EXPECT) {
+        return (req, None);
+    }
+    let (parts, body) = req.into_parts();
+    let shared = SharedBody(Arc::new(std::sync::Mutex::new(Some(body))));
+    let req = Request::from_parts(parts, axum::body::Body::new(shared.clone()));
+    (req, Some(shared))
 }
 
 /// Errors of TLS set-up, with the file concerned.
@@ -357,7 +445,86 @@ mod tests {
                 }),
             )
             .route("/fast", get(|| async { "ok" }))
+            .route(
+                "/refuse",
+                axum::routing::post(|| async { axum::http::StatusCode::UNAUTHORIZED }),
+            )
             .layer(middleware::from_fn_with_state(opts, request_layer))
+    }
+
+    /// A body of `len` bytes in 256-byte frames that counts what was read of it; its size known
+    /// in advance (`Content-Length`) or not (chunked).
+    struct Counted {
+        left: usize,
+        known: bool,
+        read: Arc<std::sync::atomic::AtomicUsize>,
+    }
+
+    impl http_body::Body for Counted {
+        type Data = bytes::Bytes;
+        type Error = std::convert::Infallible;
+
+        fn poll_frame(
+            mut self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Result<http_body::Frame<bytes::Bytes>, Self::Error>>> {
+            let n = self.left.min(256);
+            if n == 0 {
+                return std::task::Poll::Ready(None);
+            }
+            self.left -= n;
+            self.read.fetch_add(n, std::sync::atomic::Ordering::SeqCst);
+            std::task::Poll::Ready(Some(Ok(http_body::Frame::data(bytes::Bytes::from(
+                vec![b'x'; n],
+            )))))
+        }
+
+        fn is_end_stream(&self) -> bool {
+            self.left == 0
+        }
+
+        fn size_hint(&self) -> http_body::SizeHint {
+            if self.known {
+                http_body::SizeHint::with_exact(self.left as u64)
+            } else {
+                http_body::SizeHint::default()
+            }
+        }
+    }
+
+    /// Answers how much of a body of `len` bytes the server read for a request refused on its
+    /// headers (the body limit is 1 KiB).
+    async fn read_of_refused(len: usize, known: bool, expect: bool) -> usize {
+        let read = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let body = Counted {
+            left: len,
+            known,
+            read: read.clone(),
+        };
+        let mut req = axum::http::Request::post("/refuse");
+        if expect {
+            req = req.header(header::EXPECT, "100-continue");
+        }
+        let resp = limited(Duration::from_secs(5))
+            .oneshot(req.body(Body::new(body)).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 401);
+        read.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    #[tokio::test]
+    async fn what_a_refusing_handler_left_of_a_body_is_read_up_to_the_body_limit() {
+        // Within the limit: read to its end, so that HTTP/1 can carry the answer and the next
+        // request.
+        assert_eq!(read_of_refused(800, false, false).await, 800);
+        assert_eq!(read_of_refused(800, true, false).await, 800);
+        // Over it, declared: not read at all; not declared: read until it is over, no further.
+        assert_eq!(read_of_refused(4096, true, false).await, 0);
+        let read = read_of_refused(4096, false, false).await;
+        assert!(read > 1024 && read <= 1024 + 256, "{read}");
+        // A client that waits for "100 Continue" before sending is not asked to send.
+        assert_eq!(read_of_refused(800, false, true).await, 0);
     }
 
     #[tokio::test]

@@ -671,3 +671,49 @@ async fn log_injection_through_usernames_and_values_reaches_no_log_line() {
     );
     assert!(!log.contains('\u{1b}'), "no terminal escapes in the log");
 }
+
+#[tokio::test]
+async fn a_request_refused_on_its_headers_gets_its_answer_after_sending_its_body() {
+    // A client that sends its whole body before reading (a POS app posting with an expired
+    // token, schemathesis, Python's requests) must read the 401, not a reset connection; and
+    // the connection stays usable. The pause lets the server answer on the headers alone.
+    let app = spawn_app().await;
+    for path in ["/v1/customers", "/v1/customers/import"] {
+        let body = vec![b'a'; 256 * 1024];
+        let mut s = tls(&app).await;
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        s.write_all(head.as_bytes()).await.unwrap();
+        s.flush().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let mut sent = Ok(());
+        for chunk in body.chunks(16 * 1024) {
+            sent = s.write_all(chunk).await;
+            if sent.is_err() {
+                break;
+            }
+            s.flush().await.unwrap_or(());
+        }
+        assert!(sent.is_ok(), "{path}: the body could not be sent: {sent:?}");
+        // A second request on the same connection.
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut out = Vec::new();
+        let _ = tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut out)).await;
+        let answer = String::from_utf8_lossy(&out);
+        assert_eq!(status_of(&answer), 401, "{path}: {answer}");
+        assert!(
+            answer.contains("\"unauthorized\""),
+            "{path}: not the problem body: {answer}"
+        );
+        let second = answer
+            .match_indices("HTTP/1.1 ")
+            .nth(1)
+            .map(|(i, _)| &answer[i..])
+            .unwrap_or("");
+        assert_eq!(status_of(second), 200, "{path}: no second answer: {answer}");
+    }
+}
