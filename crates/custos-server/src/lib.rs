@@ -452,8 +452,8 @@ mod tests {
             .layer(middleware::from_fn_with_state(opts, request_layer))
     }
 
-    /// A body of `len` bytes in 256-byte frames that counts what was read of it; its size known
-    /// in advance (`Content-Length`) or not (chunked).
+    /// A body of `left` bytes in 256-byte frames that counts what was read of it; its size
+    /// known in advance (`Content-Length`) or not (chunked).
     struct Counted {
         left: usize,
         known: bool,
