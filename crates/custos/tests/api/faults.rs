@@ -1,5 +1,5 @@
 //! Database faults (issue 13): the embedded database's disk full and its files read-only, and
-//! PostgreSQL gone and back under load. The server answers 503 with `Retry-After` meanwhile (never a 500, never data
+//! PostgreSQL gone and back under load (cut off by a proxy, and stopped and started for real). The server answers 503 with `Retry-After` meanwhile (never a 500, never data
 //! without its audit event), recovers by itself, and loses no acknowledged write.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -427,6 +427,137 @@ impl Proxy {
     }
 }
 
+/// A PostgreSQL server of the test's own (`initdb` into a temporary dir, a port of its own),
+/// which it stops (`pg_ctl stop -m fast`: sessions ended, a checkpoint, the process gone) and
+/// starts again for real, without disturbing the tests sharing the machine's server. As root,
+/// PostgreSQL's commands run as the `postgres` user (PostgreSQL refuses to run as root).
+struct OwnPostgres {
+    dir: tempfile::TempDir,
+    bin: std::path::PathBuf,
+    port: u16,
+}
+
+impl OwnPostgres {
+    /// Makes and starts one; `None` where PostgreSQL's programs are not installed.
+    fn start() -> Option<OwnPostgres> {
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .ok()?
+            .filter_map(|e| e.ok())
+            .map(|e| e.path().join("bin"))
+            .filter(|b| b.join("pg_ctl").exists())
+            .max()?;
+        let dir = tempfile::tempdir().unwrap();
+        if is_root() {
+            let ok = std::process::Command::new("chown")
+                .args(["postgres:postgres"])
+                .arg(dir.path())
+                .status()
+                .is_ok_and(|s| s.success());
+            assert!(ok, "chown postgres {}", dir.path().display());
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let pg = OwnPostgres { dir, bin, port };
+        pg.run(
+            "initdb",
+            &[
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
+            ],
+            true,
+        );
+        pg.up();
+        Some(pg)
+    }
+
+    /// Runs one of PostgreSQL's programs on the data dir; asserts success if `must`.
+    fn run(&self, program: &str, args: &[&str], must: bool) {
+        let data = self.dir.path().join("data");
+        let mut cmd = if is_root() {
+            let mut c = std::process::Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(self.bin.join(program));
+            c
+        } else {
+            std::process::Command::new(self.bin.join(program))
+        };
+        let out = cmd.arg("-D").arg(&data).args(args).output().unwrap();
+        assert!(
+            !must || out.status.success(),
+            "{program} {args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn admin_url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
+    /// Starts the server and waits until it takes connections.
+    fn up(&self) {
+        let opts = format!(
+            "-p {} -c listen_addresses=127.0.0.1 -k {}",
+            self.port,
+            self.dir.path().display()
+        );
+        let log = self.dir.path().join("postgres.log");
+        let log = log.to_str().unwrap();
+        self.run("pg_ctl", &["-w", "-l", log, "-o", &opts, "start"], true);
+    }
+
+    /// Stops the server the way an administrator or a package upgrade does.
+    fn down(&self) {
+        self.run("pg_ctl", &["-w", "-m", "fast", "stop"], true);
+    }
+}
+
+impl Drop for OwnPostgres {
+    fn drop(&mut self) {
+        self.run("pg_ctl", &["-w", "-m", "immediate", "stop"], false);
+    }
+}
+
+/// How the test takes PostgreSQL away and gives it back.
+enum Outage {
+    /// The shared server behind a proxy that drops and refuses connections.
+    Proxy(Proxy),
+    /// A server of the test's own, stopped and started (off the runtime: `pg_ctl` waits).
+    Stopped(Arc<OwnPostgres>),
+}
+
+impl Outage {
+    async fn begin(&self) {
+        match self {
+            Outage::Proxy(p) => p.cut(),
+            Outage::Stopped(pg) => {
+                let pg = pg.clone();
+                tokio::task::spawn_blocking(move || pg.down())
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+
+    async fn end(&self) {
+        match self {
+            Outage::Proxy(p) => p.restore(),
+            Outage::Stopped(pg) => {
+                let pg = pg.clone();
+                tokio::task::spawn_blocking(move || pg.up()).await.unwrap();
+            }
+        }
+    }
+}
+
 /// What the load was told: the status, the created customer's id, and whether a `Retry-After`
 /// came with it.
 type Answer = (u16, Option<String>, bool);
@@ -438,17 +569,36 @@ async fn postgres_gone_and_back_under_load_answers_503_then_recovers_and_loses_n
         return;
     }
     // A request left hanging is the failure this guards against: it fails the test, not CI.
-    tokio::time::timeout(Duration::from_secs(240), postgres_outage_under_load())
-        .await
-        .expect("the outage scenario did not finish within 4 minutes: a request hung");
-}
-
-async fn postgres_outage_under_load() {
     let proxy = Proxy::start().await;
     let app = spawn_on_postgres(|s| {
         s.database_url = s.database_url.as_deref().map(|u| proxy.route(u));
     })
     .await;
+    tokio::time::timeout(
+        Duration::from_secs(240),
+        postgres_outage_under_load(app, Outage::Proxy(proxy)),
+    )
+    .await
+    .expect("the outage scenario did not finish within 4 minutes: a request hung");
+}
+
+#[tokio::test]
+async fn postgres_stopped_and_started_under_load_answers_503_then_recovers_and_loses_nothing() {
+    // In the PostgreSQL pass, where PostgreSQL is installed.
+    if !on_postgres() {
+        return;
+    }
+    let pg = OwnPostgres::start().expect("PostgreSQL's programs under /usr/lib/postgresql");
+    let app = spawn_on_postgres_at(&pg.admin_url()).await;
+    tokio::time::timeout(
+        Duration::from_secs(240),
+        postgres_outage_under_load(app, Outage::Stopped(Arc::new(pg))),
+    )
+    .await
+    .expect("the outage scenario did not finish within 4 minutes: a request hung");
+}
+
+async fn postgres_outage_under_load(app: TestApp, outage: Outage) {
     let app = Arc::new(app);
     let stop = Arc::new(AtomicBool::new(false));
     let answers: Arc<Mutex<Vec<Answer>>> = Arc::default();
@@ -481,14 +631,14 @@ async fn postgres_outage_under_load() {
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
     eprintln!("{} answers before the cut", answers.lock().unwrap().len());
-    proxy.cut();
+    outage.begin().await;
     tokio::time::sleep(Duration::from_secs(4)).await;
     let during = answers.lock().unwrap().len();
     eprintln!("{during} answers 4 s after the cut");
     // While it is gone: reads are refused too, not answered without their audit event.
     let r = app.get(&app.owner, "/v1/customers?limit=1").await;
     assert_unavailable(r).await;
-    proxy.restore();
+    outage.end().await;
     eprintln!("restored");
     // Back: the server recovers by itself.
     until_recovered(StatusCode::OK, || {
@@ -526,4 +676,7 @@ async fn postgres_outage_under_load() {
         .unwrap();
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["ok"], true, "{v}");
+    // The server goes before its database does.
+    drop(app);
+    drop(outage);
 }

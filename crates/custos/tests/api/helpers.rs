@@ -161,6 +161,20 @@ pub async fn spawn_on_postgres(tune: impl FnOnce(&mut Settings)) -> TestApp {
     .await
 }
 
+/// A server on a fresh database of the PostgreSQL server of the administrator's URL `admin`
+/// (one the test runs itself, say).
+pub async fn spawn_on_postgres_at(admin: &str) -> TestApp {
+    spawn_on(
+        "retail",
+        None,
+        |_| {},
+        Some(TestDatabase::create_on(admin)),
+        true,
+        None,
+    )
+    .await
+}
+
 /// A server on the embedded store whatever store the suite runs on, its data dir under `parent`
 /// (a small file system, say).
 pub async fn spawn_on_sqlite_in(parent: &std::path::Path) -> TestApp {
