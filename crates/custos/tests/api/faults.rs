@@ -142,6 +142,17 @@ where
     }
 }
 
+/// How many customer reads the audit trail holds.
+fn audited_reads(app: &TestApp) -> i64 {
+    app.raw()
+        .scalar(
+            Scope::System,
+            true,
+            "SELECT COUNT(*) FROM audit_events WHERE action = 'customer.read'",
+        )
+        .unwrap()
+}
+
 /// Fills the file system holding `dir` with a ballast file; answers its path.
 fn fill(dir: &std::path::Path) -> std::path::PathBuf {
     use std::io::Write;
@@ -215,15 +226,7 @@ async fn a_full_disk_answers_503_with_retry_after_and_the_server_recovers_by_its
         // Answered: then its audit event is in the trail once the disk has room again.
         drop(r);
     }
-    let reads = || -> i64 {
-        app.raw()
-            .scalar(
-                Scope::System,
-                true,
-                "SELECT COUNT(*) FROM audit_events WHERE action = 'customer.read'",
-            )
-            .unwrap()
-    };
+    let reads = || audited_reads(&app);
     let reads_before = reads();
 
     // Room again: the server recovers without a restart.
@@ -269,15 +272,7 @@ async fn a_read_only_database_file_answers_503_with_retry_after_and_the_server_r
     }
     let customers = || app.sql_count("SELECT COUNT(*) FROM customers");
     let before = customers();
-    let reads = || -> i64 {
-        app.raw()
-            .scalar(
-                Scope::System,
-                true,
-                "SELECT COUNT(*) FROM audit_events WHERE action = 'customer.read'",
-            )
-            .unwrap()
-    };
+    let reads = || audited_reads(&app);
     let reads_before = reads();
 
     // Both databases and their write-ahead logs read-only, under the running server. (Not the
@@ -435,6 +430,8 @@ struct OwnPostgres {
     dir: tempfile::TempDir,
     bin: std::path::PathBuf,
     port: u16,
+    /// Whether its commands run as the `postgres` user (the test runs as root).
+    as_postgres: bool,
 }
 
 impl OwnPostgres {
@@ -447,7 +444,8 @@ impl OwnPostgres {
             .filter(|b| b.join("pg_ctl").exists())
             .max()?;
         let dir = tempfile::tempdir().unwrap();
-        if is_root() {
+        let as_postgres = is_root();
+        if as_postgres {
             let ok = std::process::Command::new("chown")
                 .args(["postgres:postgres"])
                 .arg(dir.path())
@@ -460,7 +458,12 @@ impl OwnPostgres {
             .local_addr()
             .unwrap()
             .port();
-        let pg = OwnPostgres { dir, bin, port };
+        let pg = OwnPostgres {
+            dir,
+            bin,
+            port,
+            as_postgres,
+        };
         pg.run(
             "initdb",
             &[
@@ -482,7 +485,7 @@ impl OwnPostgres {
     /// Runs one of PostgreSQL's programs on the data dir; asserts success if `must`.
     fn run(&self, program: &str, args: &[&str], must: bool) {
         let data = self.dir.path().join("data");
-        let mut cmd = if is_root() {
+        let mut cmd = if self.as_postgres {
             let mut c = std::process::Command::new("runuser");
             c.args(["-u", "postgres", "--"]).arg(self.bin.join(program));
             c
